@@ -1,0 +1,544 @@
+"""The crawl loop: schedule politely, fetch, capture, clean, store, discover more.
+
+One :class:`Crawler` runs one crawl (or resumes an interrupted one) over an archive. Hosts are
+scheduled independently: each has its own queue, robots.txt rules, next-allowed time (``delay``
+or robots' Crawl-delay, whichever is larger) and in-flight limit (``per_host_concurrency``).
+Cleaning runs in ``workers`` processes so fetching and parsing use both cores.
+
+Every fetched URL ends in exactly one recorded outcome in the frontier (``ok``, ``article``,
+``not-modified``, ``redirect``, ``robots-disallowed``, ``http-404``, ``gave-up``, ...), so the
+closing summary and ``newsarchive stats`` can say what happened to each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from . import discover, urls
+from .charset import decode
+from .errors import CrawlError, InvalidURLError
+from .extract import EXTRACTOR_VERSION, Extraction, extract
+from .fetch import FetchResult, fetch
+from .policy import LinkPolicy
+from .robots import RobotsRules, rules_from_response
+from .settings import CrawlSettings
+from .store import Article, Store
+from .warc import WarcWriter, read_response
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class CrawlStats:
+    """Counts a crawl reports as it goes and at the end."""
+
+    crawl_id: int = 0
+    resumed: bool = False
+    pages: int = 0
+    articles_new: int = 0
+    articles_changed: int = 0
+    articles_unchanged: int = 0
+    errors: int = 0
+    retries: int = 0
+    bytes: int = 0
+    queued: int = 0
+    held: int = 0
+    started: float = field(default_factory=time.time)
+    outcomes: Counter = field(default_factory=Counter)
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def articles(self) -> int:
+        return self.articles_new + self.articles_changed + self.articles_unchanged
+
+    @property
+    def elapsed(self) -> float:
+        return max(1e-9, time.time() - self.started)
+
+    def as_dict(self) -> dict:
+        return {"crawl_id": self.crawl_id, "resumed": self.resumed, "pages": self.pages,
+                "articles": self.articles, "articles_new": self.articles_new,
+                "articles_changed": self.articles_changed,
+                "articles_unchanged": self.articles_unchanged, "errors": self.errors,
+                "retries": self.retries, "bytes": self.bytes, "queued": self.queued,
+                "held": self.held, "seconds": round(self.elapsed, 2),
+                "pages_per_second": round(self.pages / self.elapsed, 1),
+                "outcomes": dict(self.outcomes)}
+
+
+class _Host:
+    def __init__(self, name: str):
+        self.name = name
+        self.queue: deque = deque()
+        self.active = 0
+        self.next_time = 0.0
+        self.fetched = 0
+        self.rules: RobotsRules | None = None
+        self.robots_lock = asyncio.Lock()
+
+
+def _clean_page(text: str, url: str, fetched_at: float, hint_date: str | None) -> Extraction:
+    when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
+    return extract(text, url, fetched_at=when, hint_date=hint_date)
+
+
+class Crawler:
+    """Crawl seeds into the archive at ``archive`` with ``settings``.
+
+    ``progress`` is called with the live :class:`CrawlStats` after each page; ``log`` with
+    one-line messages worth showing the user (robots trouble, giving up on a URL).
+    """
+
+    def __init__(self, archive: str | Path, settings: CrawlSettings | None = None,
+                 progress: Callable[[CrawlStats], None] | None = None,
+                 log: Callable[[str], None] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.archive = Path(archive)
+        self.settings = settings or CrawlSettings()
+        self.progress = progress or (lambda stats: None)
+        self.log = log or (lambda msg: None)
+        self.transport = transport
+        self.stats = CrawlStats()
+        self._stop = False
+
+    # -- public ------------------------------------------------------------------------------
+    def run(self, seeds: list[str]) -> CrawlStats:
+        """Crawl (or resume); returns the stats. Raises CrawlError for unusable input only."""
+        return asyncio.run(self._run(seeds))
+
+    def stop(self) -> None:
+        """Ask the crawl to finish the pages in flight and stop (Ctrl-C)."""
+        self._stop = True
+
+    # -- setup -------------------------------------------------------------------------------
+    async def _run(self, seeds: list[str]) -> CrawlStats:
+        canonical_seeds = []
+        for seed in seeds:
+            try:
+                canonical_seeds.append(urls.canonicalize(seed))
+            except InvalidURLError as exc:
+                self.log(f"skipping seed: {exc}")
+                self.stats.outcomes["invalid-seed"] += 1
+        self.store = Store(self.archive)
+        crawl_id, resumed = self.store.open_crawl(canonical_seeds, self._settings_dict())
+        if resumed:
+            import json
+            row = self.store.db.execute("SELECT seeds FROM crawls WHERE id=?", (crawl_id,)).fetchone()
+            old = json.loads(row["seeds"] or "[]")
+            canonical_seeds = list(dict.fromkeys(old + canonical_seeds))
+        if not canonical_seeds:
+            self.store.close()
+            raise InvalidURLError("no valid seed URL given (expected http:// or https:// URLs)")
+        self.stats.crawl_id, self.stats.resumed = crawl_id, resumed
+        self.crawl_id = crawl_id
+        self.policy = LinkPolicy(self.settings, canonical_seeds)
+        self.hosts: dict[str, _Host] = {}
+        self.warc = WarcWriter(self.store.warc_dir, self.settings.warc_max_bytes)
+        self.wake = asyncio.Event()
+        self.active = 0
+        if resumed:
+            self._rebuild_counters()
+        with self.store.transaction():
+            for seed in canonical_seeds:
+                self._enqueue(seed, 0, "page", via="seed", trusted=True)
+                if self.settings.discover:
+                    root = seed.split("/", 3)
+                    base = f"{root[0]}//{root[2]}"
+                    for path in discover.SITEMAP_PATHS[:1]:
+                        self._enqueue(base + path, 0, "sitemap", via="guess", trusted=True)
+                    for path in discover.FEED_PATHS[:3]:
+                        self._enqueue(base + path, 0, "feed", via="guess", trusted=True)
+        for host in self.hosts.values():
+            host.queue.clear()  # the store is the truth: load the queue from it once
+        for row in self.store.queued(crawl_id):
+            self._host(row["host"]).queue.append(
+                (row["url"], row["depth"], row["kind"], row["hint_date"], row["tries"]))
+        self.pool = None
+        if self.settings.workers > 0:
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                self.settings.workers, mp_context=multiprocessing.get_context("fork"))
+        limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
+                              max_keepalive_connections=self.settings.concurrency)
+        timeout = httpx.Timeout(self.settings.timeout)
+        headers = {"User-Agent": self.settings.ua, "Accept-Encoding": "gzip, deflate",
+                   "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+        try:
+            async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers,
+                                         transport=self.transport, trust_env=False) as client:
+                self.client = client
+                await self._schedule()
+        finally:
+            if self.pool:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            self.warc.close()
+            self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
+            self.stats.held = self.store.db.execute(
+                "SELECT COUNT(*) FROM frontier WHERE crawl_id=? AND state='held'",
+                (crawl_id,)).fetchone()[0]
+            if not self._stop:
+                self.store.finish_crawl(crawl_id, self.stats.as_dict())
+            self.store.close()
+        return self.stats
+
+    def _settings_dict(self) -> dict:
+        return {k: v for k, v in vars(self.settings).items() if k != "contact"}
+
+    def _rebuild_counters(self) -> None:
+        for row in self.store.crawl_urls(self.crawl_id):
+            if row["via"] not in ("sitemap", "feed", "seed", "guess"):
+                self.policy.count(row["url"])
+            if row["state"] == "done" and row["kind"] == "page":
+                self.policy.record_fetch(row["url"], row["outcome"] in ("article", "duplicate"))
+                self._host(urls.host_of(row["url"])).fetched += 1
+                self.stats.pages += 1
+
+    def _host(self, name: str) -> _Host:
+        host = self.hosts.get(name)
+        if host is None:
+            host = self.hosts[name] = _Host(name)
+        return host
+
+    def _enqueue(self, url: str, depth: int, kind: str, via: str, hint: str | None = None,
+                 trusted: bool = False) -> str:
+        decision = self.policy.admit(url, depth, trusted=trusted)
+        if decision not in ("queue", "hold"):
+            return decision
+        state = "queued" if decision == "queue" else "held"
+        host = urls.host_of(url)
+        if self.store.enqueue(url, host, depth, self.crawl_id, kind=kind, via=via,
+                              hint_date=hint, state=state, pattern=urls.pattern_key(url)):
+            if state == "queued":
+                self._host(host).queue.append((url, depth, kind, hint, 0))
+                self.wake.set()
+        return decision
+
+    # -- scheduling ----------------------------------------------------------------------------
+    async def _schedule(self) -> None:
+        tasks: set[asyncio.Task] = set()
+        s = self.settings
+        while True:
+            if self._stop or (s.max_pages and self.stats.pages + self.active >= s.max_pages):
+                if not tasks:
+                    break
+            else:
+                now = time.monotonic()
+                soonest = None
+                for host in list(self.hosts.values()):
+                    while (host.queue and host.active < s.per_host_concurrency
+                           and self.active < s.concurrency and host.next_time <= now
+                           and not (s.max_pages and self.stats.pages + self.active >= s.max_pages)):
+                        item = host.queue.popleft()
+                        host.active += 1
+                        self.active += 1
+                        host.next_time = now + self._delay(host)
+                        task = asyncio.create_task(self._process(host, *item))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    if host.queue and host.active < s.per_host_concurrency and host.next_time > now:
+                        soonest = host.next_time if soonest is None else min(soonest, host.next_time)
+                if not tasks and not any(h.queue for h in self.hosts.values()):
+                    break
+                if soonest is not None:
+                    self.wake.clear()
+                    try:
+                        await asyncio.wait_for(self.wake.wait(), max(0.0, soonest - time.monotonic()))
+                    except asyncio.TimeoutError:
+                        pass
+                    continue
+            self.wake.clear()
+            if tasks:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
+
+    def _delay(self, host: _Host) -> float:
+        delay = self.settings.delay
+        if host.rules is not None:
+            delay = max(delay, host.rules.crawl_delay(self.settings.ua))
+        return delay
+
+    # -- one URL ----------------------------------------------------------------------------
+    async def _process(self, host: _Host, url: str, depth: int, kind: str,
+                       hint: str | None, tries: int) -> None:
+        try:
+            await self._process_url(host, url, depth, kind, hint)
+        except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
+            self.stats.errors += 1
+            self.stats.outcomes["internal-error"] += 1
+            msg = f"{url}: unexpected {type(exc).__name__}: {exc}"
+            self._sample(msg)
+            self.log(msg)
+            try:
+                self.store.finish_url(url, "failed", "internal-error")
+            except Exception:  # noqa: BLE001 - the store itself failing is reported above
+                pass
+        finally:
+            host.active -= 1
+            self.active -= 1
+            self.wake.set()
+            self.progress(self.stats)
+
+    def _sample(self, msg: str) -> None:
+        if len(self.stats.error_samples) < 20:
+            self.stats.error_samples.append(msg)
+
+    async def _robots(self, host: _Host, url: str) -> RobotsRules:
+        async with host.robots_lock:
+            if host.rules is not None:
+                return host.rules
+            scheme = url.split(":", 1)[0]
+            robots_url = f"{scheme}://{host.name}/robots.txt"
+            result = None
+            for _hop in range(5):
+                result = await fetch(self.client, robots_url, max_bytes=500_000, max_tries=2,
+                                     backoff=self.settings.backoff, max_retry_after=5,
+                                     on_retry=self._on_retry)
+                if result.status is not None:
+                    self._capture(result, {"purpose": "robots"})
+                location = result.header("location") if result.status in (301, 302, 303, 307, 308) else None
+                if not location:
+                    break
+                robots_url = httpx.URL(robots_url).join(location).__str__()
+            text = decode(result.body, result.content_type)[0] if result.status else None
+            rules = rules_from_response(result.status, text, result.error)
+            if rules.status == "unavailable":
+                self.log(f"{host.name}: {rules.detail}: nothing will be fetched from this host "
+                         f"(RFC 9309: an unreachable robots.txt means disallow all)")
+            host.rules = rules
+            if self.settings.discover and rules.sitemaps:
+                with self.store.transaction():
+                    for sm in rules.sitemaps:
+                        try:
+                            self._enqueue(urls.canonicalize(sm), 0, "sitemap", via="robots",
+                                          trusted=True)
+                        except InvalidURLError:
+                            continue
+            # the robots.txt request counts as one: wait before the first page
+            await asyncio.sleep(self._delay(host))
+            host.next_time = time.monotonic() + self._delay(host)
+            return rules
+
+    def _on_retry(self, url: str, result: FetchResult) -> None:
+        self.stats.retries += 1
+        self.stats.outcomes[f"retry:{result.outcome}"] += 1
+
+    def _capture(self, result: FetchResult, meta: dict | None = None):
+        return self.warc.write_exchange(
+            url=result.url, method="GET", request_headers=result.request_headers,
+            status=result.status, reason=result.reason, http_version=result.http_version,
+            response_headers=result.headers, body=result.raw, ip=result.ip,
+            truncated=result.truncated, fetched_at=result.fetched_at, metadata=meta)
+
+    async def _process_url(self, host: _Host, url: str, depth: int, kind: str,
+                           hint: str | None) -> None:
+        rules = await self._robots(host, url)
+        if not rules.allowed(url, self.settings.ua):
+            outcome = "robots-disallowed" if rules.status == "ok" else "robots-unavailable"
+            self.stats.outcomes[outcome] += 1
+            self.store.finish_url(url, "skipped", outcome)
+            return
+        if host.fetched >= self.settings.host_budget:
+            self.stats.outcomes["host-budget"] += 1
+            self.store.finish_url(url, "skipped", "host-budget")
+            return
+        etag, last_modified = self.store.validators(url)
+        cond = {}
+        if etag:
+            cond["If-None-Match"] = etag
+        if last_modified:
+            cond["If-Modified-Since"] = last_modified
+        s = self.settings
+        result = await fetch(self.client, url, headers=cond, max_bytes=s.max_bytes,
+                             max_tries=s.max_tries, backoff=s.backoff,
+                             max_retry_after=s.max_retry_after, on_retry=self._on_retry)
+        host.fetched += 1
+        self.stats.pages += 1
+        self.stats.bytes += len(result.raw)
+        capture = None
+        if result.status is not None:
+            capture = self._capture(result, {"crawl": self.crawl_id, "tries": result.tries,
+                                             "outcome": result.outcome, "kind": kind})
+        await self._handle(url, depth, kind, hint, result, capture)
+
+    async def _handle(self, url, depth, kind, hint, result: FetchResult, capture) -> None:
+        status = result.status
+        fetch_row = dict(url=url, crawl_id=self.crawl_id, status=status,
+                         content_type=result.header("content-type"), etag=result.header("etag"),
+                         last_modified=result.header("last-modified"),
+                         warc_file=capture.warc_file if capture else None,
+                         warc_offset=capture.offset if capture else None,
+                         warc_length=capture.length if capture else None,
+                         bytes=len(result.raw), truncated=1 if result.truncated else 0,
+                         fetched_at=result.fetched_at)
+        found: list[tuple[str, int, str, str | None]] = []  # url, depth, kind, hint
+        article: Article | None = None
+        outcome = "ok"
+        error = result.error
+        if status is None or result.outcome == "gave-up":
+            outcome = result.outcome if status is None else "gave-up"
+            if status is None:
+                outcome = "gave-up"
+            self.stats.errors += 1
+            self._sample(f"{url}: {error}")
+            self.log(f"gave up on {url}: {error}")
+        elif status == 304:
+            outcome = "not-modified"
+            if kind == "page":
+                found = await self._relink_from_previous(url, depth)
+        elif 300 <= status < 400:
+            location = result.header("location")
+            outcome = "redirect"
+            if location:
+                try:
+                    target = urls.canonicalize(location, base=url)
+                except InvalidURLError:
+                    target = None
+                if target and target != url:
+                    self.store.add_redirect(url, target, status)
+                    found.append((target, depth, kind, hint))
+            else:
+                outcome, error = "bad-redirect", f"HTTP {status} without Location"
+        elif status >= 400:
+            outcome = f"http-{status}"
+            if not (status == 404 and kind in ("sitemap", "feed")):
+                self.stats.errors += 1
+                self._sample(f"{url}: HTTP {status}")
+        else:
+            ctype = result.content_type
+            sniffed = discover.sniff_kind(result.body, ctype)
+            if sniffed == "sitemap":
+                outcome = "sitemap"
+                parsed = discover.parse_sitemap(result.body)
+                found += [(u, depth, "sitemap", None) for u in parsed.sitemaps]
+                found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
+            elif sniffed == "feed":
+                outcome = "feed"
+                parsed = discover.parse_feed(result.body)
+                found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
+            elif sniffed == "html" and (not ctype or any(t in ctype for t in HTML_TYPES)
+                                        or "text/plain" in ctype):
+                text, _enc = decode(result.body, ctype)
+                if self.pool is not None:
+                    loop = asyncio.get_running_loop()
+                    ex = await loop.run_in_executor(self.pool, _clean_page, text, url,
+                                                    result.fetched_at, hint)
+                else:
+                    ex = _clean_page(text, url, result.fetched_at, hint)
+                links = discover.parse_links(text, url)
+                for href, _ in links.pages:
+                    found.append((href, depth + 1, "page", None))
+                for href in links.feeds:
+                    found.append((href, depth, "feed", None))
+                outcome, article = self._article_from(url, ex, result, capture)
+                if ex.canonical_url:
+                    try:
+                        canon = urls.canonicalize(ex.canonical_url)
+                        if canon != url:
+                            found.append((canon, depth, "page", hint))
+                    except InvalidURLError:
+                        pass
+            else:
+                outcome = "not-html"
+        fetch_row["outcome"] = outcome
+        fetch_row["error"] = error
+        released = []
+        with self.store.transaction():
+            self.store.add_fetch(**fetch_row)
+            if article is not None:
+                verdict = self._store_article(article, url)
+                if verdict == "duplicate":
+                    outcome = "duplicate"
+            for link, link_depth, link_kind, link_hint in found:
+                try:
+                    canon = urls.canonicalize(link, base=url)
+                except InvalidURLError:
+                    continue
+                trusted = link_kind in ("sitemap", "feed") or kind in ("sitemap", "feed")
+                via = kind if kind in ("sitemap", "feed") else "link"
+                self._enqueue(canon, link_depth, link_kind, via=via, hint=link_hint, trusted=trusted)
+            if kind == "page" and status is not None and 200 <= status < 300:
+                if self.policy.record_fetch(url, outcome in ("article", "duplicate")):
+                    released = self.store.release_held(urls.pattern_key(url), self.crawl_id)
+            state = "failed" if outcome in ("gave-up",) else "done"
+            self.store.finish_url(url, state, outcome, result.tries)
+        for row in released:
+            self._host(row["host"]).queue.append(
+                (row["url"], row["depth"], row["kind"], row["hint_date"], 0))
+        self.stats.outcomes[outcome] += 1
+
+    def _article_from(self, url: str, ex: Extraction, result: FetchResult, capture):
+        if not ex.is_article:
+            return "listing", None
+        canonical = url
+        if ex.canonical_url:
+            try:
+                candidate = urls.canonicalize(ex.canonical_url)
+                # an off-site canonical (syndication) does not make this page that story
+                if urls.in_scope(candidate, self.policy.sites, self.settings.allow_domains):
+                    canonical = candidate
+            except InvalidURLError:
+                pass
+        art = Article(
+            canonical_url=canonical, url=url, title=ex.title, body=ex.body,
+            published=ex.published, published_source=ex.published_source,
+            published_confidence=ex.published_confidence, updated=ex.updated,
+            author=ex.author, topics=ex.topics, section=ex.section, language=ex.language,
+            description=ex.description, image=ex.image,
+            source=urls.site_of(urls.hostname_of(canonical)), fetched_at=result.fetched_at,
+            warc_file=capture.warc_file if capture else None,
+            warc_offset=capture.offset if capture else None, extractor=EXTRACTOR_VERSION)
+        return "article", art
+
+    def _store_article(self, art: Article, fetched_url: str) -> str:
+        if art.canonical_url != fetched_url:
+            existing = self.store.db.execute(
+                "SELECT url, crawl_id FROM articles WHERE canonical_url=?",
+                (art.canonical_url,)).fetchone()
+            # a print/AMP/tracking copy never overwrites the story fetched from its own URL
+            if existing and existing["url"] == art.canonical_url and existing["crawl_id"] == self.crawl_id:
+                return "duplicate"
+        verdict = self.store.upsert_article(art, self.crawl_id)
+        if verdict == "new":
+            self.stats.articles_new += 1
+        elif verdict == "changed":
+            self.stats.articles_changed += 1
+        else:
+            self.stats.articles_unchanged += 1
+        return verdict
+
+    async def _relink_from_previous(self, url: str, depth: int) -> list:
+        """On 304, rediscover the page's links from its last capture (no re-download)."""
+        row = self.store.db.execute(
+            "SELECT warc_file, warc_offset FROM fetches WHERE url=? AND status=200"
+            " AND warc_file IS NOT NULL ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        if not row:
+            return []
+        try:
+            _, headers, body = read_response(self.store.warc_dir / row["warc_file"], row["warc_offset"])
+        except (OSError, ValueError) as exc:
+            self.log(f"{url}: cannot re-read its last capture ({exc})")
+            return []
+        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        text, _ = decode(body, ctype)
+        links = discover.parse_links(text, url)
+        return [(href, depth + 1, "page", None) for href, _ in links.pages]
+
+
+def crawl(archive: str | Path, seeds: list[str], settings: CrawlSettings | None = None,
+          **kwargs) -> CrawlStats:
+    """Convenience wrapper: ``Crawler(archive, settings, **kwargs).run(seeds)``."""
+    return Crawler(archive, settings, **kwargs).run(seeds)
+
+
+__all__ = ["Crawler", "CrawlStats", "crawl", "CrawlError"]

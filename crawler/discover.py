@@ -1,0 +1,148 @@
+"""Discovery: URLs from sitemaps, feeds and pages.
+
+- Sitemaps: ``<urlset>`` (with Google News ``<news:publication_date>`` and ``<lastmod>`` as
+  date hints), ``<sitemapindex>`` (children are more sitemaps), gzipped or not.
+- Feeds: RSS and Atom through feedparser; entry dates become date hints.
+- Pages: ``<a href>`` links and ``<link rel="alternate">`` feed autodiscovery, parsed with
+  BeautifulSoup (lxml parser, only the tags we need).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from dataclasses import dataclass, field
+
+import feedparser
+from bs4 import BeautifulSoup, SoupStrainer
+from lxml import etree
+
+#: Paths tried on each seed's site for sitemaps and feeds when robots.txt names none.
+SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
+FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
+              "application/xml", "text/xml")
+
+
+@dataclass
+class Discovered:
+    """Links found in one document: (url, date hint or None) pairs plus more sitemaps/feeds."""
+
+    pages: list[tuple[str, str | None]] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+
+
+def maybe_gunzip(body: bytes) -> bytes:
+    if body[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(body)
+        except (OSError, EOFError):
+            return body
+    return body
+
+
+def sniff_kind(body: bytes, content_type: str) -> str:
+    """'sitemap', 'feed', 'html', or 'other' from the first bytes and the content type."""
+    head = maybe_gunzip(body[:65536] if body[:2] != b"\x1f\x8b" else body)[:4096].lstrip().lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap"
+    if b"<rss" in head or (b"<feed" in head and b"xmlns" in head) or b"<rdf:rdf" in head:
+        return "feed"
+    if "html" in content_type or b"<html" in head or b"<!doctype html" in head or b"<body" in head:
+        return "html"
+    if not content_type and (b"<p" in head or b"<div" in head):
+        return "html"
+    return "other"
+
+
+def parse_sitemap(body: bytes) -> Discovered:
+    """URLs and date hints from a sitemap or sitemap index. Tolerates junk."""
+    found = Discovered()
+    data = maybe_gunzip(body)
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return found
+    if root is None:
+        return found
+    is_index = etree.QName(root).localname.lower() == "sitemapindex"
+    for node in root:
+        if not isinstance(node.tag, str):
+            continue
+        loc = date = None
+        for child in node.iter():
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname.lower()
+            text = (child.text or "").strip()
+            if name == "loc" and loc is None and etree.QName(child.getparent()).localname.lower() in ("url", "sitemap"):
+                loc = text
+            elif name == "publication_date" and text:
+                date = text
+            elif name == "lastmod" and text and date is None:
+                date = text
+        if loc:
+            if is_index:
+                found.sitemaps.append(loc)
+            else:
+                found.pages.append((loc, date))
+    return found
+
+
+def parse_feed(body: bytes) -> Discovered:
+    found = Discovered()
+    parsed = feedparser.parse(body)
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        date = None
+        for key in ("published_parsed", "updated_parsed"):
+            t = entry.get(key)
+            if t:
+                date = time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
+                break
+        found.pages.append((link, date))
+    return found
+
+
+_ONLY = SoupStrainer(["a", "link", "area"])
+
+
+def parse_links(html: str, base_url: str) -> Discovered:
+    """Links and feed links in a page (hrefs as written; the caller resolves and filters)."""
+    found = Discovered()
+    soup = BeautifulSoup(html, "lxml", parse_only=_ONLY)
+    for tag in soup.find_all(["a", "area", "link"]):
+        href = tag.get("href")
+        if not href:
+            continue
+        href = href.strip()
+        if tag.name == "link":
+            rel = " ".join(tag.get("rel") or []).lower()
+            typ = (tag.get("type") or "").lower()
+            if "alternate" in rel and any(t in typ for t in ("rss", "atom")):
+                found.feeds.append(href)
+            elif "next" in rel.split():
+                found.pages.append((href, None))
+            continue
+        rel = " ".join(tag.get("rel") or []).lower()
+        if "nofollow" in rel and "ugc" in rel:
+            continue
+        if href.startswith(("mailto:", "javascript:", "tel:", "#", "data:")):
+            continue
+        found.pages.append((href, None))
+    return found
+
+
+_BINARY_EXT = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|mp[34]|m4a|wav|avi|mov|zip|gz|tgz|rar|7z|exe|dmg|"
+    r"woff2?|ttf|eot|iso|bin)(?:$|\?)", re.I)
+
+
+def looks_fetchable(url: str) -> bool:
+    """False for links to obvious non-documents (images, scripts, archives)."""
+    return not _BINARY_EXT.search(url)

@@ -1,0 +1,312 @@
+"""The cleaner: from raw HTML (+ URL, headers) to an article record.
+
+Signals combined:
+
+- structured data: JSON-LD ``NewsArticle`` (headline, articleBody, dates, author, section,
+  keywords), Open Graph / ``article:*`` meta tags, microdata, ``<time>`` elements;
+- trafilatura (precision mode) for the main text, run on the tree we already parsed;
+- htmldate as a fallback date finder when the page carries no structured date;
+- the URL (dates in the path, section in the first segment) and hints from sitemaps/feeds.
+
+:func:`extract` never raises on bad HTML: an empty or unparsable page gives an empty record
+with ``is_article`` False.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from . import dates as _dates
+from . import metadata as _meta
+
+EXTRACTOR_VERSION = "1"
+_WS = re.compile(r"[ \t\u00a0\u2009\u200a\u202f]+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-·:»/]\s+")
+_GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "amp", "print",
+                     "index", "content", "post", "posts", "p", "a", "en", "de", "fr", "es", "it",
+                     "pt", "id", "home", "html", "item", "blog", "blogs", "live", "video", "n"}
+
+
+@dataclass
+class Extraction:
+    """What the cleaner made of one page."""
+
+    url: str
+    canonical_url: str | None = None
+    title: str = ""
+    body: str = ""
+    published: str | None = None
+    published_source: str | None = None
+    published_confidence: float = 0.0
+    updated: str | None = None
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    topics: list[str] = field(default_factory=list)
+    language: str | None = None
+    description: str | None = None
+    image: str | None = None
+    site_name: str | None = None
+    is_article: bool = False
+    words: int = 0
+
+    @property
+    def author(self) -> str | None:
+        return ", ".join(self.authors) if self.authors else None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["author"] = self.author
+        return d
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _parse(html: str | bytes):
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", "replace")
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
+    title = _clean(title)
+    if not title:
+        return title
+    if h1 and len(h1) > 10 and title.startswith(h1) and len(h1) < len(title):
+        return h1
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    lowered = [s.lower() for s in site_names if s]
+
+    def is_site(part: str) -> bool:
+        p = part.lower().strip()
+        return any(p == s or p in s or s in p for s in lowered if len(p) > 2)
+
+    while len(parts) > 1 and is_site(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and is_site(parts[0]):
+        parts.pop(0)
+    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4:
+        # "Headline words here | Section": drop a short trailing label
+        parts.pop()
+    sep = re.search(_TITLE_SEPARATORS, title)
+    return (sep.group(0) if sep else " ").join(parts).strip()
+
+
+def _paragraphs(text: str) -> str:
+    lines = [_clean(line) for line in (text or "").splitlines()]
+    return "\n\n".join(line for line in lines if line)
+
+
+def _topics_from(values: list) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, list):
+            out.extend(_topics_from(v))
+        elif isinstance(v, str):
+            for part in re.split(r"[,;|]", v):
+                part = _clean(part)
+                if part and len(part) <= 60:
+                    out.append(part)
+    seen: set[str] = set()
+    uniq = []
+    for t in out:
+        key = t.lower()
+        if key not in seen:
+            seen.add(key)
+            uniq.append(t)
+    return uniq
+
+
+def _url_section(url: str) -> str | None:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    for seg in segments[:-1]:
+        low = seg.lower()
+        if low in _GENERIC_SEGMENTS or re.fullmatch(r"[\d_-]+", low) or len(low) > 30:
+            continue
+        if re.fullmatch(r"[a-z][a-z-]{1,29}", low):
+            return low.replace("-", " ")
+        break
+    return None
+
+
+def _date_candidates(tree, meta, article, url, hint_date) -> list[_dates.DateCandidate]:
+    cands: list[_dates.DateCandidate] = []
+
+    def add(raw, source):
+        dt = _dates.parse_date(raw if isinstance(raw, str) else None)
+        if dt:
+            cands.append(_dates.DateCandidate(dt, source, raw, _dates.CONFIDENCE[source]))
+
+    if article:
+        add(article.get("datePublished") or article.get("dateCreated"), "jsonld")
+    for key in _dates.PUBLISHED_META:
+        if key in meta:
+            add(meta[key][0], "meta")
+            break
+    for el in tree.xpath('//*[@itemprop="datePublished"][not(self::meta)]'):
+        add(el.get("datetime") or el.get("content") or el.text_content(), "microdata")
+        break
+    for el in tree.xpath('//time[@pubdate or contains(@class,"publish") or contains(@class,"date")'
+                         ' or ancestor::*[contains(@class,"byline") or contains(@class,"meta")]]'
+                         '[@datetime]'):
+        add(el.get("datetime"), "time")
+        break
+    else:
+        times = tree.xpath("//article//time[@datetime]") or tree.xpath("//time[@datetime]")
+        if len(times) == 1:
+            add(times[0].get("datetime"), "time")
+    udt = _dates.url_date(url)
+    if udt:
+        cands.append(_dates.DateCandidate(udt, "url", url, _dates.CONFIDENCE["url"]))
+    if hint_date:
+        add(hint_date, "hint")
+    return cands
+
+
+def _htmldate(tree, url, fetched_at) -> _dates.DateCandidate | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, original_date=True, extensive_search=False, url=url,
+                          outputformat="%Y-%m-%d",
+                          max_date=(fetched_at or datetime.now()).strftime("%Y-%m-%d"))
+    except Exception:  # noqa: BLE001 - htmldate raises assorted errors on odd pages
+        return None
+    if not found:
+        return None
+    dt = _dates.parse_date(found)
+    return _dates.DateCandidate(dt, "htmldate", found, _dates.CONFIDENCE["htmldate"]) if dt else None
+
+
+def _main_text(tree, url: str) -> str:
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(tree, url=url, favor_precision=True, include_comments=False,
+                                   include_tables=True, output_format="txt", deduplicate=False,
+                                   with_metadata=False)
+    except Exception:  # noqa: BLE001 - third-party extractor: a bad page must not stop a crawl
+        return ""
+    return text or ""
+
+
+def extract(html: str | bytes, url: str, headers: dict | None = None,
+            fetched_at: datetime | None = None, hint_date: str | None = None) -> Extraction:
+    """Clean one page. ``fetched_at`` bounds dates (no date after the fetch)."""
+    result = Extraction(url=url)
+    tree = _parse(html)
+    if tree is None:
+        return result
+    nodes = _meta.jsonld_nodes(tree)
+    article = _meta.jsonld_article(nodes)
+    meta = _meta.meta_tags(tree)
+    # -- canonical URL -----------------------------------------------------------------
+    canonical = _meta.link_href(tree, "canonical") or _meta.first(meta, "og:url")
+    if canonical:
+        canonical = urljoin(url, canonical)
+        if not canonical.startswith(("http://", "https://")):
+            canonical = None
+    result.canonical_url = canonical
+    # -- site name / title ---------------------------------------------------------------
+    site = _meta.first(meta, "og:site_name", "application-name", "twitter:site")
+    publisher = _meta.names(article.get("publisher")) if article else []
+    host = (urlsplit(url).hostname or "").lower()
+    host_parts = [p for p in host.split(".") if p not in ("www", "com", "co", "uk", "org", "net")]
+    site_names = [s for s in [site, *publisher, *host_parts, host] if s]
+    result.site_name = site or (publisher[0] if publisher else None)
+    h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
+    h1 = h1s[0] if len(h1s) == 1 else None
+    headline = article.get("headline") if article and isinstance(article.get("headline"), str) else None
+    raw_title = (headline or _meta.first(meta, "og:title", "twitter:title")
+                 or h1 or _clean(tree.findtext(".//title")))
+    result.title = _strip_site(raw_title or "", site_names, h1)
+    # -- description, image, language -----------------------------------------------------
+    result.description = _meta.first(meta, "og:description", "description", "twitter:description")
+    image = _meta.first(meta, "og:image", "twitter:image", "og:image:url")
+    if not image and article and article.get("image"):
+        img = article["image"]
+        img = img[0] if isinstance(img, list) and img else img
+        image = img.get("url") if isinstance(img, dict) else img if isinstance(img, str) else None
+    result.image = urljoin(url, image) if image else None
+    lang = (tree.get("lang") or tree.get("xml:lang") or _meta.first(meta, "content-language", "og:locale", "language")
+            or (article.get("inLanguage") if article and isinstance(article.get("inLanguage"), str) else None))
+    result.language = lang.replace("_", "-").split("-")[0].lower().strip() or None if lang else None
+    # -- authors ------------------------------------------------------------------------------
+    authors = _meta.names(article.get("author")) if article else []
+    if not authors:
+        author_meta = meta.get("author", []) + meta.get("article:author", []) + meta.get("dc.creator", []) \
+            + meta.get("parsely-author", []) + meta.get("sailthru.author", [])
+        authors = [a for a in author_meta if not a.startswith("http")]
+    if not authors:
+        authors = _meta.byline_authors(tree)
+    cleaned: list[str] = []
+    for a in authors:
+        a = re.sub(r"^(?:by|von|par|por|di)\s+", "", _clean(a), flags=re.I)
+        for part in re.split(r"\s*(?:,| and | & |;)\s*", a):
+            if part and len(part) <= 60 and not part.startswith("http") and part not in cleaned:
+                cleaned.append(part)
+    result.authors = cleaned[:6]
+    # -- section and topics -------------------------------------------------------------------
+    crumbs = _meta.jsonld_breadcrumbs(nodes) or _meta.html_breadcrumbs(tree)
+    crumbs = [c for c in crumbs if c.lower() not in ("home", "start", "startseite", "accueil", "inicio")]
+    section = None
+    if article and article.get("articleSection"):
+        sec = article["articleSection"]
+        section = sec[0] if isinstance(sec, list) and sec else sec if isinstance(sec, str) else None
+    section = section or _meta.first(meta, "article:section", "section", "parsely-section",
+                                     "category") or (crumbs[0] if crumbs else None) or _url_section(url)
+    result.section = _clean(section) or None if section else None
+    topic_values = []
+    if article:
+        topic_values += [article.get("keywords") or [], article.get("about") and _meta.names(article.get("about")) or []]
+    topic_values += meta.get("article:tag", []) + meta.get("news_keywords", [])
+    if not any(topic_values):
+        topic_values += meta.get("keywords", [])[:1]
+    topics = _topics_from(topic_values)
+    if result.section and result.section.lower() not in (t.lower() for t in topics):
+        topics.insert(0, result.section)
+    result.topics = topics[:20]
+    # -- dates ------------------------------------------------------------------------------
+    cands = _date_candidates(tree, meta, article, url, hint_date)
+    if not any(c.confidence >= 0.8 for c in cands):
+        found = _htmldate(tree, url, fetched_at)
+        if found:
+            cands.append(found)
+    choice = _dates.decide(cands, fetched_at)
+    result.published, result.published_source = choice.iso, choice.source
+    result.published_confidence = choice.confidence
+    updated = (article.get("dateModified") if article else None) or _meta.first(meta, *_dates.UPDATED_META)
+    udt = _dates.parse_date(updated) if isinstance(updated, str) else None
+    result.updated = _dates.iso(udt) if udt else None
+    # -- body ------------------------------------------------------------------------------
+    og_type = (_meta.first(meta, "og:type") or "").lower()
+    body = _paragraphs(_main_text(tree, url))
+    ld_body = _paragraphs(article.get("articleBody")) if article and isinstance(article.get("articleBody"), str) else ""
+    if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
+        body = ld_body
+    result.body = body
+    result.words = len(body.split())
+    # -- article or listing? ---------------------------------------------------------------------
+    path = urlsplit(url).path.strip("/")
+    if article is not None or og_type == "article":
+        result.is_article = result.words >= 40
+    else:
+        has_article_tag = bool(tree.xpath("//article"))
+        result.is_article = bool(path) and og_type != "website" and (
+            result.words >= 150 or (has_article_tag and result.words >= 60))
+    return result

@@ -1,0 +1,143 @@
+"""WARC 1.1 capture: every request and response, gzip per record, size-rotated files.
+
+Each fetch is written as a ``request``, a ``response`` (or ``resource`` for failures we still
+want to remember nothing of — those only get a ``metadata`` record) and a ``metadata``
+record, all built in memory and appended with a single ``write()`` so a killed process never
+leaves half a record behind. A resumed crawl always opens a new file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from . import __version__
+
+_DROP_HEADERS = {"transfer-encoding"}
+
+
+@dataclass
+class Capture:
+    """Where a response was written: file name (relative to the WARC dir), offset, length."""
+
+    warc_file: str
+    offset: int
+    length: int
+
+
+def _warc_date(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcWriter:
+    """Appends captures to ``dir/newsarchive-<time>-<n>.warc.gz``, rotating past ``max_bytes``."""
+
+    def __init__(self, directory: str | os.PathLike, max_bytes: int = 1 << 30, prefix: str = "newsarchive"):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self._fd: int | None = None
+        self._name = ""
+        self._size = 0
+        self._serial = 0
+        self._lock = threading.Lock()
+
+    def _open(self) -> None:
+        self.close()
+        self._serial += 1
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        self._name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
+        self._fd = os.open(self.dir / self._name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._size = 0
+        buf = io.BytesIO()
+        writer = WARCWriter(buf, gzip=True, warc_version="1.1")
+        info = writer.create_warcinfo_record(self._name, {
+            "software": f"newsarchive/{__version__}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        })
+        writer.write_record(info)
+        self._append(buf.getvalue())
+
+    def _append(self, data: bytes) -> int:
+        offset = self._size
+        os.write(self._fd, data)
+        self._size += len(data)
+        return offset
+
+    def write_exchange(self, *, url: str, method: str, request_headers: list[tuple[str, str]],
+                       status: int, reason: str, http_version: str,
+                       response_headers: list[tuple[str, str]], body: bytes,
+                       ip: str | None = None, truncated: str | None = None,
+                       fetched_at: float | None = None, metadata: dict | None = None) -> Capture:
+        """Write request + response + metadata records; returns the response's location."""
+        fetched_at = fetched_at or time.time()
+        date = _warc_date(fetched_at)
+        buf = io.BytesIO()
+        writer = WARCWriter(buf, gzip=True, warc_version="1.1")
+        from urllib.parse import urlsplit
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        req_headers = StatusAndHeaders(f"{method} {target} HTTP/1.1", request_headers,
+                                       is_http_request=True)
+        resp_headers = StatusAndHeaders(
+            f"{status} {reason or ''}".strip(),
+            [(k, v) for k, v in response_headers if k.lower() not in _DROP_HEADERS],
+            protocol=http_version or "HTTP/1.1")
+        warc_headers = {"WARC-Date": date}
+        if ip:
+            warc_headers["WARC-IP-Address"] = ip
+        if truncated:
+            warc_headers["WARC-Truncated"] = truncated
+        response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                             http_headers=resp_headers,
+                                             warc_headers_dict=warc_headers)
+        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
+                                            http_headers=req_headers,
+                                            warc_headers_dict={"WARC-Date": date})
+        rec_id = response.rec_headers.get_header("WARC-Record-ID")
+        request.rec_headers.add_header("WARC-Concurrent-To", rec_id)
+        writer.write_record(response)
+        resp_len = buf.tell()
+        writer.write_record(request)
+        if metadata:
+            meta = writer.create_warc_record(
+                url, "metadata", payload=io.BytesIO(json.dumps(metadata).encode()),
+                warc_content_type="application/json",
+                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": rec_id})
+            writer.write_record(meta)
+        data = buf.getvalue()
+        with self._lock:
+            if self._fd is None or self._size + len(data) > self.max_bytes and self._size > 0:
+                self._open()
+            offset = self._append(data)
+            return Capture(self._name, offset, resp_len)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+
+
+def read_response(path: str | os.PathLike, offset: int) -> tuple[str, dict[str, str], bytes]:
+    """Read back the response record at ``offset``: (url, http headers, payload bytes)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for record in ArchiveIterator(fh):
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            headers = dict(record.http_headers.headers) if record.http_headers else {}
+            return url, headers, record.content_stream().read()
+    raise ValueError(f"no WARC record at {path}:{offset}")
