@@ -1,0 +1,222 @@
+"""Import articles from files into the store of record.
+
+- JSONL (``.jsonl``, ``.json``, ``.ndjson``, optionally ``.gz``): one object per line, in the
+  format ``newsarchive export`` writes. ``url`` and ``body`` are required; ``canonical_url``,
+  ``title``, ``published``, ``topics`` (list or comma-separated), ``author``, ``section``,
+  ``language`` and ``description`` are used when present.
+- WARC (``.warc``, ``.warc.gz``) from any crawler (Heritrix, Browsertrix, ``wget
+  --warc-file``): each HTML ``response`` record with status 200 is cleaned like a crawled page;
+  those that are articles are stored, with the WARC file and offset of their capture.
+
+Bad lines and records are counted and reported with their position; they never stop an import.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from crawler import urls
+from crawler.charset import decode
+from crawler.errors import InvalidURLError
+from crawler.extract import EXTRACTOR_VERSION, extract
+from crawler.store import Article, Store
+
+from .errors import ImportFormatError
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    read: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, msg: str) -> None:
+        self.skipped += 1
+        if len(self.problems) < 50:
+            self.problems.append(msg)
+
+    def count(self, verdict: str) -> None:
+        setattr(self, verdict, getattr(self, verdict) + 1)
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz", ".arc.gz")):
+        return "warc"
+    if name.endswith((".jsonl", ".jsonl.gz", ".json", ".ndjson", ".ndjson.gz", ".json.gz")):
+        return "jsonl"
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if head[:2] == b"\x1f\x8b":
+        head = gzip.open(path).read(64)
+    if head.startswith(b"WARC/"):
+        return "warc"
+    if head.lstrip().startswith(b"{"):
+        return "jsonl"
+    raise ImportFormatError(f"{path}: not a JSONL or WARC file (expected .jsonl or .warc.gz)")
+
+
+def _topics(value) -> list[str]:
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    if isinstance(value, list):
+        return [str(t).strip() for t in value if str(t).strip()]
+    return []
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        batch = 0
+        store.db.execute("BEGIN IMMEDIATE")
+        try:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                report.read += 1
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    report.problem(f"{path}:{lineno}: not JSON ({exc.msg})")
+                    continue
+                if not isinstance(obj, dict):
+                    report.problem(f"{path}:{lineno}: not a JSON object")
+                    continue
+                url, body = obj.get("url"), obj.get("body")
+                if not url or not isinstance(body, str) or not body.strip():
+                    report.problem(f"{path}:{lineno}: needs 'url' and a non-empty 'body'")
+                    continue
+                try:
+                    fetched = urls.canonicalize(str(url))
+                    canonical = urls.canonicalize(str(obj.get("canonical_url") or url))
+                except InvalidURLError as exc:
+                    report.problem(f"{path}:{lineno}: {exc}")
+                    continue
+                article = Article(
+                    canonical_url=canonical, url=fetched, title=_text(obj.get("title")) or "",
+                    body=body.strip(), published=_text(obj.get("published")),
+                    published_source="import" if obj.get("published") else None,
+                    author=_text(obj.get("author")), topics=_topics(obj.get("topics")),
+                    section=_text(obj.get("section")), language=_text(obj.get("language")),
+                    description=_text(obj.get("description")),
+                    source=urls.site_of(urls.hostname_of(canonical)),
+                    fetched_at=time.time(), extractor="import")
+                report.count(store.upsert_article(article))
+                batch += 1
+                if batch % 5000 == 0:
+                    store.db.execute("COMMIT")
+                    store.db.execute("BEGIN IMMEDIATE")
+            store.db.execute("COMMIT")
+        except BaseException:
+            store.db.execute("ROLLBACK")
+            raise
+
+
+def import_warc(store: Store, path: Path, report: ImportReport) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        try:
+            for record in iterator:
+                if record.rec_type != "response" or not record.http_headers:
+                    continue
+                status = record.http_headers.get_statuscode()
+                ctype = record.http_headers.get_header("Content-Type") or ""
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if status != "200" or ("html" not in ctype.lower() and ctype):
+                    continue
+                report.read += 1
+                offset = iterator.get_record_offset()
+                try:
+                    body = record.content_stream().read()
+                    fetched_url = urls.canonicalize(url)
+                except InvalidURLError as exc:
+                    report.problem(f"{path}@{offset}: {exc}")
+                    continue
+                except (OSError, ValueError, EOFError) as exc:
+                    report.problem(f"{path}@{offset}: unreadable record ({exc})")
+                    continue
+                when = _warc_date(record.rec_headers.get_header("WARC-Date"))
+                text, _ = decode(body, ctype)
+                ex = extract(text, fetched_url, fetched_at=when)
+                if not ex.is_article:
+                    report.problem(f"{path}@{offset}: {url} is not an article page")
+                    continue
+                canonical = fetched_url
+                if ex.canonical_url:
+                    try:
+                        canonical = urls.canonicalize(ex.canonical_url)
+                    except InvalidURLError:
+                        pass
+                article = Article(
+                    canonical_url=canonical, url=fetched_url, title=ex.title, body=ex.body,
+                    published=ex.published, published_source=ex.published_source,
+                    published_confidence=ex.published_confidence, updated=ex.updated,
+                    author=ex.author, topics=ex.topics, section=ex.section,
+                    language=ex.language, description=ex.description, image=ex.image,
+                    source=urls.site_of(urls.hostname_of(canonical)),
+                    fetched_at=when.replace(tzinfo=timezone.utc).timestamp() if when else time.time(),
+                    warc_file=str(path.resolve()), warc_offset=offset,
+                    extractor=EXTRACTOR_VERSION)
+                with store.transaction():
+                    report.count(store.upsert_article(article))
+        except ArchiveLoadFailed as exc:
+            report.problem(f"{path}: stopped reading: {exc}")
+
+
+def _warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def import_files(archive: str | Path, paths: list[str | Path],
+                 on_file: Callable[[Path], None] | None = None) -> ImportReport:
+    """Import each file into the archive's store; returns what happened."""
+    report = ImportReport()
+    with Store(archive) as store:
+        for p in paths:
+            path = Path(p)
+            if not path.is_file():
+                report.problem(f"{path}: no such file")
+                continue
+            if on_file:
+                on_file(path)
+            try:
+                kind = _kind(path)
+            except (ImportFormatError, OSError) as exc:
+                report.problem(str(exc))
+                continue
+            report.files += 1
+            (import_warc if kind == "warc" else import_jsonl)(store, path, report)
+    return report
+
+
+__all__ = ["import_files", "ImportReport"]

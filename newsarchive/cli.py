@@ -1,0 +1,572 @@
+"""The ``newsarchive`` command line: a thin shell over crawler, indexer and search.
+
+Library errors become ``Error: ...`` lines with exit status 1 (2 for usage errors); nobody
+sees a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from crawler import CrawlError, CrawlSettings, Crawler, Store, default_archive
+from crawler.settings import ARCHIVE_ENV
+from indexer import IndexingError, archive_stats, import_files, update_index
+from search import QueryError, SearchIndex, related
+
+from . import __version__
+
+
+class UsageProblem(click.ClickException):
+    """A bad option or query: exit status 2, like click's own usage errors."""
+
+    exit_code = 2
+
+
+def archive_option(f):
+    return click.option(
+        "--archive", "-a", type=click.Path(file_okay=False, path_type=Path),
+        default=default_archive, show_default=f"./data or ${ARCHIVE_ENV}",
+        envvar=ARCHIVE_ENV,
+        help="Archive directory (store, WARC files, index).")(f)
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsarchive")
+def main():
+    """Full-text search engine for news archives.
+
+    Crawl news sites into an archive (raw WARC captures + a clean record of every story),
+    index it, and search it by keyword, date and topic.
+
+    \b
+    Quick start:
+      newsarchive crawl https://news.example.org/    # crawl, clean, store, index
+      newsarchive search "central bank" --from 2024-05
+      newsarchive related --text "draft paragraph..."
+    """
+
+
+# -- crawl --------------------------------------------------------------------------------------
+class _Progress:
+    """A live status line on a terminal; a plain log line every few seconds otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, stats) -> None:
+        now = time.monotonic()
+        if now - self.last < (0.2 if self.tty else 5.0):
+            return
+        self.last = now
+        line = (f"pages {stats.pages}  articles {stats.articles} "
+                f"(new {stats.articles_new}, changed {stats.articles_changed})  "
+                f"errors {stats.errors}  {stats.pages / stats.elapsed:.1f} pages/s")
+        if self.tty:
+            click.echo("\r\x1b[2K" + line, err=True, nl=False)
+        else:
+            _err(line)
+
+    def done(self) -> None:
+        if self.tty:
+            click.echo("\r\x1b[2K", err=True, nl=False)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@archive_option
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between requests to one host (robots.txt Crawl-delay wins if "
+                   "larger). Use 0 only for your own sites.")
+@click.option("--per-host", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Requests in flight at once to one host.")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Requests in flight at once overall.")
+@click.option("--max-pages", type=click.IntRange(min=0), default=0,
+              help="Stop after fetching this many pages (0: no limit).")
+@click.option("--max-depth", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Follow links at most this many hops from a seed, sitemap or feed.")
+@click.option("--host-budget", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Pages fetched from one host at most.")
+@click.option("--pattern-budget", type=click.IntRange(min=1), default=40, show_default=True,
+              help="Pages per URL pattern before the pattern must prove it holds articles "
+                   "(trap defence: calendars, filter combinations).")
+@click.option("--allow-domain", multiple=True,
+              help="Also crawl this domain and its subdomains (repeatable).")
+@click.option("--allow-private", is_flag=True,
+              help="Follow links to private/loopback addresses from public seeds.")
+@click.option("--contact", help="URL or e-mail put in the User-Agent so site owners can reach you.")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Processes that clean pages (default: up to 2; 0 cleans in-process).")
+@click.option("--max-bytes", type=click.IntRange(min=1024), default=10 * 1024 * 1024,
+              show_default=True, help="Cut responses larger than this (flagged as truncated).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Seconds to wait for a server before retrying.")
+@click.option("--no-discover", is_flag=True,
+              help="Do not look for sitemaps and feeds at the usual paths.")
+@click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
+def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, host_budget,
+          pattern_budget, allow_domain, allow_private, contact, workers, max_bytes, timeout,
+          no_discover, no_index):
+    """Crawl news sites into the archive, then update the search index.
+
+    Discovers articles from robots.txt sitemaps, /sitemap.xml, RSS/Atom feeds and links;
+    obeys robots.txt; keeps every response in WARC files and every story in the store.
+    Interrupted crawls (Ctrl-C, a crash, kill -9) resume when you run the same command again;
+    a later crawl of the same sites re-checks pages with conditional requests.
+
+    \b
+    Example:
+      newsarchive crawl https://news.example.org/ --contact mailto:me@example.org
+      newsarchive crawl http://localhost:8000/ --delay 0 --max-pages 500
+    """
+    settings = CrawlSettings(
+        delay=delay, per_host_concurrency=per_host, concurrency=concurrency,
+        max_pages=max_pages, max_depth=max_depth, host_budget=host_budget,
+        pattern_budget=pattern_budget, allow_domains=tuple(allow_domain),
+        allow_private=allow_private, contact=contact, max_bytes=max_bytes, timeout=timeout,
+        discover=not no_discover)
+    if workers is not None:
+        settings.workers = workers
+    progress = _Progress()
+
+    def log(msg):
+        progress.done()
+        _err(msg)
+
+    crawler = Crawler(archive, settings, progress=progress, log=log)
+    try:
+        stats = crawler.run(list(urls))
+    except KeyboardInterrupt:
+        progress.done()
+        raise click.ClickException(
+            "interrupted; run the same command again to resume where it stopped") from None
+    except CrawlError as exc:
+        progress.done()
+        raise click.ClickException(str(exc)) from None
+    progress.done()
+    verb = "Resumed crawl" if stats.resumed else "Crawl"
+    click.echo(f"{verb} #{stats.crawl_id} finished in {stats.elapsed:.1f}s: {stats.pages} pages "
+               f"({stats.pages / stats.elapsed:.1f}/s), {stats.articles} articles "
+               f"({stats.articles_new} new, {stats.articles_changed} changed, "
+               f"{stats.articles_unchanged} unchanged), {stats.errors} errors.")
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items(), key=lambda kv: -kv[1]))
+    if outcomes:
+        click.echo(f"  outcomes: {outcomes}")
+    if stats.held:
+        click.echo(f"  {stats.held} URLs held back by trap defence (patterns with no articles)")
+    for sample in stats.error_samples[:5]:
+        click.echo(f"  error: {sample}")
+    if not no_index:
+        _index(archive, rebuild=False, lock_timeout=60.0)
+
+
+# -- index ---------------------------------------------------------------------------------------
+def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) -> None:
+    bar = {"obj": None}
+
+    def progress(done, total):
+        if total < 1000 or not sys.stderr.isatty():
+            return
+        if bar["obj"] is None:
+            bar["obj"] = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            bar["obj"].__enter__()
+        bar["obj"].update(done - bar["obj"].pos)
+
+    try:
+        report = update_index(archive, rebuild=rebuild, lock_timeout=lock_timeout,
+                              on_wait=_err, progress=progress, procs=procs)
+    except (IndexingError, CrawlError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar["obj"] is not None:
+            bar["obj"].__exit__(None, None, None)
+    how = "rebuilt" if report.rebuilt else "updated"
+    click.echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
+               f"updated, {report.deleted} removed; {report.documents} stories searchable.")
+
+
+@main.command()
+@archive_option
+@click.option("--rebuild", is_flag=True, help="Rebuild the index from the store from scratch.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds to wait when another process is indexing.")
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Processes for a rebuild.")
+def index(archive, rebuild, lock_timeout, procs):
+    """Update the search index from the store (only what changed since the last run).
+
+    Crawls and imports update the index themselves; run this after `reextract`, or with
+    --rebuild after upgrading newsarchive. Searching keeps working while it runs.
+
+    \b
+    Example:
+      newsarchive index
+      newsarchive index --rebuild
+    """
+    _index(archive, rebuild, lock_timeout, procs)
+
+
+@main.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@archive_option
+@click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
+def import_(files, archive, no_index):
+    """Add articles from JSONL exports or WARC files of other crawlers.
+
+    JSONL needs `url` and `body` on each line (`title`, `published`, `topics`, `author`,
+    `section` are used when present) — the format `newsarchive export` writes. WARC files
+    (Heritrix, Browsertrix, wget --warc-file) have their HTML responses cleaned like crawled
+    pages. Bad lines are reported and skipped.
+
+    \b
+    Example:
+      newsarchive import stories.jsonl
+      newsarchive import crawl-2024.warc.gz
+    """
+    report = import_files(archive, list(files), on_file=lambda p: _err(f"importing {p} ..."))
+    click.echo(f"Imported {report.new} new and {report.changed} changed articles "
+               f"({report.unchanged} unchanged, {report.skipped} skipped) from {report.files} files.")
+    for problem in report.problems[:10]:
+        _err(f"  skipped: {problem}")
+    if len(report.problems) > 10:
+        _err(f"  ... and {len(report.problems) - 10} more")
+    if report.files == 0:
+        raise click.ClickException("nothing could be imported")
+    if not no_index:
+        _index(archive, rebuild=False, lock_timeout=60.0)
+
+
+# -- export / extract / reextract -----------------------------------------------------------------
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds") if ts else None
+
+
+@main.command()
+@archive_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+def export(archive, fmt, output):
+    """Write every article as one JSON object per line.
+
+    Fields: url, canonical_url, title, body, published, author, topics, section, language,
+    fetched_at, warc_file, warc_offset.
+
+    \b
+    Example:
+      newsarchive export > stories.jsonl
+    """
+    try:
+        store = Store(archive, create=False)
+    except CrawlError as exc:
+        raise click.ClickException(str(exc)) from None
+    with store:
+        for a in store.articles():
+            output.write(json.dumps({
+                "url": a.url, "canonical_url": a.canonical_url, "title": a.title, "body": a.body,
+                "published": a.published, "author": a.author, "topics": a.topics or [],
+                "section": a.section, "language": a.language, "fetched_at": _iso(a.fetched_at),
+                "warc_file": a.warc_file, "warc_offset": a.warc_offset,
+            }, ensure_ascii=False) + "\n")
+
+
+def _extract_one(item: str) -> dict:
+    from crawler.extract import extract as clean
+    from crawler.charset import decode
+
+    if item.startswith(("http://", "https://")):
+        import httpx
+
+        from crawler.settings import user_agent
+
+        try:
+            r = httpx.get(item, headers={"User-Agent": user_agent()}, follow_redirects=True,
+                          timeout=20)
+        except httpx.HTTPError as exc:
+            return {"url": item, "error": f"fetch failed: {exc}"}
+        text, _ = decode(r.content, r.headers.get("content-type"))
+        ex = clean(text, str(r.url))
+        return {"url": item, **_fields(ex)}
+    path = Path(item)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {"file": item, "error": f"cannot read: {exc.strerror or exc}"}
+    if data[:2] == b"\x1f\x8b":
+        import gzip
+
+        try:
+            data = gzip.decompress(data)
+        except OSError as exc:
+            return {"file": item, "error": f"bad gzip file: {exc}"}
+    text, _ = decode(data)
+    ex = clean(text, f"file://{path.resolve()}")
+    return {"file": item, **_fields(ex)}
+
+
+def _fields(ex) -> dict:
+    d = ex.to_dict()
+    d.pop("url", None)
+    return d
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--jsonl", is_flag=True, help="One compact JSON object per line (default: indented).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes for many inputs (default: the number of cores).")
+def extract(inputs, jsonl, workers):
+    """Show what the cleaner makes of saved pages or URLs, storing nothing.
+
+    One JSON object per input, in input order: `file` (or `url`) and the record fields
+    (title, body, published with its source and confidence, authors, section, topics,
+    language, canonical_url, description, image, is_article).
+
+    \b
+    Example:
+      newsarchive extract saved/*.html --jsonl
+      newsarchive extract https://news.example.org/2024/05/07/story.html
+    """
+    items = list(inputs)
+    if len(items) > 4:
+        import concurrent.futures
+
+        with concurrent.futures.ProcessPoolExecutor(workers or os.cpu_count() or 1) as pool:
+            results = pool.map(_extract_one, items, chunksize=8)
+            _print_extractions(results, jsonl)
+    else:
+        _print_extractions(map(_extract_one, items), jsonl)
+
+
+def _print_extractions(results, jsonl: bool) -> None:
+    failed = 0
+    for r in results:
+        failed += "error" in r
+        click.echo(json.dumps(r, ensure_ascii=False, indent=None if jsonl else 2))
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command()
+@archive_option
+@click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
+def reextract(archive, no_index):
+    """Clean every stored capture again from the WARC files (no re-fetching).
+
+    Run it after upgrading newsarchive's cleaner: stories whose text or metadata change get a
+    new version (the earlier one is kept) and are re-indexed.
+
+    \b
+    Example:
+      newsarchive reextract
+    """
+    from crawler.reextract import reextract_archive
+
+    try:
+        report = reextract_archive(archive, progress=_Progress())
+    except CrawlError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "
+               f"{report['unchanged']} unchanged, {report['missing']} captures missing.")
+    if not no_index:
+        _index(archive, rebuild=False, lock_timeout=60.0)
+
+
+# -- stats ----------------------------------------------------------------------------------------
+@main.command()
+@archive_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def stats(archive, as_json):
+    """Summarise the archive: articles, date range, topics, sources, index, last crawl.
+
+    \b
+    Example:
+      newsarchive stats
+      newsarchive stats --json | jq .articles
+    """
+    try:
+        s = archive_stats(archive)
+    except CrawlError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(s, indent=2))
+        return
+    click.echo(f"Archive {s['archive']}")
+    click.echo(f"  articles: {s['articles']} ({s['undated']} undated, "
+               f"{s['earlier_versions']} earlier versions kept)")
+    if s["date_range"]:
+        click.echo(f"  dates: {s['date_range'][0]} to {s['date_range'][1]}")
+    click.echo(f"  top topics: {', '.join(f'{k} ({v})' for k, v in s['top_topics'].items()) or '-'}")
+    click.echo(f"  top sources: {', '.join(f'{k} ({v})' for k, v in s['top_sources'].items()) or '-'}")
+    click.echo(f"  index: {s['index_bytes'] / 1e6:.1f} MB, {s['index_pending_changes']} changes "
+               f"not yet indexed; WARC: {s['warc_bytes'] / 1e6:.1f} MB")
+    lc = s["last_crawl"]
+    if lc:
+        state = "finished" if lc["finished_at"] else "unfinished (run crawl again to resume)"
+        click.echo(f"  last crawl: #{lc['id']} started {_iso(lc['started_at'])}, {state}")
+
+
+# -- search ---------------------------------------------------------------------------------------
+def _open_index(archive: Path) -> SearchIndex:
+    try:
+        return SearchIndex(archive)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command(name="search")
+@click.argument("query", nargs=-1)
+@archive_option
+@click.option("--from", "date_from", metavar="DATE", help="Earliest date: 2024, 2024-05 or 2024-05-07.")
+@click.option("--to", "date_to", metavar="DATE", help="Latest date (inclusive), same forms.")
+@click.option("--topic", help="Only stories with this topic.")
+@click.option("--section", help="Only stories from this section.")
+@click.option("--source", help="Only stories from this site (e.g. bbc.co.uk).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True)
+@click.option("--recency", type=click.FloatRange(0, 10), default=0.0, show_default=True,
+              help="Boost recent stories (0: none; 1: a story from today scores up to 2x).")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: total, hits, facets, did_you_mean.")
+@click.option("--jsonl", is_flag=True, help="One JSON object per hit.")
+@click.option("--no-collapse", is_flag=True, help="Show near-identical copies as separate hits.")
+def search_cmd(query, archive, date_from, date_to, topic, section, source, sort, recency, page,
+               limit, as_json, jsonl, no_collapse):
+    """Search the archive. Exit status: 0 with results, 1 with none, 2 for bad input.
+
+    The query language: words (stories with all of them first, then most of them),
+    "exact phrases", AND / OR / NOT, field:term for title, body, author, topic, section,
+    source; wildcards (elect*); dates in the query (date:2024-05, date:[2024-01 to 2024-03]).
+
+    \b
+    Examples:
+      newsarchive search central bank interest rates
+      newsarchive search '"interest rates" NOT mortgage' --from 2024 --sort newest
+      newsarchive search 'topic:economy strike' --json
+    """
+    text = " ".join(query)
+    style = "ansi" if (not as_json and not jsonl and sys.stdout.isatty()) else "plain"
+    idx = _open_index(archive)
+    try:
+        with idx:
+            results = idx.search(text, date_from=date_from, date_to=date_to, topic=topic,
+                                 section=section, source=source, sort=sort, page=page,
+                                 limit=limit, recency=recency, snippet_style=style,
+                                 collapse=not no_collapse)
+    except QueryError as exc:
+        raise UsageProblem(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+    elif jsonl:
+        for h in results.hits:
+            click.echo(json.dumps(h.as_dict(), ensure_ascii=False))
+    else:
+        _print_results(results, style)
+    sys.exit(0 if results.total else 1)
+
+
+def _print_results(results, style: str) -> None:
+    for note in results.notes:
+        _err(f"note: {note}")
+    if results.did_you_mean:
+        click.echo(f"Did you mean: {results.did_you_mean}?")
+    if not results.total:
+        click.echo("No stories found.")
+        return
+    first = (results.page - 1) * results.limit + 1
+    click.echo(f"{results.total} stories; page {results.page} of {results.pages} "
+               f"(from #{first})\n")
+    for i, h in enumerate(results.hits, first):
+        date = (h.published or "")[:10] or "undated"
+        title = click.style(h.title or "(untitled)", bold=True) if style == "ansi" else h.title
+        copies = f"  [{h.copies} copies]" if h.copies > 1 else ""
+        click.echo(f"{i:>3}. {title}{copies}")
+        click.echo(f"     {date}  {h.source or ''}  {', '.join(h.topics[:4])}")
+        click.echo(f"     {h.url}")
+        snip = h.snippet if isinstance(h.snippet, str) else (h.snippet or {}).get("text", "")
+        if snip:
+            click.echo(f"     {snip}")
+        click.echo()
+    topics = results.facets.get("topics") or {}
+    months = results.facets.get("months") or {}
+    if topics:
+        click.echo("Topics: " + ", ".join(f"{k} ({v})" for k, v in list(topics.items())[:10]))
+    if months:
+        click.echo("Months: " + ", ".join(f"{k} ({v})" for k, v in list(months.items())[:12]))
+
+
+@main.command(name="related")
+@click.argument("url", required=False)
+@archive_option
+@click.option("--text", help="Draft text to find related stories for ('-' reads standard input).")
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def related_cmd(url, archive, text, limit, as_json):
+    """Suggest archived stories to link from an article or from a draft.
+
+    \b
+    Examples:
+      newsarchive related https://news.example.org/2024/05/07/rates.html
+      newsarchive related --text - < draft.txt
+    """
+    if text == "-":
+        text = sys.stdin.read()
+    if not url and not text:
+        raise UsageProblem("give an article URL or --text")
+    idx = _open_index(archive)
+    try:
+        with idx:
+            hits = related(idx, url=url, text=text, limit=limit)
+    except QueryError as exc:
+        raise UsageProblem(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        for i, h in enumerate(hits, 1):
+            click.echo(f"{i}. {h.title}  ({(h.published or '')[:10] or 'undated'})\n   {h.url}")
+    sys.exit(0 if hits else 1)
+
+
+# -- demo -----------------------------------------------------------------------------------------
+@main.command()
+@archive_option
+def demo(archive):
+    """Crawl the built-in sample news site into the archive, index it and search it.
+
+    Serves a small news site on 127.0.0.1 (sitemaps, a feed, sections, articles and the usual
+    traps), crawls it with the default settings but no delay, and runs a sample search.
+
+    \b
+    Example:
+      newsarchive demo && newsarchive search flood
+    """
+    from .sample_site import SampleSite
+
+    with SampleSite() as site:
+        click.echo(f"Serving the sample news site at {site.url}/")
+        ctx = click.get_current_context()
+        ctx.invoke(crawl, urls=(site.url + "/",), archive=archive, delay=0.0, per_host=4,
+                   concurrency=16, max_pages=0, max_depth=8, host_budget=50_000,
+                   pattern_budget=40, allow_domain=(), allow_private=False, contact=None,
+                   workers=None, max_bytes=10 * 1024 * 1024, timeout=5.0, no_discover=False,
+                   no_index=False)
+    click.echo("\n$ newsarchive search interest rates")
+    with _open_index(archive) as idx:
+        _print_results(idx.search("interest rates", snippet_style="plain"), "plain")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

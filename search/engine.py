@@ -1,0 +1,404 @@
+"""Answering a search: query, filters, ranking, facets, snippets, collapsing, did-you-mean.
+
+:class:`SearchIndex` opens an archive's index once and keeps per-commit caches (document
+dates sorted for range filters, months and topics per document for facets, postings of
+filter terms), so a long-lived process (the web app, a benchmark) answers in milliseconds;
+the caches are dropped when a newer commit appears.
+
+    with SearchIndex("data") as idx:
+        results = idx.search("central bank", date_from="2024-05", topic="economy")
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import sqlite3
+from collections import Counter, OrderedDict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+from whoosh.query import Every, Query, Term
+
+from indexer.build import index_dir
+from indexer.fingerprint import near
+from indexer.schema import FIELD_ALIASES
+
+from . import dates as _dates
+from .errors import QueryError
+from .query import is_plain, parse, plain_words
+from .snippets import snippet
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_LIMIT = 100
+MAX_PAGE = 1000
+#: Ranking: BM25F with Whoosh's defaults, title weighted through the schema's field boost.
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+RECENCY_HALF_LIFE_DAYS = 30.0
+
+
+@dataclass
+class Hit:
+    url: str
+    title: str
+    published: str | None
+    source: str | None
+    topics: list[str]
+    section: str | None
+    author: str | None
+    score: float | None
+    snippet: object = None
+    copies: int = 1
+    copy_urls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    hits: list[Hit]
+    page: int
+    limit: int
+    facets: dict[str, dict[str, int]]
+    did_you_mean: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit)) if self.limit else 1
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "page": self.page,
+                "limit": self.limit, "hits": [h.as_dict() for h in self.hits],
+                "facets": self.facets, "did_you_mean": self.did_you_mean, "notes": self.notes}
+
+
+class _Cache:
+    """Per-commit lookups that make filters and facets cheap."""
+
+    def __init__(self, searcher):
+        reader = searcher.reader()
+        self.doc_count = reader.doc_count_all()
+        self.dated: list[tuple[int, int]] = []  # (ticks, docnum), sorted
+        months = [None] * self.doc_count
+        if reader.has_column("published"):
+            from whoosh.util.times import datetime_to_long
+
+            # raw ticks; documents without a date hold a sentinel outside real dates
+            col = reader.column_reader("published", translate=False)
+            lo, hi = datetime_to_long(datetime(1, 1, 2)), datetime_to_long(datetime(9000, 1, 1))
+            for docnum, v in enumerate(col):
+                if v and lo < v < hi:
+                    self.dated.append((v, docnum))
+        if reader.has_column("month"):
+            col = reader.column_reader("month", translate=False)
+            for docnum, v in enumerate(col):
+                if v:
+                    months[docnum] = v.decode() if isinstance(v, bytes) else v
+        self.dated.sort()
+        self.ticks = [t for t, _ in self.dated]
+        self.months = months
+        self.topics: list[list[str] | None] = [None] * self.doc_count
+        if "topics" in reader.indexed_field_names():
+            for term in reader.field_terms("topics"):
+                for docnum in reader.postings("topics", term).all_ids():
+                    lst = self.topics[docnum]
+                    if lst is None:
+                        self.topics[docnum] = [term]
+                    else:
+                        lst.append(term)
+        self.sets: OrderedDict = OrderedDict()
+
+    def date_set(self, start: datetime | None, end: datetime | None) -> set[int]:
+        key = ("date", start, end)
+        if key in self.sets:
+            self.sets.move_to_end(key)
+            return self.sets[key]
+        from whoosh.util.times import datetime_to_long
+
+        lo = bisect.bisect_left(self.ticks, datetime_to_long(start)) if start else 0
+        hi = bisect.bisect_right(self.ticks, datetime_to_long(end)) if end else len(self.ticks)
+        found = {d for _, d in self.dated[lo:hi]}
+        return self._keep(key, found)
+
+    def term_set(self, searcher, field: str, text: str) -> set[int]:
+        key = ("term", field, text)
+        if key in self.sets:
+            self.sets.move_to_end(key)
+            return self.sets[key]
+        reader = searcher.reader()
+        found = set(reader.postings(field, text).all_ids()) if (field, text) in reader else set()
+        return self._keep(key, found)
+
+    def _keep(self, key, value: set[int]) -> set[int]:
+        self.sets[key] = value
+        while len(self.sets) > 256:
+            self.sets.popitem(last=False)
+        return value
+
+
+class SearchIndex:
+    """An archive's index, opened for searching. Reopens itself when a newer commit lands."""
+
+    def __init__(self, archive: str | Path):
+        self.archive = Path(archive)
+        path = index_dir(self.archive)
+        if not whoosh_index.exists_in(str(path)):
+            raise QueryError(f"there is no index in {path}: crawl or import some articles, "
+                             f"then run `newsarchive index`")
+        self.ix = whoosh_index.open_dir(str(path))
+        self._searcher = self.ix.searcher(weighting=WEIGHTING)
+        self._cache: _Cache | None = None
+        self._store: sqlite3.Connection | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._searcher.close()
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> "SearchIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def searcher(self):
+        if not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+            self._cache = None
+        return self._searcher
+
+    @property
+    def cache(self) -> _Cache:
+        s = self.searcher
+        if self._cache is None:
+            self._cache = _Cache(s)
+        return self._cache
+
+    def _texts(self, urls: list[str]) -> dict[str, str]:
+        """Full bodies from the store of record (the index keeps only a lead)."""
+        if self._store is None:
+            path = self.archive / "store.sqlite"
+            if not path.exists():
+                return {}
+            self._store = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                          check_same_thread=False)
+        marks = ",".join("?" for _ in urls)
+        try:
+            rows = self._store.execute(
+                f"SELECT canonical_url, body FROM articles WHERE canonical_url IN ({marks})", urls)
+            return dict(rows.fetchall())
+        except sqlite3.Error:
+            return {}
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(self, text: str, *, date_from: str | None = None, date_to: str | None = None,
+               topic: str | None = None, section: str | None = None, source: str | None = None,
+               sort: str = "relevance", page: int = 1, limit: int = 10, recency: float = 0.0,
+               snippet_style: str = "plain", facets: bool = True, collapse: bool = True,
+               suggest: bool = True) -> SearchResults:
+        """Run a search. Raises QueryError (with a message for the user) for bad input."""
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}")
+        if not 1 <= page <= MAX_PAGE:
+            raise QueryError(f"--page must be between 1 and {MAX_PAGE}")
+        notes: list[str] = []
+        searcher = self.searcher
+        q = parse(text, self.ix.schema, notes)
+        start, end = _dates.span(date_from, date_to)
+        allowed = self._filter(searcher, start, end, topic, section, source)
+        matched = self._matched(searcher, q, allowed)
+        total = len(matched)
+        hits = self._ranked(searcher, q, allowed, sort, page, limit, recency, collapse, total)
+        if hits:
+            self._add_snippets(searcher, q, hits, snippet_style)
+        facet_counts = self._facets(matched) if facets else {}
+        results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
+                                facets=facet_counts, notes=notes)
+        if suggest and total < 5 and text.strip():
+            results.did_you_mean = self._did_you_mean(searcher, text, allowed, total)
+        return results
+
+    def _filter(self, searcher, start, end, topic, section, source) -> set[int] | None:
+        sets: list[set[int]] = []
+        cache = self.cache
+        if start or end:
+            sets.append(cache.date_set(start, end))
+        for field, value in (("topics", topic), ("section", section), ("source", source)):
+            if value:
+                sets.append(cache.term_set(searcher, field, value.strip().lower()))
+        if not sets:
+            return None
+        sets.sort(key=len)
+        out = set(sets[0])
+        for s in sets[1:]:
+            out &= s
+        return out
+
+    def _matched(self, searcher, q: Query, allowed: set[int] | None) -> set[int]:
+        if isinstance(q, Every):
+            docs = set(searcher.reader().all_doc_ids())
+        else:
+            docs = set(searcher.docs_for_query(q))
+        return docs & allowed if allowed is not None else docs
+
+    def _ranked(self, searcher, q, allowed, sort, page, limit, recency, collapse, total) -> list[Hit]:
+        if total == 0:
+            return []
+        want = page * limit
+        window = min(total, want * 2 + 20)
+        while True:
+            kwargs = {"limit": window, "filter": allowed if allowed is not None else None}
+            if sort != "relevance":
+                kwargs.update(sortedby="published", reverse=(sort == "newest"))
+            results = searcher.search(q, terms=True, **kwargs)
+            hits = [(r.docnum, r.score or 0.0, r.fields()) for r in results]
+            if sort == "relevance" and recency > 0:
+                hits = self._boost_recent(hits, recency)
+            groups = _collapse(hits) if collapse else [[h] for h in hits]
+            if len(groups) >= want or window >= total:
+                break
+            window = min(total, window * 2)
+        self._last_results = results
+        out = []
+        for group in groups[(page - 1) * limit: want]:
+            docnum, score, stored = group[0]
+            published = stored.get("published")
+            out.append(Hit(
+                url=stored["id"], title=stored.get("title") or "",
+                published=published.isoformat() if published else None,
+                source=stored.get("source"),
+                topics=[t for t in (stored.get("topics") or "").split(",") if t],
+                section=stored.get("section"), author=stored.get("author"),
+                score=round(float(score), 4) if sort == "relevance" else None, copies=len(group),
+                copy_urls=[g[2]["id"] for g in group[1:]]))
+            out[-1]._docnum = docnum  # type: ignore[attr-defined]
+            out[-1]._lead = stored.get("lead") or ""  # type: ignore[attr-defined]
+        return out
+
+    def _boost_recent(self, hits, weight: float):
+        cache = self.cache
+        if not cache.ticks:
+            return hits
+        from whoosh.util.times import long_to_datetime
+
+        newest = long_to_datetime(cache.ticks[-1])
+        out = []
+        for docnum, score, stored in hits:
+            published = stored.get("published")
+            factor = 1.0
+            if published:
+                age = max(0.0, (newest - published).total_seconds() / 86400)
+                factor += weight * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
+            out.append((docnum, score * factor, stored))
+        out.sort(key=lambda h: -h[1])
+        return out
+
+    def _add_snippets(self, searcher, q, hits: list[Hit], style: str) -> None:
+        terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
+        terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
+        texts = self._texts([h.url for h in hits])
+        analyzer = self.ix.schema["body"].analyzer
+        for h in hits:
+            body = texts.get(h.url) or getattr(h, "_lead", "")
+            h.snippet = snippet(body, terms, analyzer, style)
+
+    def _facets(self, matched: set[int]) -> dict[str, dict[str, int]]:
+        cache = self.cache
+        months: Counter[str] = Counter()
+        topics: Counter[str] = Counter()
+        mlist, tlist = cache.months, cache.topics
+        for d in matched:
+            m = mlist[d]
+            if m:
+                months[m] += 1
+            ts = tlist[d]
+            if ts:
+                topics.update(ts)
+        return {"topics": dict(topics.most_common(20)),
+                "months": dict(sorted(months.items(), reverse=True))}
+
+    def _did_you_mean(self, searcher, text: str, allowed, total: int) -> str | None:
+        """A respelling of the query's words that finds clearly more stories, or None."""
+        words = plain_words(text) if is_plain(text) else []
+        if not words:
+            return None
+        reader = searcher.reader()
+        analyzer = self.ix.schema["body"].analyzer
+        changed = False
+        fixed = []
+        for word in words:
+            tokens = [t.text for t in analyzer(word)]
+            if len(tokens) != 1:
+                fixed.append(word)
+                continue
+            stem = tokens[0]
+            df = reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
+            best, best_df = None, max(2, df * 3)
+            if len(word) >= 4:
+                for cand in reader.terms_within("body", stem, 2 if len(word) > 5 else 1):
+                    cdf = reader.doc_frequency("body", cand)
+                    if cand != stem and cdf > best_df:
+                        best, best_df = cand, cdf
+            if best:
+                fixed.append(self._surface(searcher, best, analyzer) or best)
+                changed = True
+            else:
+                fixed.append(word)
+        if not changed:
+            return None
+        suggestion = " ".join(fixed)
+        try:
+            q = parse(suggestion, self.ix.schema)
+        except QueryError:
+            return None
+        count = len(self._matched(searcher, q, allowed))
+        return suggestion if count > max(total * 2, total + 2) else None
+
+    def _surface(self, searcher, stem: str, analyzer) -> str | None:
+        """A real word (from a story's title or lead) that analyses to ``stem``."""
+        import re
+
+        for field in ("title", "body"):
+            results = searcher.search(Term(field, stem), limit=3)
+            for r in results:
+                stored = r.fields()
+                for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
+                    if [t.text for t in analyzer(w)] == [stem]:
+                        return w.lower()
+        return None
+
+
+def _collapse(hits):
+    """Group near-identical stories (SimHash within a few bits); keeps rank order."""
+    groups: list[list] = []
+    keys: list[int] = []
+    for h in hits:
+        sh = h[2].get("simhash")
+        for i, k in enumerate(keys):
+            if sh is not None and k is not None and near(sh, k):
+                groups[i].append(h)
+                break
+        else:
+            groups.append([h])
+            keys.append(sh)
+    return groups
+
+
+def search(archive: str | Path, text: str, **options) -> SearchResults:
+    """One search on an archive (opens and closes the index). See :meth:`SearchIndex.search`."""
+    with SearchIndex(archive) as idx:
+        return idx.search(text, **options)
+
+
+__all__ = ["SearchIndex", "SearchResults", "Hit", "search", "FIELD_ALIASES"]

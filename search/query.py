@@ -1,0 +1,141 @@
+"""From what a reader types to a Whoosh query.
+
+The language: words, ``AND``/``OR``/``NOT``, ``"phrases"``, ``field:term`` (title, body,
+author, topic, section, source, language, published), wildcards (``elect*``) and in-query date
+ranges (``published:[2024-01 to 2024-03]``, ``date:2024``).
+
+A plain list of words (no operators, fields or quotes) becomes "all words first, then most
+of them": an OR of the words (so a long natural question still finds its stories) ranked by
+BM25F over title and body with a coordination bonus, so stories matching more of the words
+rank above stories matching fewer.
+
+Bad input never raises a parser traceback: unknown fields are reported by name; unbalanced
+quotes and brackets are repaired or, failing that, the query is read as plain words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import qparser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.query import And, Every, NullQuery, Or, Query, Term
+
+from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
+
+from .errors import BadDateError, UnknownFieldError
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 64
+DEFAULT_FIELDS = ("title", "body")
+#: Coordination bonus for plain word lists: a story matching more of the words ranks higher.
+COORD_SCALE = 0.9
+_FIELD_RE = re.compile(r"(?<![\w:/])([A-Za-z_]+):(?!//)")
+_OPERATORS = re.compile(r'["()\[\]{}*?~^:]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+
+
+def _parser(schema, date_errors: list, group=qparser.AndGroup):
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, group=group)
+    aliases: dict[str, list[str]] = {}
+    for alias, field in FIELD_ALIASES.items():
+        aliases.setdefault(field, []).append(alias)
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    parser.add_plugin(DateParserPlugin(free=False, callback=date_errors.append))
+    parser.add_plugin(qparser.GtLtPlugin())
+    return parser
+
+
+def check_fields(text: str) -> None:
+    """Raise UnknownFieldError for ``foo:bar`` with a field we do not have."""
+    known = set(QUERY_FIELDS) | set(FIELD_ALIASES)
+    for m in _FIELD_RE.finditer(text):
+        name = m.group(1)
+        if name.lower() not in known:
+            raise UnknownFieldError(
+                f"unknown field {name!r} in the query; searchable fields are: "
+                f"{', '.join(sorted(set(QUERY_FIELDS) | {'topic'}))}")
+
+
+def _repair(text: str) -> str:
+    if text.count('"') % 2:
+        text = text.replace('"', "")
+    depth = 0
+    out = []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    text = "".join(out) + ")" * depth
+    if text.count("[") != text.count("]"):
+        text = text.replace("[", " ").replace("]", " ")
+    return text
+
+
+def is_plain(text: str) -> bool:
+    return not _OPERATORS.search(text)
+
+
+def plain_words(text: str) -> list[str]:
+    return re.findall(r"\w+(?:[-'’.]\w+)*", text)[:MAX_TERMS]
+
+
+def parse(text: str, schema, notes: list[str] | None = None) -> Query:
+    """The Whoosh query for ``text``. Raises QueryError only for problems the user must fix."""
+    notes = notes if notes is not None else []
+    text = (text or "").strip()
+    if not text:
+        return Every()
+    if len(text) > MAX_QUERY_CHARS:
+        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+        text = text[:MAX_QUERY_CHARS]
+    check_fields(text)
+    if is_plain(text):
+        return plain_query(plain_words(text), schema)
+    repaired = _repair(text)
+    if repaired != text:
+        notes.append("unbalanced quotes or brackets were ignored")
+    date_errors: list = []
+    try:
+        q = _parser(schema, date_errors).parse(repaired)
+    except Exception as exc:  # noqa: BLE001 - whoosh's parser raises assorted errors
+        notes.append(f"the query could not be parsed ({type(exc).__name__}); searched its words")
+        return plain_query(plain_words(text), schema)
+    if date_errors:
+        raise BadDateError(f"cannot read the date {str(date_errors[0])!r} in the query "
+                           f"(use e.g. date:2024-05-07 or date:[2024-01 to 2024-03])")
+    if q is None or q is NullQuery:
+        return plain_query(plain_words(text), schema)
+    return q
+
+
+def _word_query(word: str, schema) -> Query | None:
+    subs = []
+    for field in DEFAULT_FIELDS:
+        tokens = [t.text for t in schema[field].analyzer(word)]
+        if not tokens:
+            continue
+        terms = [Term(field, t) for t in dict.fromkeys(tokens)]
+        # "Jean-Luc" is indexed as jean, luc and jeanluc: require them all
+        subs.append(terms[0] if len(terms) == 1 else And(terms))
+    if not subs:
+        return None
+    return Or(subs)
+
+
+def plain_query(words: list[str], schema) -> Query:
+    """All words first, then most of them (see module docstring)."""
+    subs = [q for q in (_word_query(w, schema) for w in words) if q is not None]
+    if not subs:
+        return NullQuery
+    if len(subs) == 1:
+        return subs[0]
+    return Or(subs, scale=COORD_SCALE)
+
+
+def all_words(words: list[str], schema) -> Query:
+    subs = [q for q in (_word_query(w, schema) for w in words) if q is not None]
+    return And(subs) if subs else NullQuery

@@ -1,0 +1,86 @@
+"""Highlighted snippets, escaped for where they are shown.
+
+One fragment finder (Whoosh's ContextFragmenter over the story's text), three renderings:
+
+- ``ansi``: matched words in bold yellow for a terminal; control characters in the text removed;
+- ``html``: ``<mark>`` around matches, everything else HTML-escaped;
+- ``plain``: the snippet text plus ``[start, end)`` character offsets of each match (JSON).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from whoosh import highlight
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SNIPPET_CHARS = 240
+
+
+class _Collect(highlight.Formatter):
+    """Returns the fragments themselves; rendering happens below."""
+
+    def format(self, fragments, replace=False):
+        return fragments
+
+
+def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
+    tokens = highlight.set_matched_filter(
+        analyzer(text, chars=True, mode="query", removestops=False), terms)
+    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
+    frags = list(fragmenter.fragment_tokens(text, tokens))
+    scored = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
+    scored.sort(key=lambda f: f.startchar)
+    return scored
+
+
+def snippet(text: str, terms: set[str], analyzer, style: str = "plain") -> dict | str:
+    """The best fragments of ``text`` for query ``terms``, rendered in ``style``."""
+    text = _CONTROL.sub(" ", text or "")
+    frags = _fragments(text, terms, analyzer) if terms else []
+    if not frags:
+        lead = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
+        return _render([(lead, [])], style)
+    pieces = []
+    for f in frags:
+        chunk = text[f.startchar:f.endchar]
+        spans = [(t.startchar - f.startchar, t.endchar - f.startchar) for t in f.matches]
+        pieces.append((chunk, spans))
+    return _render(pieces, style)
+
+
+def _render(pieces, style: str):
+    if style == "plain":
+        out, spans, pos = [], [], 0
+        for i, (chunk, matches) in enumerate(pieces):
+            if i:
+                out.append(" … ")
+                pos += 3
+            out.append(chunk)
+            spans += [[pos + a, pos + b] for a, b in matches]
+            pos += len(chunk)
+        return {"text": "".join(out), "matches": spans}
+    rendered = []
+    for chunk, matches in pieces:
+        parts, last = [], 0
+        for a, b in sorted(matches):
+            parts.append(_esc(chunk[last:a], style))
+            parts.append(_mark(chunk[a:b], style))
+            last = b
+        parts.append(_esc(chunk[last:], style))
+        rendered.append("".join(parts))
+    return " … ".join(rendered)
+
+
+def _esc(text: str, style: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return html.escape(text, quote=True) if style == "html" else text
+
+
+def _mark(text: str, style: str) -> str:
+    if style == "html":
+        return f"<mark>{html.escape(text, quote=True)}</mark>"
+    if style == "ansi":
+        return f"\x1b[1;33m{text}\x1b[0m"
+    return text
