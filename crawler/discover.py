@@ -139,8 +139,8 @@ def parse_links(html: str, base_url: str) -> Discovered:
 
 
 _BINARY_EXT = re.compile(
-    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|mp[34]|m4a|wav|avi|mov|zip|gz|tgz|rar|7z|exe|dmg|"
-    r"woff2?|ttf|eot|iso|bin)(?:$|\?)", re.I)
+    r"(?:\.(?:jpe?g|png|gif|webp|svg|ico|css|js|mp[34]|m4a|wav|avi|mov|zip|tgz|rar|7z|exe|dmg|"
+    r"woff2?|ttf|eot|iso|bin)|(?<!\.xml)\.gz)(?:$|\?)", re.I)
 
 
 def looks_fetchable(url: str) -> bool:

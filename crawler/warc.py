@@ -99,11 +99,12 @@ class WarcWriter:
             warc_headers["WARC-IP-Address"] = ip
         if truncated:
             warc_headers["WARC-Truncated"] = truncated
+        # explicit lengths: without them warcio spools each payload to a temporary file
         response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                             http_headers=resp_headers,
+                                             length=len(body), http_headers=resp_headers,
                                              warc_headers_dict=warc_headers)
         request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
-                                            http_headers=req_headers,
+                                            length=0, http_headers=req_headers,
                                             warc_headers_dict={"WARC-Date": date})
         rec_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", rec_id)
@@ -111,8 +112,9 @@ class WarcWriter:
         resp_len = buf.tell()
         writer.write_record(request)
         if metadata:
+            blob = json.dumps(metadata).encode()
             meta = writer.create_warc_record(
-                url, "metadata", payload=io.BytesIO(json.dumps(metadata).encode()),
+                url, "metadata", payload=io.BytesIO(blob), length=len(blob),
                 warc_content_type="application/json",
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": rec_id})
             writer.write_record(meta)

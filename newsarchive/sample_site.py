@@ -188,8 +188,11 @@ class SiteState:
     huge_bytes: int = 5 * 1024 * 1024
     extra_articles: int = 0  # synthetic articles for benchmarks
     hits: Counter = field(default_factory=Counter)
-    requests: list[tuple[str, str, dict]] = field(default_factory=list)
+    requests: list[tuple[str, float, dict]] = field(default_factory=list)  # path, time, headers
     edits: dict[str, str] = field(default_factory=dict)  # path -> extra paragraph
+    #: stories linked from nowhere but the gzipped sitemap / the feed
+    sitemap_only: list[Story] = field(default_factory=list)
+    feed_only: list[Story] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     log_requests: bool = True
     synthetic: list = field(default_factory=list)
@@ -268,11 +271,10 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.hits[self.path] += 1
             if st.log_requests:
-                st.requests.append((self.path, self.headers.get("User-Agent", ""),
-                                    dict(self.headers)))
+                st.requests.append((self.path, time.monotonic(), dict(self.headers)))
             hits = st.hits[self.path]
         stories = self.all_stories()
-        by_path = {s.path: s for s in stories}
+        by_path = {s.path: s for s in stories + st.sitemap_only + st.feed_only}
         if path == "/robots.txt":
             if st.robots_status != 200:
                 return self._send(st.robots_status, "error", "text/plain")
@@ -301,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f'{entries}</urlset>'), "application/xml")
         if path == "/sitemap-old.xml.gz":
             entries = "".join(f"<url><loc>{self.base}{s.path}</loc><lastmod>{s.date}</lastmod></url>"
-                              for s in stories[4:])
+                              for s in stories[4:] + st.sitemap_only)
             xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset '
                    f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
             return self._send(200, gzip.compress(xml.encode()), "application/x-gzip")
@@ -309,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
             items = "".join(
                 f"<item><title>{html.escape(s.title)}</title><link>{self.base}{s.path}</link>"
                 f"<pubDate>{time.strftime('%a, %d %b %Y 09:30:00 GMT', time.strptime(s.date, '%Y-%m-%d'))}"
-                f"</pubDate></item>" for s in stories[:6])
+                f"</pubDate></item>" for s in stories[:6] + st.feed_only)
             return self._send(200, (
                 '<?xml version="1.0"?><rss version="2.0"><channel><title>Daily Sample News'
                 f'</title><link>{self.base}/</link>{items}</channel></rss>'),

@@ -1,0 +1,53 @@
+"""Shared fixtures: a real news site on 127.0.0.1 and archives in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler import CrawlSettings, Crawler
+from newsarchive.sample_site import SampleSite, SiteState
+
+#: The shared corpora live beside the checkout; tests that need them skip without them.
+SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED",
+                             Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared corpus not available: {path} (set NEWSARCHIVE_SHARED)")
+    return path
+
+
+@pytest.fixture
+def site():
+    with SampleSite(SiteState()) as s:
+        yield s
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+def fast_settings(**overrides) -> CrawlSettings:
+    """No delay, in-process cleaning, short backoffs: the test site is ours."""
+    values = dict(delay=0.0, workers=0, backoff=0.05, timeout=5.0, max_retry_after=5.0)
+    values.update(overrides)
+    return CrawlSettings(**values)
+
+
+def run_crawl(archive: Path, seeds: list[str], **overrides):
+    return Crawler(archive, fast_settings(**overrides)).run(seeds)
+
+
+def cli(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 120):
+    """Run the installed CLI in a subprocess (as a user would)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args], capture_output=True,
+                          text=True, env=full_env, input=input, timeout=timeout)
