@@ -403,13 +403,23 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, listing_html("Page not found", []))
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # clients that hang up (a killed crawler, a timeout) are part of the job
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class SampleSite:
     """Serve the sample news site on 127.0.0.1 in a background thread."""
 
     def __init__(self, state: SiteState | None = None, host: str = "127.0.0.1", port: int = 0):
         self.state = state or SiteState()
-        self.server = ThreadingHTTPServer((host, port), _Handler)
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), _Handler)
         self.server.state = self.state  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
