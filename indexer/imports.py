@@ -150,15 +150,17 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                 if status != "200" or ("html" not in ctype.lower() and ctype):
                     continue
                 report.read += 1
+                try:
+                    # read the payload first: asking for the offset reads the record to its end
+                    body = record.content_stream().read()
+                except (OSError, ValueError, EOFError) as exc:
+                    report.problem(f"{path}: unreadable record for {url} ({exc})")
+                    continue
                 offset = iterator.get_record_offset()
                 try:
-                    body = record.content_stream().read()
                     fetched_url = urls.canonicalize(url)
                 except InvalidURLError as exc:
                     report.problem(f"{path}@{offset}: {exc}")
-                    continue
-                except (OSError, ValueError, EOFError) as exc:
-                    report.problem(f"{path}@{offset}: unreadable record ({exc})")
                     continue
                 when = _warc_date(record.rec_headers.get_header("WARC-Date"))
                 text, _ = decode(body, ctype)

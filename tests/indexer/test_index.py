@@ -1,0 +1,235 @@
+"""The Whoosh index on disk: incremental updates, rebuilds, sharing, crashes, imports."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.store import Article, Store
+from indexer import (IndexLockedError, Indexer, archive_stats, import_files, open_index,
+                     update_index)
+from indexer.build import _ArchiveLock
+
+
+def art(n: int, **kw) -> Article:
+    defaults = dict(canonical_url=f"https://news.example.com/story-{n}", url=f"https://news.example.com/story-{n}",
+                    title=f"Story {n} headline", body=f"Body of story number {n}. " * 30,
+                    published=f"2024-0{1 + n % 9}-1{n % 10}T10:00:00", topics=["economy", f"t{n % 3}"],
+                    section="Business", author="Ana Silva", source="news.example.com", language="en")
+    defaults.update(kw)
+    return Article(**defaults)
+
+
+def put(archive: Path, articles: list[Article]) -> None:
+    with Store(archive) as store, store.transaction():
+        for a in articles:
+            store.upsert_article(a)
+
+
+def indexed(archive: Path) -> dict[str, dict]:
+    ix = open_index(archive)
+    with ix.searcher() as s:
+        docs = {d["id"]: d for d in s.all_stored_fields()}
+    ix.close()
+    return docs
+
+
+def test_incremental_add_change_delete(archive):
+    put(archive, [art(i) for i in range(5)])
+    first = update_index(archive)
+    assert (first.added, first.rebuilt) == (5, True)
+    assert update_index(archive).added == 0  # nothing changed: nothing done
+    put(archive, [art(1, title="Changed headline"), art(7)])
+    with Store(archive) as store:
+        store.delete_article("https://news.example.com/story-2")
+    report = update_index(archive)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    docs = indexed(archive)
+    assert set(docs) == {f"https://news.example.com/story-{i}" for i in (0, 1, 3, 4, 7)}
+    assert docs["https://news.example.com/story-1"]["title"] == "Changed headline"
+
+
+def test_rebuild_equals_incremental(archive, tmp_path):
+    put(archive, [art(i) for i in range(6)])
+    update_index(archive)
+    put(archive, [art(2, body="Rewritten body. " * 20), art(9)])
+    update_index(archive)
+    incremental = indexed(archive)
+    update_index(archive, rebuild=True)
+    assert indexed(archive) == incremental
+
+
+def test_date_and_topic_fields_round_trip(archive):
+    put(archive, [art(1, published="2024-05-07T09:30:00+02:00", topics=["Interest Rates", "Économie"])])
+    update_index(archive)
+    doc = indexed(archive)["https://news.example.com/story-1"]
+    assert doc["published"] == datetime(2024, 5, 7, 9, 30)
+    assert doc["topics"].split(",") == ["interest rates", "économie"]
+    assert doc["section"] == "business" and doc["source"] == "news.example.com"
+    ix = open_index(archive)
+    with ix.searcher() as s:
+        from whoosh.query import DateRange, Term
+
+        assert len(s.search(DateRange("published", datetime(2024, 5, 1), datetime(2024, 5, 31)))) == 1
+        assert len(s.search(Term("topics", "interest rates"))) == 1
+        assert len(s.search(Term("month", "2024-05"))) == 1
+    ix.close()
+
+
+def test_readers_see_the_last_commit_while_indexing(archive):
+    put(archive, [art(i) for i in range(50)])
+    update_index(archive)
+    put(archive, [art(i) for i in range(50, 3050)])
+    ix = open_index(archive)
+    seen = []
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set():
+            with ix.searcher() as s:
+                seen.append(s.doc_count())
+            time.sleep(0.01)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        update_index(archive, batch=1000)
+    finally:
+        stop.set()
+        reader.join()
+    assert seen and min(seen) >= 50  # never an empty or half-written view
+    assert set(seen) <= {50, 1050, 2050, 3050}  # only whole commits
+    assert indexed(archive).__len__() == 3050
+    ix.close()
+
+
+def test_second_writer_waits_then_fails_clearly(archive):
+    put(archive, [art(1)])
+    update_index(archive)
+    messages = []
+    with _ArchiveLock(archive, 1, None):
+        t0 = time.monotonic()
+        with pytest.raises(IndexLockedError, match="another process"):
+            Indexer(archive, lock_timeout=0.6, on_wait=messages.append).update()
+        assert time.monotonic() - t0 >= 0.5
+    assert messages and "waiting up to" in messages[0]
+    # and once the first writer finishes, the second gets through
+    holder = _ArchiveLock(archive, 1, None).__enter__()
+    threading.Timer(0.5, holder.__exit__, args=(None, None, None)).start()
+    put(archive, [art(2)])
+    assert Indexer(archive, lock_timeout=10).update().added == 1
+
+
+def test_two_cli_indexers_at_once_both_succeed(archive):
+    put(archive, [art(i) for i in range(3000)])
+    cmd = [sys.executable, "-m", "newsarchive.cli", "index", "--archive", str(archive)]
+    a = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    b = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    out_a, err_a = a.communicate(timeout=120)
+    assert a.returncode == 0 and b.returncode == 0, (err_a, b.stderr)
+    assert "Traceback" not in err_a + b.stderr
+    assert len(indexed(archive)) == 3000
+
+
+def test_killed_index_run_recovers(archive, tmp_path):
+    put(archive, [art(i) for i in range(100)])
+    update_index(archive)
+    put(archive, [art(i, body=f"Second version of story {i}. " * 40) for i in range(100, 8000)])
+    code = ("import sys; from indexer import update_index; "
+            "update_index(sys.argv[1], batch=500)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(archive)])
+    deadline = time.monotonic() + 60
+    ix = open_index(archive)
+    while time.monotonic() < deadline:
+        with ix.searcher() as s:
+            if s.doc_count() > 600:
+                break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with ix.searcher() as s:  # the last commit is intact and searchable
+        assert 600 < s.doc_count() < 8000
+    ix.close()
+    report = update_index(archive)  # the next run finishes the job
+    assert report.documents == 8000
+    assert len(indexed(archive)) == 8000
+
+
+def test_import_jsonl(archive, tmp_path):
+    path = tmp_path / "stories.jsonl"
+    lines = [
+        json.dumps({"url": "https://a.example/1", "body": "Floods hit the valley.", "title": "Floods",
+                    "published": "1987-03-05", "topics": ["weather"], "author": "X"}),
+        "not json",
+        json.dumps({"url": "https://a.example/2"}),
+        json.dumps({"url": "https://a.example/3?utm_source=x", "body": "Rates rise.", "topics": "economy, rates"}),
+        "",
+    ]
+    path.write_text("\n".join(lines))
+    report = import_files(archive, [path])
+    assert (report.new, report.skipped) == (2, 2)
+    assert any(":2:" in p and "not JSON" in p for p in report.problems)
+    assert any(":3:" in p and "'url' and a non-empty 'body'" in p for p in report.problems)
+    with Store(archive) as store:
+        a3 = store.get_article("https://a.example/3")
+        assert a3.topics == ["economy", "rates"]
+    update_index(archive)
+    assert indexed(archive)["https://a.example/1"]["published"] == datetime(1987, 3, 5)
+
+
+def _warc_with(path: Path, pages: dict[str, str]) -> None:
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, html in pages.items():
+            body = html.encode("utf-8")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.0")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          length=len(body), http_headers=headers))
+        writer.write_record(writer.create_warc_record("https://b.example/img.png", "response",
+                            payload=io.BytesIO(b"\x89PNG"), length=4, http_headers=StatusAndHeaders(
+                                "200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.0")))
+
+
+def test_import_warc_from_another_crawler(archive, tmp_path):
+    from newsarchive.sample_site import STORIES, article_html, listing_html
+
+    warc = tmp_path / "other-crawler.warc.gz"
+    _warc_with(warc, {"https://b.example" + STORIES[0].path: article_html(STORIES[0], "https://b.example"),
+                      "https://b.example/": listing_html("Home", [("/a", "A")])})
+    report = import_files(archive, [warc])
+    assert report.new == 1 and report.files == 1
+    with Store(archive) as store:
+        (a,) = list(store.articles())
+        assert a.title == STORIES[0].title and a.published.startswith(STORIES[0].date)
+        assert a.warc_file == str(warc.resolve()) and a.warc_offset == 0
+
+
+def test_import_rejects_unknown_files(archive, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello")
+    report = import_files(archive, [junk, tmp_path / "missing.jsonl"])
+    assert report.files == 0 and len(report.problems) == 2
+
+
+def test_stats(archive):
+    put(archive, [art(i) for i in range(4)] + [art(9, published=None)])
+    update_index(archive)
+    s = archive_stats(archive)
+    assert s["articles"] == 5 and s["undated"] == 1
+    assert s["top_topics"]["economy"] == 5
+    assert s["date_range"][0] <= s["date_range"][1]
+    assert s["index_bytes"] > 0 and s["index_pending_changes"] == 0
