@@ -30,7 +30,7 @@ from whoosh.index import LockError
 from crawler.store import Article, Store
 
 from .errors import IndexLockedError, IndexingError, NoIndexError
-from .fingerprint import simhash
+from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
 
 INDEX_DIR = "index"
@@ -72,7 +72,7 @@ def document(article: Article) -> dict:
     """The Whoosh document for a story."""
     doc = {"id": article.canonical_url, "title": article.title or "",
            "body": article.body or "", "lead": (article.body or "")[:LEAD_CHARS],
-           "simhash": simhash(f"{article.title}\n{article.body}")}
+           "simhash": fingerprint_of(article.title, article.body)}
     published = parse_published(article.published)
     if published:
         doc["published"] = published

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from hashlib import blake2b
 
-NEAR_BITS = 4
+NEAR_BITS = 3
 _WORD = re.compile(r"\w+")
 
 
@@ -32,3 +32,11 @@ def simhash(text: str, max_words: int = 600) -> int:
 
 def near(a: int, b: int, bits: int = NEAR_BITS) -> bool:
     return bin(a ^ b).count("1") <= bits
+
+
+def fingerprint_of(title: str, body: str) -> int:
+    """The story's fingerprint: of the body alone when it is long enough (copies on other
+    sites often reword the headline but keep the wire text), else of title and body."""
+    if len(_WORD.findall(body or "")) >= 40:
+        return simhash(body)
+    return simhash(f"{title}\n{body}")

@@ -38,6 +38,7 @@ MAX_PAGE = 1000
 #: Ranking: BM25F with Whoosh's defaults, title weighted through the schema's field boost.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 RECENCY_HALF_LIFE_DAYS = 30.0
+RECENCY_WINDOW = 500
 
 
 @dataclass
@@ -257,6 +258,9 @@ class SearchIndex:
             return []
         want = page * limit
         window = min(total, want * 2 + 20)
+        if recency > 0 and sort == "relevance":
+            # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
+            window = min(total, max(window, RECENCY_WINDOW))
         while True:
             kwargs = {"limit": window, "filter": allowed if allowed is not None else None}
             if sort != "relevance":

@@ -80,7 +80,7 @@ def is_plain(text: str) -> bool:
 
 
 def plain_words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:[-'’.]\w+)*", text)[:MAX_TERMS]
+    return re.findall(r"\w+(?:[-'’.,]\w+)*", text)[:MAX_TERMS]
 
 
 def parse(text: str, schema, notes: list[str] | None = None) -> Query:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from whoosh.query import Or, Term
 
-from indexer.fingerprint import near, simhash
+from indexer.fingerprint import fingerprint_of, near
 
 from .engine import Hit, SearchIndex
 from .errors import QueryError
@@ -37,7 +37,7 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
         return []
     q = Or([Term("body", t, boost=w) for t, w in terms]
            + [Term("title", t, boost=w) for t, w in terms[:10]])
-    fp = simhash(text)
+    fp = fingerprint_of("", text)
     results = searcher.search(q, limit=limit * 3 + 5)
     hits: list[Hit] = []
     for r in results:

@@ -1,0 +1,245 @@
+"""Searching a real on-disk index built from articles the tests write."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.store import Article, Store
+from indexer import update_index
+from search import BadDateError, QueryError, SearchIndex, UnknownFieldError, related
+from tests.conftest import cli
+
+FILLER = ("Officials met on Tuesday to discuss the schedule. Reporters waited outside the "
+          "building for several hours before statements were issued. ")
+
+
+def story(slug, title, body, published="2024-05-01", topics=("economy",), section="business",
+          source="a.example", author="Staff"):
+    return Article(canonical_url=f"https://{source}/{slug}", url=f"https://{source}/{slug}",
+                   title=title, body=body, published=published, topics=list(topics),
+                   section=section, source=source, author=author, language="en")
+
+
+CORPUS = [
+    story("rates", "Central bank raises interest rates",
+          "The central bank raised interest rates again. " + FILLER * 3, "2024-05-07",
+          ["economy", "interest rates"]),
+    story("rates-mention", "Markets close higher",
+          FILLER * 3 + "Some traders mentioned interest rates in passing.", "2024-04-02", ["markets"]),
+    story("flood-all", "Flood barrier holds as river rises",
+          "The flood barrier on the river held overnight. " + FILLER * 2, "2024-03-15",
+          ["weather", "floods"], section="world"),
+    story("flood-two", "River levels fall",
+          "The river fell as the flood eased. " + FILLER * 2, "2023-12-01", ["weather"], section="world"),
+    story("flood-one", "Rain expected",
+          "More rain is expected near the river. " + FILLER * 2, "2023-11-20", ["weather"], section="world"),
+    story("wire-1", "Election turnout reaches record",
+          "Turnout in the regional election reached a record seventy-two percent, the electoral "
+          "commission said after polls closed on Saturday evening. Long queues formed at polling "
+          "stations in the capital, where some voters waited more than an hour. " + FILLER,
+          "2024-05-04", ["elections", "politics"], section="politics", source="wire.example"),
+    story("wire-2", "Election turnout reaches a record",
+          "Turnout in the regional election reached a record seventy-two percent, the electoral "
+          "commission said after polls closed on Saturday evening. Long queues formed at polling "
+          "stations in the capital, where some voters waited more than an hour. " + FILLER,
+          "2024-05-04", ["elections", "politics"], section="politics", source="b.example"),
+    story("html", "Script tags <b>in</b> a story",
+          'A reader wrote <script>alert("x")</script> about tariffs & trade \x1b[31mred\x1b[0m. '
+          + FILLER, "2024-02-02", ["trade"]),
+    story("jeanluc", "Jean-Luc O'Neill wins award",
+          "Jean-Luc O'Neill won the award for 2024, with 1,000 votes and a 3.5% lead in Zürich. "
+          + FILLER, "2024-01-10", ["culture"], section="culture"),
+]
+_PLACES = ("north", "south", "east", "west", "harbour", "valley", "hills", "lake", "forest",
+           "market", "bridge", "castle", "meadow", "mill", "quarry", "station", "tower")
+_VERBS = ("praised", "questioned", "welcomed", "criticised", "reviewed", "confirmed", "delayed")
+
+
+def _district(i: int) -> str:
+    place, other = _PLACES[i % len(_PLACES)], _PLACES[(i * 7 + 3) % len(_PLACES)]
+    verb = _VERBS[i % len(_VERBS)]
+    return (f"Election officials counted ballots in the {place} district number {i}. "
+            f"Volunteers from {other} {verb} the count, which took {i + 2} hours, and "
+            f"observers from {place} {other} said district {i} results arrive late.")
+
+
+CORPUS += [story(f"election-{i}", f"Election update {i}", _district(i),
+                 f"2022-{1 + i % 12:02d}-05", ["elections"], section="politics")
+           for i in range(35)]
+
+
+@pytest.fixture(scope="module")
+def idx(tmp_path_factory):
+    archive = tmp_path_factory.mktemp("search") / "data"
+    with Store(archive) as store, store.transaction():
+        for a in CORPUS:
+            store.upsert_article(a)
+    update_index(archive)
+    index = SearchIndex(archive)
+    index.archive_path = archive
+    yield index
+    index.close()
+
+
+def urls(results):
+    return [h.url.rsplit("/", 1)[1] for h in results.hits]
+
+
+def test_title_and_frequency_rank_first(idx):
+    r = idx.search("interest rates")
+    assert urls(r)[:2] == ["rates", "rates-mention"]
+    assert r.hits[0].score > r.hits[1].score > 0
+
+
+def test_stories_with_all_words_rank_before_those_with_some(idx):
+    r = idx.search("flood barrier river")
+    assert urls(r)[:3] == ["flood-all", "flood-two", "flood-one"]
+
+
+def test_long_natural_question_still_finds_its_story(idx):
+    r = idx.search("what did the central bank decide about interest rates this spring")
+    assert urls(r)[0] == "rates"
+
+
+def test_query_language(idx):
+    assert urls(idx.search('"interest rates" NOT traders')) == ["rates"]
+    assert set(urls(idx.search("title:flood OR title:river"))) == {"flood-all", "flood-two"}
+    assert "wire-1" in urls(idx.search("electo*"))
+    assert urls(idx.search("topic:floods")) == ["flood-all"]
+    assert set(urls(idx.search("source:wire.example"))) == {"wire-1"}
+    assert set(urls(idx.search("river date:2024"))) == {"flood-all"}
+    assert set(urls(idx.search("river date:[2023-11 to 2023-12]"))) == {"flood-two", "flood-one"}
+
+
+def test_hyphenated_names_numbers_and_accents_are_searchable(idx):
+    for q in ("Jean-Luc", "jeanluc", "luc", "O'Neill", "oneill", "1,000", "3.5", "zurich", "Zürich"):
+        assert urls(idx.search(q))[:1] == ["jeanluc"], q
+
+
+@pytest.mark.parametrize("opts, expected", [
+    ({"date_from": "2024-03", "date_to": "2024-03"}, {"flood-all"}),
+    ({"date_from": "2023"}, {"flood-all", "flood-two", "flood-one"}),
+    ({"date_to": "2023-11-20"}, {"flood-one"}),
+    ({"date_from": "2023-11-21", "date_to": "2024-03-14"}, {"flood-two"}),
+    ({"topic": "floods"}, {"flood-all"}),
+    ({"topic": "Weather", "date_to": "2023"}, {"flood-two", "flood-one"}),
+    ({"section": "world"}, {"flood-all", "flood-two", "flood-one"}),
+    ({"source": "a.example", "topic": "nonexistent"}, set()),
+], ids=["month", "year-from", "day-to", "between", "topic", "topic+date", "section", "empty"])
+def test_filters(idx, opts, expected):
+    assert set(urls(idx.search("river", limit=50, **opts))) == expected
+
+
+def test_sorts(idx):
+    newest = idx.search("river", sort="newest")
+    oldest = idx.search("river", sort="oldest")
+    assert urls(newest) == ["flood-all", "flood-two", "flood-one"]
+    assert urls(oldest) == list(reversed(urls(newest)))
+
+
+def test_recency_boost_lifts_recent_stories(idx):
+    plain = idx.search("election", limit=3, collapse=False)
+    boosted = idx.search("election", limit=3, recency=5.0, collapse=False)
+    assert not {"wire-1", "wire-2"} & set(urls(plain))  # by text alone they rank lower
+    assert set(urls(boosted)[:2]) == {"wire-1", "wire-2"}
+
+
+def test_facets_count_the_whole_result_set(idx):
+    r = idx.search("election", limit=5, collapse=False)
+    assert r.total == 37
+    assert r.facets["topics"]["elections"] == 37
+    assert r.facets["topics"]["politics"] == 2
+    assert sum(r.facets["months"].values()) == 37
+    assert r.facets["months"]["2024-05"] == 2
+
+
+def test_near_identical_copies_collapse_into_one_hit(idx):
+    r = idx.search("turnout record polling", limit=5)
+    top = r.hits[0]
+    assert top.copies == 2 and len(top.copy_urls) == 1
+    assert {top.url, top.copy_urls[0]} == {"https://wire.example/wire-1", "https://b.example/wire-2"}
+    assert idx.search("turnout record polling", collapse=False).hits[1].copies == 1
+
+
+def test_pagination_stays_correct_far_into_results(idx):
+    seen = []
+    for page in range(1, 6):
+        r = idx.search("ballots counted district", page=page, limit=8)
+        seen += [h.url for h in r.hits]
+    assert len(seen) == len(set(seen)) == 35
+    beyond = idx.search("ballots counted district", page=50, limit=8)
+    assert beyond.hits == [] and beyond.total == 35
+
+
+def test_did_you_mean(idx):
+    r = idx.search("electon")
+    assert r.total == 0 and r.did_you_mean == "election"
+    assert idx.search("election").did_you_mean is None
+
+
+def test_snippets_are_escaped_for_each_medium(idx):
+    html = idx.search("tariffs", snippet_style="html").hits[0].snippet
+    assert "<mark>tariffs</mark>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
+    ansi = idx.search("tariffs", snippet_style="ansi").hits[0].snippet
+    assert "\x1b[1;33mtariffs\x1b[0m" in ansi and "\x1b[31m" not in ansi
+    plain = idx.search("tariffs", snippet_style="plain").hits[0].snippet
+    (start, end), = plain["matches"]
+    assert plain["text"][start:end] == "tariffs"
+
+
+@pytest.mark.parametrize("query", ['"unbalanced quote', "(open bracket river", "river)", "[river",
+                                   "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:"])
+def test_bad_queries_degrade_gracefully(idx, query):
+    r = idx.search(query)
+    assert r.total >= 0
+
+
+def test_bad_input_raises_clear_errors(idx):
+    with pytest.raises(UnknownFieldError, match="unknown field 'colour'"):
+        idx.search("colour:red")
+    with pytest.raises(BadDateError):
+        idx.search("river", date_from="2024-02-30")
+    with pytest.raises(BadDateError):
+        idx.search("river", date_from="2024-05", date_to="2024-01")
+    with pytest.raises(BadDateError):
+        idx.search("date:2024-13-01")
+    with pytest.raises(QueryError):
+        idx.search("river", limit=0)
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(QueryError, match="no index"):
+        SearchIndex(tmp_path / "nowhere")
+
+
+def test_related_stories_for_an_article_and_a_draft(idx):
+    hits = related(idx, url="https://a.example/flood-all", limit=3)
+    assert [h.url.rsplit("/", 1)[1] for h in hits][:2] == ["flood-two", "flood-one"]
+    assert all(h.url != "https://a.example/flood-all" for h in hits)
+    draft = related(idx, text="Draft: the central bank is expected to raise interest rates", limit=2)
+    assert draft[0].url.endswith("/rates")
+
+
+def test_cli_search_output_and_exit_codes(idx):
+    archive = str(idx.archive_path)
+    ok = cli("search", "river", "--archive", archive, "--json")
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(ok.stdout)
+    assert {"total", "hits", "facets", "did_you_mean"} <= set(data)
+    assert {"url", "title", "published", "source", "topics", "score", "snippet"} <= set(data["hits"][0])
+    assert set(data["facets"]) == {"topics", "months"}
+    none = cli("search", "zzzzqqq", "--archive", archive)
+    assert none.returncode == 1 and "No stories found" in none.stdout
+    bad = cli("search", "colour:red", "--archive", archive)
+    assert bad.returncode == 2 and "unknown field" in bad.stderr and "Traceback" not in bad.stderr
+    bad_date = cli("search", "river", "--from", "2024-13", "--archive", archive)
+    assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
+    table = cli("search", "river", "--archive", archive, "--topic", "weather")
+    assert table.returncode == 0 and "Flood barrier holds" in table.stdout and "Topics:" in table.stdout
+    lines = cli("search", "river", "--archive", archive, "--jsonl").stdout.splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["url"] for line in lines)
+    missing = cli("search", "river", "--archive", archive + "-missing")
+    assert missing.returncode == 1 and "no index" in missing.stderr
