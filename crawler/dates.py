@@ -10,6 +10,7 @@ zones) or before 1990 are never returned.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -72,7 +73,10 @@ def parse_date(text: str | None) -> datetime | None:
     if not re.search(r"\d{4}", text) and not re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", text):
         return None
     try:
-        dt = dateparser.parse(text, fuzzy=False, default=datetime(1, 1, 1))
+        with warnings.catch_warnings():
+            # unknown zone names ("IST") only lose the offset; the day is what we keep
+            warnings.simplefilter("ignore")
+            dt = dateparser.parse(text, fuzzy=False, default=datetime(1, 1, 1))
     except (ValueError, OverflowError, TypeError):
         try:
             dt = dateparser.isoparse(text)

@@ -87,6 +87,10 @@ def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
         return title
     if h1 and len(h1) > 10 and title.startswith(h1) and len(h1) < len(title):
         return h1
+    for name in site_names:
+        # "Site Name: Headline"
+        if name and len(name) > 3 and title.lower().startswith(name.lower() + ":"):
+            return title[len(name) + 1:].strip()
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -96,12 +100,15 @@ def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
         p = part.lower().strip()
         return any(p == s or p in s or s in p for s in lowered if len(p) > 2)
 
+    removed = False
     while len(parts) > 1 and is_site(parts[-1]):
         parts.pop()
+        removed = True
     while len(parts) > 1 and is_site(parts[0]):
         parts.pop(0)
-    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4:
-        # "Headline words here | Section": drop a short trailing label
+        removed = True
+    if removed and len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) >= 3:
+        # "Headline words here — Section | Site": drop the section label too
         parts.pop()
     sep = re.search(_TITLE_SEPARATORS, title)
     return (sep.group(0) if sep else " ").join(parts).strip()
@@ -110,6 +117,15 @@ def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
 def _paragraphs(text: str) -> str:
     lines = [_clean(line) for line in (text or "").splitlines()]
     return "\n\n".join(line for line in lines if line)
+
+
+def _drop_headline(body: str, titles: list[str]) -> str:
+    """Remove a first paragraph that only repeats the headline."""
+    first, _, rest = body.partition("\n\n")
+    norm = re.sub(r"\W+", " ", first).strip().lower()
+    if rest and norm and any(norm == re.sub(r"\W+", " ", t).strip().lower() for t in titles if t):
+        return rest
+    return body
 
 
 def _topics_from(values: list) -> list[str]:
@@ -293,12 +309,14 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     updated = (article.get("dateModified") if article else None) or _meta.first(meta, *_dates.UPDATED_META)
     udt = _dates.parse_date(updated) if isinstance(updated, str) else None
     result.updated = _dates.iso(udt) if udt else None
-    # -- body ------------------------------------------------------------------------------
+    # -- body (trafilatura prunes the tree: look at its structure first) --------------------
     og_type = (_meta.first(meta, "og:type") or "").lower()
+    has_article_tag = bool(tree.xpath("//article"))
     body = _paragraphs(_main_text(tree, url))
     ld_body = _paragraphs(article.get("articleBody")) if article and isinstance(article.get("articleBody"), str) else ""
     if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
         body = ld_body
+    body = _drop_headline(body, [result.title, raw_title or "", h1 or ""])
     result.body = body
     result.words = len(body.split())
     # -- article or listing? ---------------------------------------------------------------------
@@ -306,7 +324,6 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     if article is not None or og_type == "article":
         result.is_article = result.words >= 40
     else:
-        has_article_tag = bool(tree.xpath("//article"))
         result.is_article = bool(path) and og_type != "website" and (
             result.words >= 150 or (has_article_tag and result.words >= 60))
     return result

@@ -1,0 +1,203 @@
+"""The cleaner on pages the tests write (one per layout rule) and on real saved pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from crawler.charset import decode
+from crawler.extract import extract
+from tests.conftest import shared
+
+PARA = ("The council approved the new budget on Monday after a long debate about school "
+        "funding, road repairs and the future of the city's public libraries. ")
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> str:
+    return f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+
+
+ARTICLE_BODY = "".join(f"<p>{PARA} Paragraph {i}.</p>" for i in range(5))
+BOILER_TOP = ("<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+              "<div class='cookie-banner'>We use cookies. Accept all cookies to continue.</div>")
+BOILER = ("<aside class='most-read'><h2>Most read</h2><ul><li><a href='/x'>Celebrity chef opens "
+          "a restaurant on the moon tonight</a></li></ul></aside>"
+          "<div class='newsletter'>Sign up for our newsletter and never miss a story again.</div>"
+          "<section class='comments'><h3>Comments</h3><p>First! Totally agree with this.</p></section>"
+          "<div class='related'><h2>Related Topics</h2><a href='/t'>Budget</a></div>")
+
+
+def test_body_keeps_paragraphs_and_drops_boilerplate():
+    html = page("<title>Council approves budget | The Daily Post</title>",
+                BOILER_TOP + f"<article><h1>Council approves budget</h1>{ARTICLE_BODY}</article>" + BOILER)
+    ex = extract(html, "https://post.example/city/council-approves-budget")
+    assert ex.body.count("\n\n") == 4
+    assert "Paragraph 0" in ex.body and "Paragraph 4" in ex.body
+    for junk in ("Most read", "Celebrity chef", "newsletter", "cookies", "First!", "Related Topics"):
+        assert junk not in ex.body, junk
+    assert ex.is_article
+
+
+@pytest.mark.parametrize("title, site, expected", [
+    ("Council approves budget | The Daily Post", "The Daily Post", "Council approves budget"),
+    ("Council approves budget - The Daily Post", "The Daily Post", "Council approves budget"),
+    ("The Daily Post: Council approves budget", "The Daily Post", "Council approves budget"),
+    ("Council approves budget — City | The Daily Post", "The Daily Post", "Council approves budget"),
+    ("Budget: what it means for you", None, "Budget: what it means for you"),
+], ids=["pipe", "dash", "prefix", "section-and-site", "colon-in-headline"])
+def test_title_without_site_name(title, site, expected):
+    head = f"<title>{title}</title>" + (f"<meta property='og:site_name' content='{site}'>" if site else "")
+    ex = extract(page(head, f"<article>{ARTICLE_BODY}</article>"), "https://post.example/a/b")
+    assert ex.title == expected
+
+
+def _dated(head="", body_extra="", url="https://post.example/city/story"):
+    return extract(page(head, f"<article><h1>Story</h1>{body_extra}{ARTICLE_BODY}</article>"), url,
+                   fetched_at=datetime(2024, 6, 1))
+
+
+def test_date_from_json_ld_with_provenance():
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Story",
+          "datePublished": "2024-05-07T09:30:00+02:00", "dateModified": "2024-05-08T10:00:00Z"}
+    ex = _dated(f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    assert ex.published.startswith("2024-05-07") and ex.published_source == "jsonld"
+    assert ex.published_confidence >= 0.9
+    assert ex.updated.startswith("2024-05-08")
+
+
+def test_date_from_meta_and_from_url_agree():
+    ex = _dated("<meta property='article:published_time' content='2024-03-02T08:00:00Z'>",
+                url="https://post.example/2024/03/02/story")
+    assert ex.published.startswith("2024-03-02") and ex.published_source == "meta"
+    assert ex.published_confidence > 0.9  # two sources agree
+
+
+def test_date_from_time_element_and_url():
+    assert _dated(body_extra="<p class='byline'>By A. Writer <time datetime='2024-02-10'>Feb 10</time></p>"
+                  ).published == "2024-02-10"
+    ex = _dated(url="https://post.example/2023/11/05/some-story.html")
+    assert ex.published == "2023-11-05" and ex.published_source == "url"
+
+
+def test_never_a_date_after_the_fetch():
+    ex = _dated("<meta property='article:published_time' content='2031-01-01'>")
+    assert ex.published is None or ex.published < "2024-06-02"
+
+
+def test_contradicting_weak_evidence_gives_no_date():
+    # a lone <time> and a URL date years apart: trust neither
+    ex = _dated(body_extra="<p class='byline'><time datetime='2019-01-01'>x</time></p>",
+                url="https://post.example/2023/11/05/story.html")
+    assert ex.published is None
+
+
+def test_hint_from_sitemap_is_a_source():
+    ex = extract(page("", f"<article>{ARTICLE_BODY}</article>"), "https://post.example/a/story",
+                 fetched_at=datetime(2024, 6, 1), hint_date="2024-04-04T10:00:00Z")
+    assert ex.published.startswith("2024-04-04") and ex.published_source == "hint"
+
+
+def test_topics_section_author_language_canonical():
+    ld = {"@type": "NewsArticle", "articleSection": "Politics", "keywords": "budget, council",
+          "author": [{"@type": "Person", "name": "Ana Silva"}, {"@type": "Person", "name": "Tom Becker"}]}
+    head = (f"<script type='application/ld+json'>{json.dumps(ld)}</script>"
+            "<meta property='article:tag' content='Schools'>"
+            "<link rel='canonical' href='/city/budget?x=1'>"
+            "<meta property='og:image' content='/img/lead.jpg'>"
+            "<meta name='description' content='The council approved the budget.'>")
+    ex = extract(page(head, f"<article>{ARTICLE_BODY}</article>", lang="en-GB"),
+                 "https://post.example/print/city/budget")
+    assert ex.section == "Politics"
+    assert [t.lower() for t in ex.topics] == ["politics", "budget", "council", "schools"]
+    assert ex.authors == ["Ana Silva", "Tom Becker"] and ex.author == "Ana Silva, Tom Becker"
+    assert ex.language == "en"
+    assert ex.canonical_url == "https://post.example/city/budget?x=1"
+    assert ex.image == "https://post.example/img/lead.jpg"
+    assert ex.description == "The council approved the budget."
+
+
+def test_breadcrumbs_and_url_give_a_section():
+    crumbs = "<nav class='breadcrumbs'><a href='/'>Home</a> <a href='/sport'>Sport</a></nav>"
+    assert extract(page("", crumbs + f"<article>{ARTICLE_BODY}</article>"),
+                   "https://post.example/x/y").section == "Sport"
+    assert extract(page("", f"<article>{ARTICLE_BODY}</article>"),
+                   "https://post.example/business/2024/05/07/story").section == "business"
+
+
+def test_json_ld_article_body_rescues_a_script_rendered_page():
+    text = " ".join([PARA] * 6)
+    ld = {"@type": "NewsArticle", "headline": "Rendered by script", "articleBody": text,
+          "datePublished": "2024-01-02"}
+    ex = extract(page(f"<script type='application/ld+json'>{json.dumps(ld)}</script>",
+                      "<div id='app'>Loading…</div>"), "https://post.example/a/rendered")
+    assert ex.title == "Rendered by script" and "public libraries" in ex.body and ex.is_article
+
+
+def test_listing_pages_are_not_articles():
+    links = "".join(f"<li><a href='/story-{i}'>Headline number {i} about the city</a></li>" for i in range(40))
+    ex = extract(page("<meta property='og:type' content='website'><title>City news</title>",
+                      f"<h1>City</h1><ul>{links}</ul>"), "https://post.example/city/")
+    assert not ex.is_article
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html", "\x00\x01\x02", "<p>" * 5000, b"\xff\xfe\x00<"],
+                         ids=["empty", "blank", "unclosed", "binary", "deep", "bytes"])
+def test_broken_html_never_raises(html):
+    ex = extract(html, "https://post.example/x")
+    assert not ex.is_article
+
+
+# -- real saved pages (read in place from the shared corpora) ---------------------------------
+def _zyte_cases(n: int = 25):
+    root = shared("article-extraction-benchmark")
+    truth = json.loads((root / "ground-truth.json").read_text())
+    return [(k, truth[k]) for k in sorted(truth)[:n]], root
+
+
+def _f1(pred: str, gold: str) -> float:
+    from collections import Counter
+
+    def shingles(t):
+        w = re.findall(r"\w+", t)
+        return Counter(tuple(w[i:i + 4]) for i in range(max(1, len(w) - 3)))
+
+    p, g = shingles(pred), shingles(gold)
+    tp = sum((p & g).values())
+    if not tp:
+        return 0.0
+    prec, rec = tp / sum(p.values()), tp / sum(g.values())
+    return 2 * prec * rec / (prec + rec)
+
+
+def test_zyte_benchmark_pages_are_cleaned_well():
+    cases, root = _zyte_cases()
+    scores = []
+    for key, item in cases:
+        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        scores.append(_f1(extract(html, item["url"]).body, item["articleBody"]))
+    assert sum(scores) / len(scores) >= 0.9, sorted(scores)[:5]
+
+
+def test_htmldate_news_pages_get_the_right_day():
+    root = shared("html-htmldate-eval")
+    import tarfile
+
+    evald = json.loads((root / "eval_mediacloud_2020.json").read_text())
+    right = total = 0
+    with tarfile.open(root / "pages.tar.xz") as tar:
+        members = {m.name.rsplit("/", 1)[-1]: m for m in tar.getmembers() if m.isfile()}
+        for url, item in list(evald.items())[:60]:
+            gold = str(item.get("date") or "")
+            m = members.get(item["file"])
+            if not re.match(r"\d{4}-\d{2}-\d{2}", gold) or m is None:
+                continue
+            html, _ = decode(tar.extractfile(m).read())
+            ex = extract(html, url, fetched_at=datetime(2021, 1, 1))
+            total += 1
+            right += (ex.published or "")[:10] == gold[:10]
+    assert total >= 30
+    assert right / total >= 0.8
