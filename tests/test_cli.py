@@ -1,0 +1,102 @@
+"""The command line as a user meets it: help, examples, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from newsarchive.cli import main
+from newsarchive.sample_site import STORIES, article_html
+from tests.conftest import cli
+
+COMMANDS = ["crawl", "demo", "export", "extract", "import", "index", "reextract", "related",
+            "search", "stats"]
+
+
+def test_help_lists_every_command_with_a_summary():
+    out = CliRunner().invoke(main, ["--help"]).output
+    for name in COMMANDS:
+        line = next(line for line in out.splitlines() if line.strip().startswith(name + " "))
+        assert len(line.split(None, 1)[1]) > 10, line
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_an_example_and_archive_option(name):
+    out = CliRunner().invoke(main, [name, "--help"]).output
+    assert "Example" in out
+    if name not in ("extract",):
+        assert "--archive" in out
+
+
+def test_archive_defaults_to_env_variable(tmp_path, site):
+    env = {"NEWSARCHIVE_DIR": str(tmp_path / "env-archive")}
+    out = cli("crawl", site.url + STORIES[0].path, "--delay", "0", "--max-depth", "0",
+              "--no-discover", "--workers", "0", env=env)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "env-archive" / "store.sqlite").exists()
+    assert "1 articles" in out.stdout and "Index rebuilt" in out.stdout
+    found = cli("search", "interest", "rates", "--json", env=env)
+    assert json.loads(found.stdout)["total"] == 1
+
+
+def test_crawl_then_search_needs_no_third_command(tmp_path, site):
+    archive = str(tmp_path / "a")
+    out = cli("crawl", site.url + "/", "--archive", archive, "--delay", "0")
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(cli("stats", "--json", "--archive", archive).stdout)
+    assert stats["articles"] == len(STORIES) + 1 and stats["index_pending_changes"] == 0
+    assert cli("search", "malaria", "--archive", archive).returncode == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["crawl", "not-a-url", "--delay", "0"], "no valid seed URL"),
+    (["search", "x"], "no index"),
+    (["stats"], "no archive"),
+    (["export"], "no archive"),
+    (["crawl", "http://127.0.0.1:9/", "--delay", "-1"], "Invalid value for '--delay'"),
+], ids=["bad-seed", "search-no-index", "stats-no-archive", "export-no-archive", "negative-delay"])
+def test_bad_input_gives_a_clear_message(tmp_path, args, message):
+    out = cli(*args, "--archive", str(tmp_path / "empty"))
+    assert out.returncode in (1, 2)
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_extract_many_files_in_input_order(tmp_path):
+    paths = []
+    for i, story in enumerate(STORIES[:6]):
+        p = tmp_path / f"page{i}.html"
+        p.write_text(article_html(story, "https://news.example"))
+        paths.append(str(p))
+    paths.append(str(tmp_path / "missing.html"))
+    out = cli("extract", *paths, "--jsonl")
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["file"] for r in rows] == paths
+    assert [r["title"] for r in rows[:6]] == [s.title for s in STORIES[:6]]
+    assert rows[0]["published"].startswith(STORIES[0].date) and rows[0]["published_source"] == "jsonld"
+    assert "error" in rows[-1] and out.returncode == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_import_and_reextract(tmp_path, site):
+    archive = str(tmp_path / "a")
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text(json.dumps({"url": "https://old.example/1", "body": "Archive story about tariffs."}) + "\n")
+    out = cli("import", str(jsonl), "--archive", archive)
+    assert out.returncode == 0 and "Imported 1 new" in out.stdout, out.stderr
+    assert cli("search", "tariffs", "--archive", archive).returncode == 0
+    crawl = cli("crawl", site.url + STORIES[0].path, "--archive", archive, "--delay", "0",
+                "--max-depth", "0", "--no-discover")
+    assert crawl.returncode == 0, crawl.stderr
+    again = cli("reextract", "--archive", archive)
+    assert again.returncode == 0 and "Re-cleaned 1 captures: 0 changed" in again.stdout, again.stderr
+    bad = cli("import", str(tmp_path / "nope.jsonl"), "--archive", archive)
+    assert bad.returncode == 1 and "nothing could be imported" in bad.stderr
+
+
+def test_demo_runs_on_a_fresh_archive(tmp_path):
+    out = cli("demo", "--archive", str(tmp_path / "demo"))
+    assert out.returncode == 0, out.stderr
+    assert "Central bank raises interest rates" in out.stdout
