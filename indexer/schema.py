@@ -11,7 +11,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import name_analyzer, news_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Fields a user may name in a query (``topic:`` is an alias of ``topics``).
 QUERY_FIELDS = ("title", "body", "author", "topics", "section", "source", "language", "published")
 FIELD_ALIASES = {"topic": "topics", "tag": "topics", "site": "source", "date": "published",
