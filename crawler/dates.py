@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from dateutil import parser as dateparser
 
 # confidence by source; a date needs at least MIN_CONFIDENCE to be kept
-CONFIDENCE = {"jsonld": 0.95, "meta": 0.9, "microdata": 0.88, "time": 0.8, "url": 0.8,
-              "hint": 0.8, "htmldate": 0.65, "text": 0.55, "lastmod": 0.5}
+CONFIDENCE = {"jsonld": 0.95, "meta": 0.9, "microdata": 0.88, "time": 0.8, "url": 0.85,
+              "hint": 0.8, "htmldate": 0.65, "text": 0.6, "lastmod": 0.5}
 MIN_CONFIDENCE = 0.6
 EARLIEST = datetime(1990, 1, 1)
 
@@ -72,11 +72,13 @@ def parse_date(text: str | None) -> datetime | None:
             return None
     if not re.search(r"\d{4}", text) and not re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", text):
         return None
+    # 10.12.2022 is the 10th of December wherever dots separate dates
+    dayfirst = bool(re.match(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}", text))
     try:
         with warnings.catch_warnings():
             # unknown zone names ("IST") only lose the offset; the day is what we keep
             warnings.simplefilter("ignore")
-            dt = dateparser.parse(text, fuzzy=False, default=datetime(1, 1, 1))
+            dt = dateparser.parse(text, fuzzy=False, default=datetime(1, 1, 1), dayfirst=dayfirst)
     except (ValueError, OverflowError, TypeError):
         try:
             dt = dateparser.isoparse(text)
@@ -91,6 +93,10 @@ def iso(dt: datetime) -> str:
     if dt.hour == dt.minute == dt.second == 0:
         return dt.strftime("%Y-%m-%d")
     return dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _is_utc(raw: str) -> bool:
+    return bool(re.search(r"(?:Z|[+-]00:?00|UTC|GMT)\s*$", raw or ""))
 
 
 def url_date(url: str) -> datetime | None:
@@ -125,4 +131,12 @@ def decide(candidates: list[DateCandidate], fetched_at: datetime | None = None) 
         confidence -= 0.15 if best.source in ("jsonld", "meta") else 0.3
     if confidence < MIN_CONFIDENCE:
         return DateChoice(None, None, confidence, candidates)
-    return DateChoice(iso(best.value), best.source, round(confidence, 2), candidates)
+    value = best.value
+    # A timestamp written in UTC can fall on the day before or after the publisher's own
+    # calendar day; a date in the URL, or one written in local time, says which day it was.
+    local = [c for c in valid if c is not best and abs((c.value.date() - value.date()).days) == 1
+             and (c.source == "url" or (_is_utc(best.raw) and not _is_utc(c.raw)))]
+    if local:
+        local.sort(key=lambda c: c.source != "url")  # the URL's day first
+        value = local[0].value
+    return DateChoice(iso(value), best.source, round(confidence, 2), candidates)

@@ -194,11 +194,11 @@ def _date_candidates(tree, meta, article, url, hint_date) -> list[_dates.DateCan
     return cands
 
 
-def _htmldate(tree, url, fetched_at) -> _dates.DateCandidate | None:
+def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCandidate | None:
     from htmldate import find_date
 
     try:
-        found = find_date(tree, original_date=True, extensive_search=False, url=url,
+        found = find_date(tree, original_date=True, extensive_search=extensive, url=url,
                           outputformat="%Y-%m-%d",
                           max_date=(fetched_at or datetime.now()).strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - htmldate raises assorted errors on odd pages
@@ -206,7 +206,8 @@ def _htmldate(tree, url, fetched_at) -> _dates.DateCandidate | None:
     if not found:
         return None
     dt = _dates.parse_date(found)
-    return _dates.DateCandidate(dt, "htmldate", found, _dates.CONFIDENCE["htmldate"]) if dt else None
+    source = "text" if extensive else "htmldate"
+    return _dates.DateCandidate(dt, source, found, _dates.CONFIDENCE[source]) if dt else None
 
 
 def _main_text(tree, url: str) -> str:
@@ -304,6 +305,11 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
         if found:
             cands.append(found)
     choice = _dates.decide(cands, fetched_at)
+    if choice.iso is None and not any(c.confidence >= 0.8 for c in cands):
+        # last resort: dates in the visible text (htmldate's extensive search), low confidence
+        found = _htmldate(tree, url, fetched_at, extensive=True)
+        if found:
+            choice = _dates.decide(cands + [found], fetched_at)
     result.published, result.published_source = choice.iso, choice.source
     result.published_confidence = choice.confidence
     updated = (article.get("dateModified") if article else None) or _meta.first(meta, *_dates.UPDATED_META)
