@@ -72,7 +72,7 @@ def document(article: Article) -> dict:
     """The Whoosh document for a story."""
     doc = {"id": article.canonical_url, "title": article.title or "",
            "body": article.body or "", "lead": (article.body or "")[:LEAD_CHARS],
-           "simhash": fingerprint_of(article.title, article.body)}
+           "sketch": fingerprint_of(article.title, article.body)}
     published = parse_published(article.published)
     if published:
         doc["published"] = published

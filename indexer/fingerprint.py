@@ -1,42 +1,47 @@
-"""Near-duplicate fingerprints: a 64-bit SimHash of word 3-shingles.
+"""Near-duplicate fingerprints: a bottom-k MinHash sketch of word 3-shingles.
 
-Two copies of the same story (the same wire report on two sites, a print copy) differ in a
-few words; their SimHashes differ in a few bits. Search collapses hits whose fingerprints are
-within :data:`NEAR_BITS` bits of each other.
+Two copies of the same story (the same wire report on two sites, a print copy) share almost
+all their word 3-shingles. The sketch keeps the :data:`K` smallest CRC32 hashes of a story's
+shingles; the share of the smallest K hashes of the union that both sketches hold estimates the
+Jaccard similarity of the two stories. Copies score above :data:`NEAR_JACCARD`; different
+stories on the same subject score far below it.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from hashlib import blake2b
+from zlib import crc32
 
-NEAR_BITS = 3
+K = 16
+NEAR_JACCARD = 0.7
 _WORD = re.compile(r"\w+")
 
 
-def simhash(text: str, max_words: int = 600) -> int:
+def sketch(text: str, max_words: int = 2000) -> str:
     words = _WORD.findall(text.lower())[:max_words]
     if len(words) < 3:
         words = words + [""] * (3 - len(words))
-    weights = [0] * 64
-    for i in range(len(words) - 2):
-        h = int.from_bytes(blake2b(" ".join(words[i:i + 3]).encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    value = 0
-    for bit, w in enumerate(weights):
-        if w > 0:
-            value |= 1 << bit
-    return value
+    hashes = {crc32(" ".join(words[i:i + 3]).encode()) for i in range(len(words) - 2)}
+    return " ".join(f"{h:08x}" for h in heapq.nsmallest(K, hashes))
 
 
-def near(a: int, b: int, bits: int = NEAR_BITS) -> bool:
-    return bin(a ^ b).count("1") <= bits
-
-
-def fingerprint_of(title: str, body: str) -> int:
-    """The story's fingerprint: of the body alone when it is long enough (copies on other
-    sites often reword the headline but keep the wire text), else of title and body."""
+def fingerprint_of(title: str, body: str) -> str:
+    """The story's sketch: of the body alone when it is long enough (copies on other sites
+    often reword the headline but keep the wire text), else of title and body."""
     if len(_WORD.findall(body or "")) >= 40:
-        return simhash(body)
-    return simhash(f"{title}\n{body}")
+        return sketch(body)
+    return sketch(f"{title}\n{body}")
+
+
+def similarity(a: str, b: str) -> float:
+    """Estimated Jaccard similarity of two sketches."""
+    sa, sb = set(a.split()), set(b.split())
+    if not sa or not sb:
+        return 0.0
+    union_k = set(heapq.nsmallest(K, sa | sb))
+    return len(union_k & sa & sb) / len(union_k)
+
+
+def near(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and similarity(a, b) >= NEAR_JACCARD

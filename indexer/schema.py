@@ -7,11 +7,11 @@ suggestions read it, which keeps the index small and fast to build.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import name_analyzer, news_analyzer
+from .analysis import NewsText, name_analyzer, news_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Fields a user may name in a query (``topic:`` is an alias of ``topics``).
 QUERY_FIELDS = ("title", "body", "author", "topics", "section", "source", "language", "published")
 FIELD_ALIASES = {"topic": "topics", "tag": "topics", "site": "source", "date": "published",
@@ -22,15 +22,15 @@ def make_schema() -> Schema:
     ana = news_analyzer()
     return Schema(
         id=ID(unique=True, stored=True),
-        title=TEXT(analyzer=ana, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=ana),
+        title=NewsText(analyzer=ana, stored=True, field_boost=2.0),
+        body=NewsText(analyzer=ana),
         lead=STORED(),
         published=DATETIME(stored=True, sortable=True),
         month=ID(stored=False, sortable=True),
         topics=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         section=KEYWORD(stored=True, lowercase=True, commas=True),
-        author=TEXT(analyzer=name_analyzer(), stored=True),
+        author=NewsText(analyzer=name_analyzer(), stored=True),
         source=ID(stored=True, sortable=True),
         language=ID(stored=True),
-        simhash=NUMERIC(bits=64, signed=False, stored=True),
+        sketch=STORED(),
     )

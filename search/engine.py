@@ -384,18 +384,18 @@ class SearchIndex:
 
 
 def _collapse(hits):
-    """Group near-identical stories (SimHash within a few bits); keeps rank order."""
+    """Group near-identical stories (MinHash sketches that agree); keeps rank order."""
     groups: list[list] = []
-    keys: list[int] = []
+    keys: list[str | None] = []
     for h in hits:
-        sh = h[2].get("simhash")
+        sk = h[2].get("sketch")
         for i, k in enumerate(keys):
-            if sh is not None and k is not None and near(sh, k):
+            if near(sk, k):
                 groups[i].append(h)
                 break
         else:
             groups.append([h])
-            keys.append(sh)
+            keys.append(sk)
     return groups
 
 

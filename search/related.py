@@ -44,7 +44,7 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
         stored = r.fields()
         if stored["id"] == exclude_url:
             continue
-        if stored.get("simhash") is not None and near(stored["simhash"], fp):
+        if near(stored.get("sketch"), fp):
             continue
         published = stored.get("published")
         hits.append(Hit(url=stored["id"], title=stored.get("title") or "",
