@@ -1,0 +1,143 @@
+"""Crawl throughput: newsarchive vs Scrapy on a local news site of N articles.
+
+    python bench/crawl.py [--articles 5000]
+
+Serves the sample news site (``newsarchive.sample_site``) with N synthetic ~450-word articles
+in its own process on 127.0.0.1, then crawls it from the home page at delay 0:
+
+- newsarchive: ``newsarchive crawl URL --delay 0 --per-host 16 --no-index`` (fetch + robots +
+  discovery + clean + WARC + SQLite store), cleaning in worker processes;
+- Scrapy (pip install scrapy, for this benchmark only): a CrawlSpider that follows every
+  on-site link and saves each response's raw HTML to disk, with robots.txt obeyed and
+  CONCURRENT_REQUESTS_PER_DOMAIN = 16.
+
+Each crawler runs in its own process; prints pages/s, article pages/s and peak RSS, and one
+JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPIDER = textwrap.dedent('''
+    import hashlib, os, sys
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+    from scrapy.spiders import CrawlSpider, Rule
+
+    OUT = sys.argv[2]
+    COUNT = {"pages": 0, "articles": 0}
+
+    class Site(CrawlSpider):
+        name = "site"
+        start_urls = [sys.argv[1]]
+        allowed_domains = ["127.0.0.1"]
+        rules = [Rule(LinkExtractor(), callback="save", follow=True)]
+
+        def parse_start_url(self, response):
+            return self.save(response)
+
+        def save(self, response):
+            COUNT["pages"] += 1
+            if b'"NewsArticle"' in response.body:
+                COUNT["articles"] += 1
+            name = hashlib.sha1(response.url.encode()).hexdigest()
+            with open(os.path.join(OUT, name + ".html"), "wb") as fh:
+                fh.write(response.body)
+            return None
+
+    p = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": 32,
+                        "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY": 0,
+                        "TELNETCONSOLE_ENABLED": False, "DEPTH_LIMIT": 8,
+                        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"})
+    p.crawl(Site)
+    p.start()
+    import json
+    print(json.dumps(COUNT))
+''')
+
+
+def serve(n: int, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "newsarchive.sample_site", str(n), str(port)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc.stdout.readline()  # the URL: it is listening
+    return proc
+
+
+def run_newsarchive(url: str, workdir: Path) -> dict:
+    archive = workdir / "archive"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "newsarchive.cli", "crawl", url, "--archive", str(archive),
+                    "--delay", "0", "--per-host", "16", "--concurrency", "32", "--no-index"],
+                   check=True, capture_output=True, cwd=ROOT)
+    seconds = time.perf_counter() - t0
+    db = sqlite3.connect(archive / "store.sqlite")
+    pages = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+    articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    db.close()
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"pages": pages, "articles": articles, "seconds": seconds, "peak_rss_mb": round(rss, 1)}
+
+
+def run_scrapy(url: str, workdir: Path) -> dict | None:
+    try:
+        import scrapy  # noqa: F401
+    except ImportError:
+        return None
+    spider = workdir / "spider.py"
+    spider.write_text(SPIDER)
+    out = workdir / "pages"
+    out.mkdir()
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, str(spider), url, str(out)], check=True,
+                         capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    counts = json.loads(res.stdout.strip().splitlines()[-1])
+    return {**counts, "seconds": seconds}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, default=5000)
+    ap.add_argument("--port", type=int, default=18765)
+    args = ap.parse_args()
+    results = {}
+    for name, fn in (("newsarchive", run_newsarchive), ("scrapy", run_scrapy)):
+        server = serve(args.articles, args.port)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                r = fn(f"http://127.0.0.1:{args.port}/", Path(tmp))
+                if r is not None:
+                    r.setdefault("peak_rss_mb", round(max(before, resource.getrusage(
+                        resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1))
+                    results[name] = r
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"{'crawler':<12} {'pages':>7} {'articles':>9} {'seconds':>8} {'pages/s':>8} {'articles/s':>10} {'peak RSS MB':>12}")
+    for name, r in results.items():
+        print(f"{name:<12} {r['pages']:>7} {r['articles']:>9} {r['seconds']:>8.1f} {r['pages'] / r['seconds']:>8.1f} "
+              f"{r['articles'] / r['seconds']:>10.1f} {r['peak_rss_mb']:>12}")
+    if "scrapy" in results:
+        ratio = (results["newsarchive"]["pages"] / results["newsarchive"]["seconds"]) / \
+                (results["scrapy"]["pages"] / results["scrapy"]["seconds"])
+        print(f"newsarchive {ratio:.2f}x Scrapy's pages/s")
+        results["ratio_pages_per_s"] = round(ratio, 2)
+    print(json.dumps({"bench": "crawl", "articles": args.articles, **results}))
+
+
+if __name__ == "__main__":
+    main()
