@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -79,16 +77,14 @@ def serve(n: int, port: int) -> subprocess.Popen:
 def run_newsarchive(url: str, workdir: Path) -> dict:
     archive = workdir / "archive"
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "newsarchive.cli", "crawl", url, "--archive", str(archive),
-                    "--delay", "0", "--per-host", "16", "--concurrency", "32", "--no-index"],
-                   check=True, capture_output=True, cwd=ROOT)
+    rss = _measured([sys.executable, "-m", "newsarchive.cli", "crawl", url, "--archive", str(archive),
+                     "--delay", "0", "--per-host", "16", "--concurrency", "32", "--no-index"])
     seconds = time.perf_counter() - t0
     db = sqlite3.connect(archive / "store.sqlite")
     pages = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
     articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     db.close()
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"pages": pages, "articles": articles, "seconds": seconds, "peak_rss_mb": round(rss, 1)}
+    return {"pages": pages, "articles": articles, "seconds": seconds, "peak_rss_mb": rss}
 
 
 def run_scrapy(url: str, workdir: Path) -> dict | None:
@@ -101,11 +97,22 @@ def run_scrapy(url: str, workdir: Path) -> dict | None:
     out = workdir / "pages"
     out.mkdir()
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, str(spider), url, str(out)], check=True,
-                         capture_output=True, text=True)
+    counts_file = workdir / "counts.json"
+    rss = _measured([sys.executable, str(spider), url, str(out)], stdout_to=counts_file)
     seconds = time.perf_counter() - t0
-    counts = json.loads(res.stdout.strip().splitlines()[-1])
-    return {**counts, "seconds": seconds}
+    counts = json.loads(counts_file.read_text().strip().splitlines()[-1])
+    return {**counts, "seconds": seconds, "peak_rss_mb": rss}
+
+
+def _measured(cmd: list[str], stdout_to: Path | None = None) -> float:
+    """Run ``cmd`` under a small wrapper process; returns the peak RSS (MB) of its children."""
+    wrapper = ("import resource, subprocess, sys; "
+               "out = open(sys.argv[1], 'w') if sys.argv[1] != '-' else subprocess.DEVNULL; "
+               "subprocess.run(sys.argv[2:], check=True, stdout=out, stderr=subprocess.DEVNULL); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    res = subprocess.run([sys.executable, "-c", wrapper, str(stdout_to or "-"), *cmd], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return round(int(res.stdout.strip()) / 1024, 1)
 
 
 def main() -> None:
@@ -118,11 +125,8 @@ def main() -> None:
         server = serve(args.articles, args.port)
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
                 r = fn(f"http://127.0.0.1:{args.port}/", Path(tmp))
                 if r is not None:
-                    r.setdefault("peak_rss_mb", round(max(before, resource.getrusage(
-                        resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1))
                     results[name] = r
         finally:
             server.terminate()
