@@ -172,11 +172,13 @@ class Crawler:
         timeout = httpx.Timeout(self.settings.timeout)
         headers = {"User-Agent": self.settings.ua, "Accept-Encoding": "gzip, deflate",
                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+        completed = False
         try:
             async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers,
                                          transport=self.transport, trust_env=False) as client:
                 self.client = client
                 await self._schedule()
+            completed = True
         finally:
             if self.pool:
                 self.pool.shutdown(wait=True, cancel_futures=True)
@@ -185,7 +187,8 @@ class Crawler:
             self.stats.held = self.store.db.execute(
                 "SELECT COUNT(*) FROM frontier WHERE crawl_id=? AND state='held'",
                 (crawl_id,)).fetchone()[0]
-            if not self._stop:
+            # an interrupted crawl (Ctrl-C, stop()) stays open so the next run resumes it
+            if completed and not self._stop:
                 self.store.finish_crawl(crawl_id, self.stats.as_dict())
             self.store.close()
         return self.stats
