@@ -273,10 +273,9 @@ class SearchIndex:
             if len(groups) >= want or window >= total:
                 break
             window = min(total, window * 2)
-        self._last_results = results
         out = []
         for group in groups[(page - 1) * limit: want]:
-            docnum, score, stored = group[0]
+            _, score, stored = group[0]
             published = stored.get("published")
             out.append(Hit(
                 url=stored["id"], title=stored.get("title") or "",
@@ -286,7 +285,6 @@ class SearchIndex:
                 section=stored.get("section"), author=stored.get("author"),
                 score=round(float(score), 4) if sort == "relevance" else None, copies=len(group),
                 copy_urls=[g[2]["id"] for g in group[1:]]))
-            out[-1]._docnum = docnum  # type: ignore[attr-defined]
             out[-1]._lead = stored.get("lead") or ""  # type: ignore[attr-defined]
         return out
 
