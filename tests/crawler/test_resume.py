@@ -73,18 +73,3 @@ def test_kill_9_then_resume(tmp_path):
         with open(path, "rb") as fh:
             assert sum(1 for _ in ArchiveIterator(fh)) > 0
 
-
-def test_interrupted_crawl_resumes_instead_of_starting_over(tmp_path):
-    archive = tmp_path / "data"
-    with SampleSite(SiteState(extra_articles=100)) as site:
-        proc = subprocess.Popen(crawl_cmd(site, archive), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while count_articles(archive) < 20 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)  # Ctrl-C
-        proc.wait(timeout=60)
-        second = subprocess.run(crawl_cmd(site, archive), capture_output=True, text=True, timeout=120)
-    assert second.returncode == 0, second.stderr
-    assert "Resumed crawl #1" in second.stdout
-    assert count_articles(archive) == len(STORIES) + 1 + 100
