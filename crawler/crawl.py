@@ -27,7 +27,7 @@ import httpx
 from . import discover, urls
 from .charset import decode
 from .errors import CrawlError, InvalidURLError
-from .extract import EXTRACTOR_VERSION, Extraction, extract
+from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
 from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
@@ -492,15 +492,9 @@ class Crawler:
                     canonical = candidate
             except InvalidURLError:
                 pass
-        art = Article(
-            canonical_url=canonical, url=url, title=ex.title, body=ex.body,
-            published=ex.published, published_source=ex.published_source,
-            published_confidence=ex.published_confidence, updated=ex.updated,
-            author=ex.author, topics=ex.topics, section=ex.section, language=ex.language,
-            description=ex.description, image=ex.image,
-            source=urls.site_of(urls.hostname_of(canonical)), fetched_at=result.fetched_at,
-            warc_file=capture.warc_file if capture else None,
-            warc_offset=capture.offset if capture else None, extractor=EXTRACTOR_VERSION)
+        art = ex.to_article(canonical, url, fetched_at=result.fetched_at,
+                            warc_file=capture.warc_file if capture else None,
+                            warc_offset=capture.offset if capture else None)
         return "article", art
 
     def _store_article(self, art: Article, fetched_url: str) -> str:

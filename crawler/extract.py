@@ -59,6 +59,21 @@ class Extraction:
     def author(self) -> str | None:
         return ", ".join(self.authors) if self.authors else None
 
+    def to_article(self, canonical_url: str, url: str, *, fetched_at: float | None,
+                   warc_file: str | None = None, warc_offset: int | None = None):
+        """The store's record of this page as the story at ``canonical_url``."""
+        from . import urls
+        from .store import Article
+
+        return Article(
+            canonical_url=canonical_url, url=url, title=self.title, body=self.body,
+            published=self.published, published_source=self.published_source,
+            published_confidence=self.published_confidence, updated=self.updated,
+            author=self.author, topics=self.topics, section=self.section,
+            language=self.language, description=self.description, image=self.image,
+            source=urls.site_of(urls.hostname_of(canonical_url)), fetched_at=fetched_at,
+            warc_file=warc_file, warc_offset=warc_offset, extractor=EXTRACTOR_VERSION)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["author"] = self.author

@@ -6,9 +6,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import urls
 from .charset import decode
-from .extract import EXTRACTOR_VERSION, extract
+from .extract import extract
 from .store import Store
 from .warc import read_response
 
@@ -39,16 +38,10 @@ def reextract_archive(archive: str | Path, progress: Callable | None = None) -> 
             if not ex.is_article:
                 report["unchanged"] += 1
                 continue
-            article.title, article.body = ex.title, ex.body
-            article.published, article.published_source = ex.published, ex.published_source
-            article.published_confidence = ex.published_confidence
-            article.updated, article.author = ex.updated, ex.author
-            article.topics, article.section, article.language = ex.topics, ex.section, ex.language
-            article.description, article.image = ex.description, ex.image
-            article.source = urls.site_of(urls.hostname_of(article.canonical_url))
-            article.extractor = EXTRACTOR_VERSION
-            article.content_hash = None
+            fresh = ex.to_article(article.canonical_url, article.url,
+                                  fetched_at=article.fetched_at, warc_file=article.warc_file,
+                                  warc_offset=article.warc_offset)
             with store.transaction():
-                verdict = store.upsert_article(article)
+                verdict = store.upsert_article(fresh)
             report["changed" if verdict == "changed" else "unchanged"] += 1
     return report

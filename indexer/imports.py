@@ -24,7 +24,7 @@ from typing import Callable
 from crawler import urls
 from crawler.charset import decode
 from crawler.errors import InvalidURLError
-from crawler.extract import EXTRACTOR_VERSION, extract
+from crawler.extract import extract
 from crawler.store import Article, Store
 
 from .errors import ImportFormatError
@@ -174,16 +174,10 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                         canonical = urls.canonicalize(ex.canonical_url)
                     except InvalidURLError:
                         pass
-                article = Article(
-                    canonical_url=canonical, url=fetched_url, title=ex.title, body=ex.body,
-                    published=ex.published, published_source=ex.published_source,
-                    published_confidence=ex.published_confidence, updated=ex.updated,
-                    author=ex.author, topics=ex.topics, section=ex.section,
-                    language=ex.language, description=ex.description, image=ex.image,
-                    source=urls.site_of(urls.hostname_of(canonical)),
+                article = ex.to_article(
+                    canonical, fetched_url,
                     fetched_at=when.replace(tzinfo=timezone.utc).timestamp() if when else time.time(),
-                    warc_file=str(path.resolve()), warc_offset=offset,
-                    extractor=EXTRACTOR_VERSION)
+                    warc_file=str(path.resolve()), warc_offset=offset)
                 with store.transaction():
                     report.count(store.upsert_article(article))
         except ArchiveLoadFailed as exc:

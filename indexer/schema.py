@@ -7,7 +7,7 @@ suggestions read it, which keeps the index small and fast to build.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from .analysis import NewsText, name_analyzer, news_analyzer
 
