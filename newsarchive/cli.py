@@ -6,6 +6,7 @@ sees a traceback for bad input.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import sys
@@ -509,35 +510,87 @@ def _print_results(results, style: str) -> None:
 
 
 @main.command(name="related")
-@click.argument("url", required=False)
+@click.argument("article", required=False, metavar="[URL|ID]")
 @archive_option
-@click.option("--text", help="Draft text to find related stories for ('-' reads standard input).")
+@click.option("--text", metavar="FILE|-",
+              help="Find stories for a draft in FILE ('-' reads standard input) instead.")
 @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def related_cmd(url, archive, text, limit, as_json):
+@click.option("--within", metavar="SPAN",
+              help="Only stories this close in time to the article (to today for a draft): "
+                   "90d, 12w, 6m, 2y.")
+@click.option("--after", metavar="DATE", help="Only stories published after DATE (2024-05).")
+@click.option("--before", metavar="DATE", help="Only stories published before DATE.")
+@click.option("--same-topic", is_flag=True, help="Only stories sharing a topic with the article.")
+@click.option("--topic", help="Only stories with this topic.")
+@click.option("--recency", is_flag=True, help="Prefer recent coverage over older stories.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: source and suggestions (url, title, published, "
+                   "score, terms).")
+@click.option("--format", "fmt", type=click.Choice(["table", "html", "markdown"]),
+              default="table", show_default=True, help="Ready-to-paste links: html or markdown.")
+def related_cmd(article, archive, text, limit, within, after, before, same_topic, topic,
+                recency, as_json, fmt):
     """Suggest archived stories to link from an article or from a draft.
+
+    ARTICLE is a story's URL (as search shows it) or its number in the store. For a draft
+    that is not published yet, give --text FILE or pipe it in with --text -. The article
+    itself, its copies (syndicated or print/AMP versions) and stories it already links to
+    are never suggested; each suggestion names the terms it shares with your text.
 
     \b
     Examples:
       newsarchive related https://news.example.org/2024/05/07/rates.html
-      newsarchive related --text - < draft.txt
+      newsarchive related 1234 --within 90d --same-topic
+      newsarchive related --text draft.md --format markdown
+      pbpaste | newsarchive related --text - --json
     """
-    if text == "-":
-        text = sys.stdin.read()
-    if not url and not text:
-        raise UsageProblem("give an article URL or --text")
+    if article and text:
+        raise UsageProblem("give an article or --text, not both")
+    if text is not None:
+        text = _read_draft(text)
+    if not article and not text:
+        raise UsageProblem("give an article URL or ID, or a draft with --text FILE|-")
     idx = _open_index(archive)
     try:
         with idx:
-            hits = related(idx, url=url, text=text, limit=limit)
+            source, suggestions = related(idx, url=article, text=text, limit=limit,
+                                          within=within, after=after, before=before,
+                                          same_topic=same_topic, topic=topic, recency=recency)
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
     if as_json:
-        click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"source": source.url or None, "suggestions":
+                               [s.as_dict() for s in suggestions]}, ensure_ascii=False, indent=2))
+    elif fmt == "html":
+        click.echo("<ul>")
+        for s in suggestions:
+            click.echo(f'  <li><a href="{html.escape(s.url)}">{html.escape(s.title or s.url)}'
+                       f"</a></li>")
+        click.echo("</ul>")
+    elif fmt == "markdown":
+        for s in suggestions:
+            title = (s.title or s.url).replace("[", "\\[").replace("]", "\\]")
+            click.echo(f"- [{title}]({s.url})")
     else:
-        for i, h in enumerate(hits, 1):
-            click.echo(f"{i}. {h.title}  ({(h.published or '')[:10] or 'undated'})\n   {h.url}")
-    sys.exit(0 if hits else 1)
+        if not suggestions:
+            _err("No related stories found (try a wider --within or without --same-topic).")
+        for i, s in enumerate(suggestions, 1):
+            copies = f"  [{s.copies} copies]" if s.copies > 1 else ""
+            click.echo(f"{i}. {s.title}  ({s.published or 'undated'}, {s.source or '?'})  "
+                       f"score {s.score:.2f}{copies}\n   {s.url}\n   shares: {', '.join(s.terms)}")
+    sys.exit(0 if suggestions else 1)
+
+
+def _read_draft(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    path = Path(name)
+    if not path.is_file():
+        raise UsageProblem(f"--text {name}: no such file (use --text - to read standard input)")
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        raise UsageProblem(f"--text {name}: {exc.strerror}") from None
 
 
 # -- demo -----------------------------------------------------------------------------------------

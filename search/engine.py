@@ -184,21 +184,39 @@ class SearchIndex:
             self._cache = _Cache(s)
         return self._cache
 
-    def _texts(self, urls: list[str]) -> dict[str, str]:
-        """Full bodies from the store of record (the index keeps only a lead)."""
+    def _db(self) -> sqlite3.Connection | None:
+        """A read-only connection to the store of record (None when there is no store)."""
         if self._store is None:
             path = self.archive / "store.sqlite"
             if not path.exists():
-                return {}
+                return None
             self._store = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
                                           check_same_thread=False)
+        return self._store
+
+    def _texts(self, urls: list[str]) -> dict[str, str]:
+        """Full bodies from the store of record (the index keeps only a lead)."""
+        db = self._db()
+        if db is None or not urls:
+            return {}
         marks = ",".join("?" for _ in urls)
         try:
-            rows = self._store.execute(
+            rows = db.execute(
                 f"SELECT canonical_url, body FROM articles WHERE canonical_url IN ({marks})", urls)
             return dict(rows.fetchall())
         except sqlite3.Error:
             return {}
+
+    def article_row(self, url: str, columns: str = "*") -> tuple | None:
+        """One article's row from the store of record (``columns`` is trusted SQL)."""
+        db = self._db()
+        if db is None:
+            return None
+        try:
+            return db.execute(f"SELECT {columns} FROM articles WHERE canonical_url = ?",
+                              (url,)).fetchone()
+        except sqlite3.Error:
+            return None
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, text: str, *, date_from: str | None = None, date_to: str | None = None,

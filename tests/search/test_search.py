@@ -8,7 +8,7 @@ import pytest
 
 from crawler.store import Article, Store
 from indexer import update_index
-from search import BadDateError, QueryError, SearchIndex, UnknownFieldError, related
+from search import BadDateError, QueryError, SearchIndex, UnknownFieldError
 from tests.conftest import cli
 
 FILLER = ("Officials met on Tuesday to discuss the schedule. Reporters waited outside the "
@@ -213,14 +213,6 @@ def test_bad_input_raises_clear_errors(idx):
 def test_missing_index_is_a_clear_error(tmp_path):
     with pytest.raises(QueryError, match="no index"):
         SearchIndex(tmp_path / "nowhere")
-
-
-def test_related_stories_for_an_article_and_a_draft(idx):
-    hits = related(idx, url="https://a.example/flood-all", limit=3)
-    assert [h.url.rsplit("/", 1)[1] for h in hits][:2] == ["flood-two", "flood-one"]
-    assert all(h.url != "https://a.example/flood-all" for h in hits)
-    draft = related(idx, text="Draft: the central bank is expected to raise interest rates", limit=2)
-    assert draft[0].url.endswith("/rates")
 
 
 def test_cli_search_output_and_exit_codes(idx):
