@@ -6,7 +6,6 @@ sees a traceback for bad input.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
@@ -564,13 +563,11 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
     elif fmt == "html":
         click.echo("<ul>")
         for s in suggestions:
-            click.echo(f'  <li><a href="{html.escape(s.url)}">{html.escape(s.title or s.url)}'
-                       f"</a></li>")
+            click.echo(f"  <li>{s.html_link()}</li>")
         click.echo("</ul>")
     elif fmt == "markdown":
         for s in suggestions:
-            title = (s.title or s.url).replace("[", "\\[").replace("]", "\\]")
-            click.echo(f"- [{title}]({s.url})")
+            click.echo(f"- {s.markdown_link()}")
     else:
         if not suggestions:
             _err("No related stories found (try a wider --within or without --same-topic).")
@@ -591,6 +588,41 @@ def _read_draft(name: str) -> str:
         return path.read_text("utf-8", errors="replace")
     except OSError as exc:
         raise UsageProblem(f"--text {name}: {exc.strerror}") from None
+
+
+# -- serve ----------------------------------------------------------------------------------------
+@main.command()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 makes the archive reachable from other "
+                   "machines; it has no login).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve(archive, host, port):
+    """Serve the search page, article pages, the editor page and the JSON API.
+
+    Read-only over the archive's index: run `newsarchive crawl` or `index` beside it and the
+    pages show the new stories after each commit. The API is described at /docs (OpenAPI
+    at /openapi.json); browsers can add the archive as a search engine (OpenSearch).
+
+    \b
+    Examples:
+      newsarchive serve                      # http://127.0.0.1:8000/
+      newsarchive serve --port 8080 --archive /srv/archive
+      curl 'http://127.0.0.1:8000/api/search?q=flood&from=2024'
+    """
+    import uvicorn
+
+    from .web.app import create_app
+
+    if not (archive / "index").exists():
+        _err(f"note: there is no index in {archive} yet; pages will say so until you crawl "
+             f"or import some articles")
+    click.echo(f"Serving {archive} at http://{host}:{port}/  (Ctrl-C stops)", err=True)
+    try:
+        uvicorn.run(create_app(archive), host=host, port=port, log_level="warning",
+                    access_log=False)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 # -- demo -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ the caches are dropped when a newer commit appears.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import sqlite3
 from collections import Counter, OrderedDict
@@ -217,6 +218,39 @@ class SearchIndex:
                               (url,)).fetchone()
         except sqlite3.Error:
             return None
+
+    def article(self, key: str | int) -> dict | None:
+        """One story from the store of record by its number or canonical URL: every field,
+        with its number as ``id`` and the date's provenance. None when there is no such story."""
+        db = self._db()
+        if db is None:
+            return None
+        column = "id" if isinstance(key, int) or str(key).isdigit() else "canonical_url"
+        try:
+            cur = db.execute(f"SELECT * FROM articles WHERE {column} = ?", (key,))
+            row = cur.fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        out = dict(zip([c[0] for c in cur.description], row))
+        try:
+            out["topics"] = json.loads(out.get("topics") or "[]")
+        except ValueError:
+            out["topics"] = []
+        return out
+
+    def ids(self, urls: list[str]) -> dict[str, int]:
+        """Store numbers of stories by canonical URL (for links to article pages)."""
+        db = self._db()
+        if db is None or not urls:
+            return {}
+        marks = ",".join("?" for _ in urls)
+        try:
+            return {u: i for i, u in db.execute(
+                f"SELECT id, canonical_url FROM articles WHERE canonical_url IN ({marks})", urls)}
+        except sqlite3.Error:
+            return {}
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, text: str, *, date_from: str | None = None, date_to: str | None = None,

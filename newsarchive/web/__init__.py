@@ -1,0 +1,1 @@
+"""The web app (``newsarchive serve``): pages, JSON API, OpenSearch and Atom feeds."""

@@ -1,0 +1,350 @@
+"""The web app: search, article and editor pages, a JSON API, OpenSearch and Atom feeds.
+
+Read-only and thin over the ``search`` package: every page is one library call plus a
+template. Jinja2 autoescapes everything; the only markup inserted as-is is a snippet, which
+``search.snippets`` escaped itself (``<mark>`` around matches). One ``SearchIndex`` serves all
+requests (it reopens itself when the indexer commits); a lock keeps Whoosh's searcher to one
+thread at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+from xml.sax.saxutils import escape as xml_escape
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from search import QueryError, SearchIndex, related
+
+from .. import __version__
+from .chart import timeline
+
+HERE = Path(__file__).parent
+SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
+MAX_DRAFT = 200_000
+
+
+class NoIndex(Exception):
+    """The archive has no index yet."""
+
+
+class _Index:
+    """The archive's one SearchIndex, opened on first use and shared behind a lock."""
+
+    def __init__(self, archive: Path):
+        self.archive = archive
+        self.lock = threading.Lock()
+        self._idx: SearchIndex | None = None
+
+    def __enter__(self) -> SearchIndex:
+        self.lock.acquire()
+        if self._idx is None:
+            try:
+                self._idx = SearchIndex(self.archive)
+            except QueryError as exc:
+                self.lock.release()
+                raise NoIndex(str(exc)) from None
+        return self._idx
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+    def close(self) -> None:
+        if self._idx is not None:
+            self._idx.close()
+
+
+def create_app(archive: str | Path) -> FastAPI:
+    archive = Path(archive)
+    index = _Index(archive)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        index.close()
+
+    app = FastAPI(title="newsarchive", version=__version__, lifespan=lifespan,
+                  description="Search a news archive: keyword search with date and topic "
+                              "filters, articles, and related stories for editors.")
+    app.state.index = index
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    # -- errors: JSON under /api/, a page elsewhere ------------------------------------------
+    @app.exception_handler(NoIndex)
+    async def no_index(request: Request, exc: NoIndex):
+        if wants_json(request):
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        return page(request, "error.html", 503, message=str(exc), title="No index yet")
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError):
+        if wants_json(request):
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return page(request, "error.html", 400, message=str(exc), title="Cannot search that")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_params(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+                             for e in exc.errors())
+        if wants_json(request):
+            return JSONResponse({"error": problems}, status_code=400)
+        return page(request, "error.html", 400, message=problems, title="Bad request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if wants_json(request):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return page(request, "error.html", exc.status_code, message=exc.detail,
+                    title="Not found" if exc.status_code == 404 else "Error")
+
+    # -- the library calls -----------------------------------------------------------------
+    def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no, limit,
+                   style: str, facets: bool = True):
+        with index as idx:
+            results = idx.search(q or "", date_from=date_from or None, date_to=date_to or None,
+                                 topic=topic or None, section=section or None,
+                                 source=source or None, sort=sort, page=page_no, limit=limit,
+                                 snippet_style=style, facets=facets)
+            ids = idx.ids([h.url for h in results.hits])
+        return results, ids
+
+    def get_article(article_id: int) -> dict:
+        with index as idx:
+            art = idx.article(article_id)
+        if art is None:
+            raise StarletteHTTPException(404, f"there is no article number {article_id}")
+        return art
+
+    def related_for(url=None, text=None, **options):
+        with index as idx:
+            source, found = related(idx, url=url, text=text, **options)
+            ids = idx.ids([s.url for s in found])
+        return source, found, ids
+
+    # -- pages ------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str = "", date_from: str = _q("from"),
+                    date_to: str = _q("to"), topic: str = "", section: str = "",
+                    source: str = "", sort: str = "relevance", page_no: int = _q("page", 1),
+                    limit: int = 10):
+        state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
+        context = {"q": q, "state": state, "results": None, "ids": {}, "chart": None,
+                   "error": None, "link": lambda **kw: _link(state, **kw)}
+        if any(state.get(k) for k in ("q", "from", "to", "topic", "section", "source")):
+            try:
+                results, ids = run_search(q, date_from, date_to, topic, section, source,
+                                          sort, max(1, page_no), max(1, min(limit, 100)), "html")
+                context.update(results=results, ids=ids,
+                               chart=timeline(results.facets.get("months") or {}))
+            except QueryError as exc:
+                context["error"] = str(exc)
+        status = 400 if context["error"] else 200
+        return page(request, "search.html", status, title=q or "Search", **context)
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: int):
+        art = get_article(article_id)
+        try:
+            _, suggestions, ids = related_for(url=art["canonical_url"], limit=5)
+        except (QueryError, NoIndex):
+            suggestions, ids = [], {}
+        paragraphs = [p for p in (art.get("body") or "").split("\n") if p.strip()]
+        return page(request, "article.html", title=art.get("title") or art["canonical_url"],
+                    art=art, paragraphs=paragraphs, suggestions=suggestions, ids=ids)
+
+    @app.get("/articles/{article_id}/capture", include_in_schema=False)
+    def capture(article_id: int):
+        """The archived page as fetched, sandboxed: its scripts never run on our origin."""
+        from crawler.warc import read_response
+
+        art = get_article(article_id)
+        if not art.get("warc_file") or art.get("warc_offset") is None:
+            raise StarletteHTTPException(404, "this story has no archived capture "
+                                              "(it was imported as text)")
+        path = Path(art["warc_file"])
+        if not path.is_absolute():
+            path = archive / "warc" / path
+        try:
+            _, headers, payload = read_response(path, art["warc_offset"])
+        except (OSError, ValueError):
+            raise StarletteHTTPException(404, "the archived capture is missing") from None
+        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "text/html")
+        return Response(payload, media_type=ctype.split(";")[0].strip() or "text/html",
+                        headers={"Content-Security-Policy": "sandbox",
+                                 "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/editor", response_class=HTMLResponse, include_in_schema=False)
+    def editor_page(request: Request):
+        return page(request, "editor.html", title="Related stories for a draft", text="",
+                    suggestions=None, options={}, error=None, ids={})
+
+    @app.post("/editor", response_class=HTMLResponse, include_in_schema=False)
+    async def editor_post(request: Request):
+        raw = (await request.body())[: MAX_DRAFT * 4].decode("utf-8", "replace")
+        form = {k: v[0] for k, v in parse_qs(raw).items()}
+        text = form.get("text", "")[:MAX_DRAFT]
+        options = {k: form.get(k, "") for k in ("within", "limit")}
+        suggestions, error, ids = None, None, {}
+        try:
+            limit = int(options["limit"] or 8)
+            _, suggestions, ids = related_for(text=text, limit=max(1, min(limit, 50)),
+                                              within=options["within"] or None)
+        except ValueError:
+            error = "limit must be a number"
+        except QueryError as exc:
+            error = str(exc)
+        return page(request, "editor.html", 400 if error else 200,
+                    title="Related stories for a draft", text=text, suggestions=suggestions,
+                    options=options, error=error, ids=ids)
+
+    @app.get("/opensearch.xml", include_in_schema=False)
+    def opensearch(request: Request):
+        base = str(request.base_url).rstrip("/")
+        body = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>newsarchive</ShortName>
+  <Description>Search the news archive</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+  <Url type="text/html" method="get" template="{xml_escape(base)}/?q={{searchTerms}}"/>
+  <Url type="application/atom+xml" template="{xml_escape(base)}/feed.atom?q={{searchTerms}}"/>
+  <Url type="application/json" template="{xml_escape(base)}/api/search?q={{searchTerms}}"/>
+</OpenSearchDescription>
+"""
+        return Response(body, media_type="application/opensearchdescription+xml")
+
+    @app.get("/feed.atom", include_in_schema=False)
+    def feed(request: Request, q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
+             topic: str = "", section: str = "", source: str = ""):
+        results, ids = run_search(q, date_from, date_to, topic, section, source, "newest", 1, 30,
+                                  "plain", facets=False)
+        base = str(request.base_url).rstrip("/")
+        state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
+        return Response(_atom(base, state, results, ids), media_type="application/atom+xml")
+
+    # -- JSON API ---------------------------------------------------------------------------
+    @app.get("/api/search", summary="Search the archive",
+             description="The same object as `newsarchive search --json`: total, hits (url, "
+                         "title, published, source, topics, score, snippet with match offsets), "
+                         "facets (topics, months) and did_you_mean.")
+    def api_search(q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
+                   topic: str = "", section: str = "", source: str = "",
+                   sort: str = "relevance", page_no: int = _q("page", 1), limit: int = 10):
+        if not 1 <= limit <= 100 or not 1 <= page_no <= 1000:
+            raise QueryError("limit must be 1-100 and page 1-1000")
+        results, ids = run_search(q, date_from, date_to, topic, section, source, sort, page_no,
+                                  limit, "plain")
+        out = results.as_dict()
+        for hit in out["hits"]:
+            hit["id"] = ids.get(hit["url"])
+        return out
+
+    @app.get("/api/articles/{article_id}", summary="One article with its metadata")
+    def api_article(article_id: int):
+        return get_article(article_id)
+
+    @app.get("/api/related", summary="Related stories for an archived article")
+    def api_related(url: str = "", id: int | None = None, limit: int = 5, within: str = "",
+                    after: str = "", before: str = "", same_topic: bool = False,
+                    topic: str = "", recency: bool = False):
+        if id is not None:
+            url = get_article(id)["canonical_url"]
+        if not url:
+            raise QueryError("give url= or id= (or POST a draft's text)")
+        return _related_json(*related_for(url=url, limit=max(1, min(limit, 50)),
+                                          within=within or None, after=after or None,
+                                          before=before or None, same_topic=same_topic,
+                                          topic=topic or None, recency=recency))
+
+    @app.post("/api/related", summary="Related stories for a draft",
+              description='Body: {"text": "...", "limit": 5, "within": "90d", "topic": "...", '
+                          '"recency": false}')
+    async def api_related_draft(request: Request):
+        try:
+            body = await request.json()
+        except ValueError:
+            raise QueryError('send JSON: {"text": "the draft"}') from None
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            raise QueryError('send JSON: {"text": "the draft"}')
+        limit = body.get("limit", 5)
+        if not isinstance(limit, int) or not 1 <= limit <= 50:
+            raise QueryError("limit must be a number from 1 to 50")
+        return _related_json(*related_for(
+            text=body["text"][:MAX_DRAFT], limit=limit, within=body.get("within") or None,
+            topic=body.get("topic") or None, recency=bool(body.get("recency"))))
+
+    return app
+
+
+def _q(alias: str, default=""):
+    """A query parameter whose name is not a Python identifier (``from``) or is shadowed."""
+    from fastapi import Query
+
+    return Query(default, alias=alias)
+
+
+def _link(state: dict, **changes) -> str:
+    """The search page URL for the current state with some parameters changed (None drops)."""
+    merged = dict(state)
+    for key, value in changes.items():
+        key = {"date_from": "from", "date_to": "to"}.get(key, key)
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = str(value)
+    if "page" not in changes:
+        merged.pop("page", None)  # a new filter starts at page 1
+    return "/?" + urlencode(merged)
+
+
+def _related_json(source, suggestions, ids) -> dict:
+    out = [s.as_dict() | {"id": ids.get(s.url)} for s in suggestions]
+    return {"source": source.url, "suggestions": out}
+
+
+def _atom(base: str, state: dict, results, ids) -> str:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    query = urlencode(state)
+    title = f"newsarchive: {state.get('q') or 'all stories'}"
+    entries = []
+    for h in results.hits:
+        updated = (h.published or now)
+        if len(updated) == 10:
+            updated += "T00:00:00"
+        if "+" not in updated[10:] and not updated.endswith("Z"):
+            updated += "Z"
+        snip = h.snippet.get("text", "") if isinstance(h.snippet, dict) else (h.snippet or "")
+        entries.append(f"""  <entry>
+    <id>{xml_escape(h.url)}</id>
+    <title>{xml_escape(h.title or h.url)}</title>
+    <link href="{xml_escape(h.url, {'"': '&quot;'})}"/>
+    <link rel="related" type="text/html" href="{base}/articles/{ids.get(h.url, '')}"/>
+    <updated>{xml_escape(updated)}</updated>
+    <summary>{xml_escape(snip)}</summary>
+  </entry>""")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>{xml_escape(base)}/feed.atom?{xml_escape(query)}</id>
+  <title>{xml_escape(title)}</title>
+  <updated>{now}</updated>
+  <link rel="self" href="{xml_escape(base)}/feed.atom?{xml_escape(query)}"/>
+  <link rel="alternate" type="text/html" href="{xml_escape(base)}/?{xml_escape(query)}"/>
+{chr(10).join(entries)}
+</feed>
+"""
