@@ -149,6 +149,21 @@ class NewsAnalyzer(Tokenizer):
                 t.startchar, t.endchar = start_char + a, start_char + b
             yield t
 
+    def terms(self, value: str) -> list[str]:
+        """The indexed terms of ``value`` in order: what :meth:`spans` yields, without the
+        positions and offsets (about twice as fast; for term vectors)."""
+        out: list[str] = []
+        norm = self.normalise
+        delims = _DELIMS.search
+        for word in _WORD.findall(value):
+            if delims(word) is None:
+                term = norm(word)
+                if term is not None:
+                    out.append(term)
+            else:
+                out.extend(t for t, _, _, _ in self.spans(word))
+        return out
+
     def positions(self, value: str) -> dict[str, list[int]]:
         """term -> positions, the indexing fast path."""
         out: dict[str, list[int]] = {}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,13 +37,15 @@ from .engine import SearchIndex
 from .errors import BadDateError, QueryError
 
 QUERY_TERMS = 20
-COMMON = 0.02  # share of stories above which a term does not pick candidates
+COMMON = 0.01  # share of stories above which a term does not pick candidates
 CANDIDATES = 40
 EXPAND = 20
 EXPAND_WEIGHT = 0.5
 MAX_SOURCE = 20_000  # characters of the source text that are read
 MAX_CANDIDATE = 3_000  # and of each candidate: a news story says what it is about early
 EXPLAIN_TERMS = 5
+STORY_CACHE = 4096  # candidate vectors kept per index commit
+TOPIC_BOOST = 0.5
 
 _ANALYZER = news_analyzer()
 _URL = re.compile(r"""https?://[^\s"'<>\])]+""")
@@ -115,6 +117,7 @@ class _Vectors:
         self.reader = searcher.reader()
         self.n = max(1, self.reader.doc_count())
         self.idf: dict[str, float] = {}
+        self.stories: OrderedDict[str, dict[str, float]] = OrderedDict()
 
     def weight(self, term: str) -> float:
         w = self.idf.get(term)
@@ -125,9 +128,9 @@ class _Vectors:
                 self.idf[term] = w
         return w
 
-    def counts(self, text: str, limit: int = MAX_SOURCE) -> tuple[Counter, dict[str, str]]:
-        """Term counts and the first surface spelling of each term in ``text[:limit]``."""
-        text = text[:limit]
+    def counts(self, text: str) -> tuple[Counter, dict[str, str]]:
+        """Term counts and the first surface spelling of each term (of the source text)."""
+        text = text[:MAX_SOURCE]
         counts: Counter = Counter()
         surface: dict[str, str] = {}
         for term, _, a, b in _ANALYZER.spans(text):
@@ -135,6 +138,18 @@ class _Vectors:
             if term not in surface:
                 surface[term] = text[a:b]
         return counts, surface
+
+    def story_vector(self, url: str, text: str) -> dict[str, float]:
+        """The vector of a stored story's first ``MAX_CANDIDATE`` characters, cached."""
+        vec = self.stories.get(url)
+        if vec is None:
+            vec = self.vector(Counter(_ANALYZER.terms(text[:MAX_CANDIDATE])))
+            self.stories[url] = vec
+            if len(self.stories) > STORY_CACHE:
+                self.stories.popitem(last=False)
+        else:
+            self.stories.move_to_end(url)
+        return vec
 
     def vector(self, counts: Counter) -> dict[str, float]:
         weight = self.weight
@@ -162,7 +177,8 @@ def _vectors(idx: SearchIndex) -> _Vectors:
 
 
 def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | None,
-                limit: int) -> list[dict]:
+                limit: int, tags: set[str] = frozenset(), topic_boost: float = TOPIC_BOOST
+                ) -> list[dict]:
     """Stored fields of the stories that best match the source's heaviest selective terms.
 
     Term-at-a-time score accumulation straight from the body postings (saturated term
@@ -184,6 +200,14 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | Non
     for term, weight in chosen:
         for docnum, freq in _postings(reader, term):
             acc[docnum] = get(docnum, 0.0) + weight * freq / (freq + 1.2)
+    if tags and acc:
+        # stories sharing the source's tags compete for the candidate places too
+        bonus = topic_boost * max(acc.values()) / (2 * len(tags))
+        for tag in tags:
+            members = idx.cache.term_set(idx.searcher, "topics", tag)
+            for docnum in (members & acc.keys()) if len(members) < len(acc) else \
+                    [d for d in acc if d in members]:
+                acc[docnum] += bonus
     if allowed is not None:
         acc = {d: v for d, v in acc.items() if d in allowed}
     best = sorted(acc, key=acc.__getitem__, reverse=True)[:limit]
@@ -192,18 +216,27 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | Non
 
 
 def _postings(reader, term: str):
-    """(docnum, frequency) of a body term, a block at a time where the codec allows."""
+    """(docnum, frequency) of a body term, a block at a time where the codec allows.
+
+    Whoosh's matchers cost several Python calls per posting; a plain segment's matcher can
+    hand over whole blocks. Segments with deletions keep the public, filtered path.
+    """
     m = reader.postings("body", term)
-    if not hasattr(m, "_read_ids"):  # another codec: the public, slower way
-        while m.is_active():
-            yield m.id(), m.weight()
-            m.next()
-        return
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        yield from zip(m._ids, m._weights)
-        m._next_block()
+    parts = list(zip(m.matchers, m.offsets)) if hasattr(m, "offsets") else [(m, 0)]
+    for sub, offset in parts:
+        if hasattr(sub, "_read_ids"):
+            while sub.is_active():
+                sub._read_ids()
+                sub._read_weights()
+                if offset:
+                    yield from ((d + offset, w) for d, w in zip(sub._ids, sub._weights))
+                else:
+                    yield from zip(sub._ids, sub._weights)
+                sub._next_block()
+        else:
+            while sub.is_active():
+                yield sub.id() + offset, sub.weight()
+                sub.next()
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
@@ -225,21 +258,35 @@ def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, flo
     return {t: w / total for t, w in out.items()}
 
 
-def _score(idx: SearchIndex, text: str, allowed: set[int] | None, exclude: str | None):
-    """(source counts, source surface forms, expanded vector, [(score, fields, vector)])."""
+def _score(idx: SearchIndex, text: str, allowed: set[int] | None, exclude: str | None,
+           topics: list[str] | None = None, topic_boost: float = TOPIC_BOOST):
+    """(source counts, source surface forms, expanded vector, [(score, fields, vector)]).
+
+    ``topics``: the source's own topic tags; a candidate sharing them gains up to
+    ``topic_boost`` of its score (the tags are the newsroom's word on what a story is about).
+    """
     vectors = _vectors(idx)
     counts, surface = vectors.counts(text)
     vec = vectors.vector(counts)
-    found = [f for f in _candidates(idx, vec, allowed, CANDIDATES + 1) if f["id"] != exclude]
-    texts = idx._texts([f["id"] for f in found])
+    tags = {t.lower() for t in topics or ()}
+    found = [f for f in _candidates(idx, vec, allowed, CANDIDATES + 1, tags, topic_boost)
+             if f["id"] != exclude]
+    missing = [f["id"] for f in found if f["id"] not in vectors.stories]
+    texts = idx._texts(missing) if missing else {}
     cands = []
     for f in found:
         body = f"{f.get('title', '')}\n{texts.get(f['id']) or f.get('lead', '')}"
-        cvec = vectors.vector(vectors.counts(body, MAX_CANDIDATE)[0])
+        cvec = vectors.story_vector(f["id"], body)
         cands.append((_dot(vec, cvec), f, cvec))
     close = sorted(cands, key=lambda c: -c[0])[:EXPAND]
     expanded = _expanded(vec, [(sim, v) for sim, _, v in close])
-    scored = [(_dot(expanded, cvec), f, cvec) for _, f, cvec in cands]
+    scored = []
+    for _, f, cvec in cands:
+        score = _dot(expanded, cvec)
+        if tags:
+            theirs = {t for t in (f.get("topics") or "").split(",") if t}
+            score *= 1.0 + topic_boost * len(tags & theirs) / len(tags)
+        scored.append((score, f, cvec))
     scored.sort(key=lambda c: -c[0])
     return counts, surface, expanded, scored
 
@@ -250,7 +297,7 @@ def relatedness(idx: SearchIndex, text: str, others: dict[str, str],
     by (cosine with the archive-expanded source vector), for benchmarks and diagnostics."""
     vectors = _vectors(idx)
     _, _, expanded, _ = _score(idx, text, None, exclude)
-    return {k: _dot(expanded, vectors.vector(vectors.counts(t, MAX_CANDIDATE)[0]))
+    return {k: _dot(expanded, vectors.vector(Counter(_ANALYZER.terms(t[:MAX_CANDIDATE]))))
             for k, t in others.items()}
 
 
@@ -316,12 +363,14 @@ def _page_links(idx: SearchIndex, url: str) -> set[str]:
 def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None,
             limit: int = 5, within: str | None = None, before: str | None = None,
             after: str | None = None, same_topic: bool = False, topic: str | None = None,
-            recency: bool = False) -> tuple[Source, list[Suggestion]]:
+            recency: bool = False, topic_boost: float = TOPIC_BOOST
+            ) -> tuple[Source, list[Suggestion]]:
     """Stories to link from the archived article ``url`` or from a draft ``text``.
 
     ``within`` (``90d``, ``6m``…) keeps stories published that close to the article's date (to
     today for a draft); ``before``/``after`` bound the date; ``same_topic`` keeps stories that
-    share a topic with the article; ``topic`` keeps one topic; ``recency`` prefers recent ones.
+    share a topic with the article; ``topic`` keeps one topic; ``recency`` prefers recent ones;
+    ``topic_boost`` is how much sharing the article's topic tags counts (0: text alone).
     Raises QueryError with a message for the user.
     """
     source, body = _source(idx, url, text)
@@ -345,7 +394,9 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
         allowed = shared if allowed is None else allowed & shared
     if allowed is not None and not allowed:
         return source, []
-    counts, surface, expanded, scored = _score(idx, body, allowed, source.url)
+    counts, surface, expanded, scored = _score(idx, body, allowed, source.url,
+                                               source.topics if topic_boost else None,
+                                               topic_boost)
     if recency:
         scored = _prefer_recent(scored, source.published or datetime.now())
     # left out: the source's own copies, and linked stories with their copies

@@ -233,3 +233,15 @@ def test_stats(archive):
     assert s["top_topics"]["economy"] == 5
     assert s["date_range"][0] <= s["date_range"][1]
     assert s["index_bytes"] > 0 and s["index_pending_changes"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    "Jean-Luc O'Neill's 3.5% lead in Zürich, with 1,000 votes, said the U.S. officials.",
+    "The central banks raised rates -- again! -- on 2024-05-07 at 9.30am.",
+    "", "   ", "a-", "well-known co-operative's rock'n'roll",
+])
+def test_fast_terms_are_the_indexed_terms(text):
+    from indexer.analysis import news_analyzer
+
+    analyzer = news_analyzer()
+    assert analyzer.terms(text) == [t for t, _, _, _ in analyzer.spans(text)]

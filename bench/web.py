@@ -1,0 +1,133 @@
+"""Web API throughput: /api/search with 16 concurrent clients on loopback, bounded in time.
+
+    python bench/web.py [--archive DIR] [--seconds 30] [--clients 16]
+
+Starts ``newsarchive serve`` on the archive (default: the 200k-story archive bench/search.py
+builds) in its own process, warms it with one request, then runs ``--clients`` httpx clients
+in a loop over the same 1–3 word queries bench/search.py uses, for ``--seconds``. Prints
+requests/s, p50/p95/p99 latency and the number of errors (any status but 200, or a transport
+error), and one JSON line. For scale, the same queries through ``SearchIndex.search`` in one
+process with no HTTP are timed too (the baseline: what the web layer costs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+async def load(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+
+    async def client(k: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            i = k
+            while time.monotonic() < stop:
+                q = queries[i % len(queries)]
+                i += clients
+                t0 = time.perf_counter()
+                try:
+                    r = await http.get("/api/search", params={"q": q})
+                    if r.status_code != 200:
+                        errors.append(f"{r.status_code} {q}")
+                except httpx.HTTPError as exc:
+                    errors.append(f"{type(exc).__name__} {q}")
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    wall = time.monotonic() - t0
+    return {"requests": len(latencies), "seconds": round(wall, 1),
+            "rps": round(len(latencies) / wall, 1), "p50_ms": round(pct(latencies, 50), 1),
+            "p95_ms": round(pct(latencies, 95), 1), "p99_ms": round(pct(latencies, 99), 1),
+            "errors": len(errors), "error_samples": errors[:5]}
+
+
+def in_process(archive: Path, queries: list[str]) -> dict:
+    from search import SearchIndex
+
+    with SearchIndex(archive) as idx:
+        idx.search(queries[0])
+        times = []
+        for q in queries:
+            t0 = time.perf_counter()
+            idx.search(q)
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1),
+            "per_second_one_thread": round(1000 / statistics.mean(times), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--archive", type=Path, default=ROOT / "bench" / "out" / "search-archive")
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, default=16)
+    args = ap.parse_args()
+    from importlib import util
+
+    spec = util.spec_from_file_location("bench_search", ROOT / "bench" / "search.py")
+    bench_search = util.module_from_spec(spec)
+    spec.loader.exec_module(bench_search)
+    queries = bench_search.queries(args.archive)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.cli", "serve", "--archive", str(args.archive),
+         "--port", str(port)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(base + "/api/search", params={"q": queries[0]}, timeout=120)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start: "
+                                     + (server.stderr.read().decode() if server.stderr else ""))
+                time.sleep(0.5)
+        http_report = asyncio.run(load(base, queries, args.clients, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(10)
+    direct = in_process(args.archive, queries)
+    print(f"/api/search, {args.clients} clients, {http_report['seconds']} s: "
+          f"{http_report['rps']} requests/s, p50 {http_report['p50_ms']} ms, "
+          f"p95 {http_report['p95_ms']} ms, p99 {http_report['p99_ms']} ms, "
+          f"errors {http_report['errors']}")
+    print(f"baseline, SearchIndex.search in one process without HTTP: p50 {direct['p50_ms']} ms, "
+          f"p95 {direct['p95_ms']} ms ({direct['per_second_one_thread']} searches/s)")
+    print(json.dumps({"http": http_report, "in_process": direct}))
+
+
+if __name__ == "__main__":
+    main()
