@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import signal
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class CrawlStats:
     bytes: int = 0
     queued: int = 0
     held: int = 0
+    interrupted: bool = False  # stopped early (Ctrl-C, stop()): the next run resumes
     started: float = field(default_factory=time.time)
     outcomes: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
@@ -92,6 +94,11 @@ def _clean_page(text: str, url: str, fetched_at: float, hint_date: str | None) -
     return extract(text, url, fetched_at=when, hint_date=hint_date)
 
 
+def _ignore_sigint() -> None:
+    """Cleaning processes leave Ctrl-C to the crawler, which stops them in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Crawler:
     """Crawl seeds into the archive at ``archive`` with ``settings``.
 
@@ -119,6 +126,20 @@ class Crawler:
     def stop(self) -> None:
         """Ask the crawl to finish the pages in flight and stop (Ctrl-C)."""
         self._stop = True
+        self.stats.interrupted = True
+        wake = getattr(self, "wake", None)
+        if wake is not None:
+            wake.set()
+
+    def _on_sigint(self) -> None:
+        """First Ctrl-C: stop after the pages in flight. A second one: stop at once."""
+        if self._stop:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._task.cancel()
+            return
+        self.log("stopping after the pages in flight (Ctrl-C again to stop at once); "
+                 "run the same command again to resume")
+        self.stop()
 
     # -- setup -------------------------------------------------------------------------------
     async def _run(self, seeds: list[str]) -> CrawlStats:
@@ -166,20 +187,32 @@ class Crawler:
         self.pool = None
         if self.settings.workers > 0:
             self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.settings.workers, mp_context=multiprocessing.get_context("fork"))
+                self.settings.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_ignore_sigint)
         limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
                               max_keepalive_connections=self.settings.concurrency)
         timeout = httpx.Timeout(self.settings.timeout)
         headers = {"User-Agent": self.settings.ua, "Accept-Encoding": "gzip, deflate",
                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
         completed = False
+        loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        try:  # Ctrl-C stops cleanly (even where the shell started us with SIGINT ignored)
+            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+            handles_sigint = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            handles_sigint = False
         try:
             async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers,
                                          transport=self.transport, trust_env=False) as client:
                 self.client = client
                 await self._schedule()
             completed = True
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None  # a second Ctrl-C
         finally:
+            if handles_sigint:
+                loop.remove_signal_handler(signal.SIGINT)
             if self.pool:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             self.warc.close()

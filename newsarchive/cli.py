@@ -157,7 +157,9 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         raise click.ClickException(str(exc)) from None
     progress.done()
     verb = "Resumed crawl" if stats.resumed else "Crawl"
-    click.echo(f"{verb} #{stats.crawl_id} finished in {stats.elapsed:.1f}s: {stats.pages} pages "
+    done = "stopped early (run the same command again to resume)" if stats.interrupted \
+        else "finished"
+    click.echo(f"{verb} #{stats.crawl_id} {done} in {stats.elapsed:.1f}s: {stats.pages} pages "
                f"({stats.pages / stats.elapsed:.1f}/s), {stats.articles} articles "
                f"({stats.articles_new} new, {stats.articles_changed} changed, "
                f"{stats.articles_unchanged} unchanged), {stats.errors} errors.")

@@ -73,3 +73,28 @@ def test_kill_9_then_resume(tmp_path):
         with open(path, "rb") as fh:
             assert sum(1 for _ in ArchiveIterator(fh)) > 0
 
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
+    archive = tmp_path / "data"
+    with SampleSite(SiteState(extra_articles=300)) as site:
+        cmd = crawl_cmd(site, archive)
+        cmd[cmd.index("--workers") + 1] = "1"  # a cleaning process too: it must not die first
+        # SIGINT restored to its default, whatever the shell that started the tests did
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while count_articles(archive) < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "stopped early" in out and "resume" in out
+        assert "Traceback" not in err
+        stopped_at = count_articles(archive)
+        assert 20 <= stopped_at < len(STORIES) + 1 + 300
+        second = subprocess.run(crawl_cmd(site, archive), capture_output=True, text=True,
+                                timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "Resumed crawl #1 finished" in second.stdout
+    assert count_articles(archive) == len(STORIES) + 1 + 300
