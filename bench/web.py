@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from search import SearchIndex  # noqa: E402 - before bench/search.py puts bench/ first
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -70,8 +72,6 @@ async def load(base: str, queries: list[str], clients: int, seconds: float) -> d
 
 
 def in_process(archive: Path, queries: list[str]) -> dict:
-    from search import SearchIndex
-
     with SearchIndex(archive) as idx:
         idx.search(queries[0])
         times = []

@@ -123,7 +123,8 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
 
     Discovers articles from robots.txt sitemaps, /sitemap.xml, RSS/Atom feeds and links;
     obeys robots.txt; keeps every response in WARC files and every story in the store.
-    Interrupted crawls (a crash, kill -9) resume when you run the same command again;
+    Ctrl-C stops after the pages in flight; an interrupted crawl (Ctrl-C, a crash, kill -9)
+    resumes when you run the same command again;
     a later crawl of the same sites re-checks pages with conditional requests.
 
     \b

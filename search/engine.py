@@ -12,6 +12,7 @@ the caches are dropped when a newer commit appears.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import math
 import sqlite3
@@ -30,7 +31,9 @@ from indexer.schema import FIELD_ALIASES
 
 from . import dates as _dates
 from .errors import QueryError
-from .query import is_plain, parse, plain_words
+from .postings import doc_ids, match_set
+from .query import MAX_QUERY_CHARS, is_plain, parse, plain_words
+from .rank import PROXIMITY_DEPTH, Lengths, proximity_bonus, score_plain, word_terms
 from .snippets import snippet
 
 SORTS = ("relevance", "newest", "oldest")
@@ -105,6 +108,8 @@ class _Cache:
                     months[docnum] = v.decode() if isinstance(v, bytes) else v
         self.dated.sort()
         self.ticks = [t for t, _ in self.dated]
+        self.dated_docs = {d for _, d in self.dated}
+        self.lengths = Lengths(reader)
         self.months = months
         self.topics: list[list[str] | None] = [None] * self.doc_count
         if "topics" in reader.indexed_field_names():
@@ -134,9 +139,7 @@ class _Cache:
         if key in self.sets:
             self.sets.move_to_end(key)
             return self.sets[key]
-        reader = searcher.reader()
-        found = set(reader.postings(field, text).all_ids()) if (field, text) in reader else set()
-        return self._keep(key, found)
+        return self._keep(key, doc_ids(searcher.reader(), field, text))
 
     def _keep(self, key, value: set[int]) -> set[int]:
         self.sets[key] = value
@@ -270,9 +273,23 @@ class SearchIndex:
         q = parse(text, self.ix.schema, notes)
         start, end = _dates.span(date_from, date_to)
         allowed = self._filter(searcher, start, end, topic, section, source)
-        matched = self._matched(searcher, q, allowed)
-        total = len(matched)
-        hits = self._ranked(searcher, q, allowed, sort, page, limit, recency, collapse, total)
+        scores = None
+        if is_plain(text) and text.strip():
+            terms = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
+                               self.ix.schema["body"].analyzer)
+            if terms is not None:
+                scores = score_plain(searcher, self.cache.lengths, terms, allowed)
+        if scores is not None:  # the fast path: one pass scores and matches
+            matched = scores.keys()
+            total = len(scores)
+            proximity_bonus(searcher, terms, scores, PROXIMITY_DEPTH)
+            top = self._top_scored(scores, sort)
+        else:
+            matched = self._matched(searcher, q, allowed)
+            total = len(matched)
+            top = None
+        hits = self._ranked(searcher, q, allowed, sort, page, limit, recency, collapse, total,
+                            top)
         if hits:
             self._add_snippets(searcher, q, hits, snippet_style)
         facet_counts = self._facets(matched) if facets else {}
@@ -302,10 +319,35 @@ class SearchIndex:
         if isinstance(q, Every):
             docs = set(searcher.reader().all_doc_ids())
         else:
-            docs = set(searcher.docs_for_query(q))
+            docs = match_set(searcher.reader(), q)
+            if docs is None:
+                docs = set(searcher.docs_for_query(q))
         return docs & allowed if allowed is not None else docs
 
-    def _ranked(self, searcher, q, allowed, sort, page, limit, recency, collapse, total) -> list[Hit]:
+    def _top_scored(self, scores: dict[int, float], sort: str):
+        """A function giving the first ``n`` (docnum, score) of a fast-path result."""
+        if sort == "relevance":
+            return lambda n: [(d, scores[d]) for d in heapq.nlargest(n, scores,
+                                                                      key=scores.__getitem__)]
+        dated = self.cache.dated
+        order = reversed(dated) if sort == "newest" else iter(dated)
+        picked: list[tuple[int, float]] = []
+
+        def first(n: int):
+            for _, d in order:  # continues where the last call stopped
+                if len(picked) >= n:
+                    break
+                if d in scores:
+                    picked.append((d, scores[d]))
+            if len(picked) < n:  # undated stories come last
+                seen = {d for d, _ in picked}
+                picked.extend((d, scores[d]) for d in scores if d not in seen and
+                              len(picked) < n and d not in self.cache.dated_docs)
+            return picked[:n]
+        return first
+
+    def _ranked(self, searcher, q, allowed, sort, page, limit, recency, collapse, total,
+                top=None) -> list[Hit]:
         if total == 0:
             return []
         want = page * limit
@@ -317,8 +359,12 @@ class SearchIndex:
             kwargs = {"limit": window, "filter": allowed if allowed is not None else None}
             if sort != "relevance":
                 kwargs.update(sortedby="published", reverse=(sort == "newest"))
-            results = searcher.search(q, terms=True, **kwargs)
-            hits = [(r.docnum, r.score or 0.0, r.fields()) for r in results]
+            if top is not None:
+                stored = searcher.stored_fields
+                hits = [(d, sc, stored(d)) for d, sc in top(window)]
+            else:
+                results = searcher.search(q, **kwargs)
+                hits = [(r.docnum, r.score or 0.0, r.fields()) for r in results]
             if sort == "relevance" and recency > 0:
                 hits = self._boost_recent(hits, recency)
             groups = _collapse(hits) if collapse else [[h] for h in hits]

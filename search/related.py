@@ -34,6 +34,7 @@ from indexer.fingerprint import fingerprint_of, near
 
 from .dates import date_range
 from .engine import SearchIndex
+from .postings import frequencies
 from .errors import BadDateError, QueryError
 
 QUERY_TERMS = 20
@@ -198,7 +199,7 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | Non
     acc: dict[int, float] = {}
     get = acc.get
     for term, weight in chosen:
-        for docnum, freq in _postings(reader, term):
+        for docnum, freq in frequencies(reader, "body", term):
             acc[docnum] = get(docnum, 0.0) + weight * freq / (freq + 1.2)
     if tags and acc:
         # stories sharing the source's tags compete for the candidate places too
@@ -213,30 +214,6 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | Non
     best = sorted(acc, key=acc.__getitem__, reverse=True)[:limit]
     stored = idx.searcher.stored_fields
     return [stored(d) for d in best]
-
-
-def _postings(reader, term: str):
-    """(docnum, frequency) of a body term, a block at a time where the codec allows.
-
-    Whoosh's matchers cost several Python calls per posting; a plain segment's matcher can
-    hand over whole blocks. Segments with deletions keep the public, filtered path.
-    """
-    m = reader.postings("body", term)
-    parts = list(zip(m.matchers, m.offsets)) if hasattr(m, "offsets") else [(m, 0)]
-    for sub, offset in parts:
-        if hasattr(sub, "_read_ids"):
-            while sub.is_active():
-                sub._read_ids()
-                sub._read_weights()
-                if offset:
-                    yield from ((d + offset, w) for d, w in zip(sub._ids, sub._weights))
-                else:
-                    yield from zip(sub._ids, sub._weights)
-                sub._next_block()
-        else:
-            while sub.is_active():
-                yield sub.id() + offset, sub.weight()
-                sub.next()
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
