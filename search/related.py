@@ -5,14 +5,15 @@ How a suggestion is found (measured on the Lee similarity ratings and on Reuters
 
 1. The source text becomes a log-TF × IDF vector over the news analyzer's terms (IDF from the
    index, so words every story uses weigh nothing).
-2. Its 30 heaviest terms, weighted, are one BM25F query over body and title: the first
-   ``CANDIDATES`` stories are the candidates (date window, topic and source filters apply here).
-3. The candidates' full texts (from the store of record) become vectors too; the source vector
+2. Its ``QUERY_TERMS`` heaviest terms (those not in more than 1% of the stories) pick the
+   ``CANDIDATES`` best-matching stories in one term-at-a-time pass over their postings; the
+   date window, topic filters and the story's own topic tags apply here.
+3. The candidates' texts (their first 3,000 characters, from the store) become vectors; the source vector
    is *expanded* with the centroid of its ``EXPAND`` closest candidates, weighted by closeness
    (pseudo-relevance feedback: the archive tells which other words go with the story's subject).
-4. Candidates are ranked by cosine with the expanded vector. The story itself, its
-   near-copies (MinHash sketch), stories the text already links to and copies of an earlier
-   suggestion are left out.
+4. Candidates are ranked by cosine with the expanded vector; sharing the source's topic tags
+   adds up to ``TOPIC_BOOST``. The story itself, its near-copies (MinHash sketch), stories the
+   text already links to (and their copies) and copies of an earlier suggestion are left out.
 
 Each suggestion names the terms it shares with the source that weigh most in its score, in the
 source's own spelling.
