@@ -88,6 +88,7 @@ def main() -> None:
     ap.add_argument("--archive", type=Path, default=ROOT / "bench" / "out" / "search-archive")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=1, help="newsarchive serve --workers")
     args = ap.parse_args()
     from importlib import util
 
@@ -99,7 +100,7 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "newsarchive.cli", "serve", "--archive", str(args.archive),
-         "--port", str(port)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+         "--port", str(port), "--workers", str(args.workers)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -120,13 +121,14 @@ def main() -> None:
         server.terminate()
         server.wait(10)
     direct = in_process(args.archive, queries)
-    print(f"/api/search, {args.clients} clients, {http_report['seconds']} s: "
+    print(f"/api/search, {args.clients} clients, {args.workers} server process(es), "
+          f"{http_report['seconds']} s: "
           f"{http_report['rps']} requests/s, p50 {http_report['p50_ms']} ms, "
           f"p95 {http_report['p95_ms']} ms, p99 {http_report['p99_ms']} ms, "
           f"errors {http_report['errors']}")
     print(f"baseline, SearchIndex.search in one process without HTTP: p50 {direct['p50_ms']} ms, "
           f"p95 {direct['p95_ms']} ms ({direct['per_second_one_thread']} searches/s)")
-    print(json.dumps({"http": http_report, "in_process": direct}))
+    print(json.dumps({"workers": args.workers, "http": http_report, "in_process": direct}))
 
 
 if __name__ == "__main__":

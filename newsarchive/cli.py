@@ -600,7 +600,10 @@ def _read_draft(name: str) -> str:
               help="Address to listen on (0.0.0.0 makes the archive reachable from other "
                    "machines; it has no login).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def serve(archive, host, port):
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes; each answers one search at a time (use the number of "
+                   "cores for many readers).")
+def serve(archive, host, port, workers):
     """Serve the search page, article pages, the editor page and the JSON API.
 
     Read-only over the archive's index: run `newsarchive crawl` or `index` beside it and the
@@ -610,7 +613,7 @@ def serve(archive, host, port):
     \b
     Examples:
       newsarchive serve                      # http://127.0.0.1:8000/
-      newsarchive serve --port 8080 --archive /srv/archive
+      newsarchive serve --port 8080 --archive /srv/archive --workers 2
       curl 'http://127.0.0.1:8000/api/search?q=flood&from=2024'
     """
     import uvicorn
@@ -622,8 +625,13 @@ def serve(archive, host, port):
              f"or import some articles")
     click.echo(f"Serving {archive} at http://{host}:{port}/  (Ctrl-C stops)", err=True)
     try:
-        uvicorn.run(create_app(archive), host=host, port=port, log_level="warning",
-                    access_log=False)
+        if workers > 1:  # each process imports the app itself and finds the archive here
+            os.environ[ARCHIVE_ENV] = str(archive.resolve())
+            uvicorn.run("newsarchive.web.app:app_from_env", factory=True, workers=workers,
+                        host=host, port=port, log_level="warning", access_log=False)
+        else:
+            uvicorn.run(create_app(archive), host=host, port=port, log_level="warning",
+                        access_log=False)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 

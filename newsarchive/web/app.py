@@ -9,6 +9,7 @@ thread at a time.
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -290,6 +291,13 @@ def create_app(archive: str | Path) -> FastAPI:
             topic=body.get("topic") or None, recency=bool(body.get("recency"))))
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for the archive named by ``$NEWSARCHIVE_DIR`` (``serve --workers N``)."""
+    from crawler.settings import ARCHIVE_ENV, default_archive
+
+    return create_app(os.environ.get(ARCHIVE_ENV) or default_archive())
 
 
 def _q(alias: str, default=""):

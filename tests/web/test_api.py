@@ -119,3 +119,31 @@ def test_capture_is_served_sandboxed(http):
     capture = http.get(f"/articles/{hit['id']}/capture")
     assert capture.status_code == 200 and "Striker signs record contract" in capture.text
     assert capture.headers["content-security-policy"] == "sandbox"
+
+
+def test_cli_serve_with_two_worker_processes(web_archive):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "newsarchive.cli", "serve", "--archive",
+                             str(web_archive), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/search", params={"q": "vaccine"})
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, \
+                    proc.stderr.read().decode() if proc.poll() is not None else "timeout"
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["total"] >= 1
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
