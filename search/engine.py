@@ -31,7 +31,7 @@ from indexer.schema import FIELD_ALIASES
 
 from . import dates as _dates
 from .errors import QueryError
-from .postings import doc_ids, match_set
+from .postings import doc_ids, intersect, match_set
 from .query import MAX_QUERY_CHARS, is_plain, parse, plain_words
 from .rank import PROXIMITY_DEPTH, Lengths, proximity_bonus, score_plain, word_terms
 from .snippets import snippet
@@ -307,13 +307,7 @@ class SearchIndex:
         for field, value in (("topics", topic), ("section", section), ("source", source)):
             if value:
                 sets.append(cache.term_set(searcher, field, value.strip().lower()))
-        if not sets:
-            return None
-        sets.sort(key=len)
-        out = set(sets[0])
-        for s in sets[1:]:
-            out &= s
-        return out
+        return intersect(sets) if sets else None
 
     def _matched(self, searcher, q: Query, allowed: set[int] | None) -> set[int]:
         if isinstance(q, Every):

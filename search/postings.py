@@ -54,6 +54,15 @@ def doc_ids(reader, field: str, term: str) -> set[int]:
     return out
 
 
+def intersect(sets: list[set[int]]) -> set[int]:
+    """The documents in all of ``sets`` (a new set; the smallest is copied first)."""
+    sets = sorted(sets, key=len)
+    out = set(sets[0])
+    for s in sets[1:]:
+        out &= s
+    return out
+
+
 def match_set(reader, q) -> set[int] | None:
     """The documents matching ``q``, from postings, for queries of terms combined with
     And/Or (what plain word queries are); None for anything else (use Whoosh's matcher).
@@ -69,11 +78,7 @@ def match_set(reader, q) -> set[int] | None:
         sets = [match_set(reader, sub) for sub in q.subqueries]
         if any(s is None for s in sets) or not sets:
             return None
-        sets.sort(key=len)
-        out = set(sets[0])
-        for s in sets[1:]:
-            out &= s
-        return out
+        return intersect(sets)
     if isinstance(q, Or):
         plain = [sub for sub in q.subqueries if not isinstance(sub, Phrase)]
         covered = {(f, t) for sub in plain for f, t in sub.iter_all_terms()}

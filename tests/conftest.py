@@ -46,6 +46,18 @@ def run_crawl(archive: Path, seeds: list[str], **overrides):
     return Crawler(archive, fast_settings(**overrides)).run(seeds)
 
 
+def build_archive(archive: Path, articles) -> Path:
+    """An archive holding ``articles`` (store of record + index), as an import would leave it."""
+    from crawler.store import Store
+    from indexer import update_index
+
+    with Store(archive) as store, store.transaction():
+        for a in articles:
+            store.upsert_article(a)
+    update_index(archive)
+    return archive
+
+
 def cli(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 120):
     """Run the installed CLI in a subprocess (as a user would)."""
     full_env = {**os.environ, **(env or {})}

@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from crawler.store import Article, Store
-from indexer import update_index
+from crawler.store import Article
 from search import QueryError, SearchIndex, related
-from tests.conftest import cli
+from tests.conftest import build_archive, cli
 
 FILLER = ("Officials met on Tuesday to discuss the schedule. Reporters waited outside the "
           "building for several hours before statements were issued. ")
@@ -63,11 +62,7 @@ CORPUS += [story(f"filler-{i}", f"Council meeting {i}",
 
 @pytest.fixture(scope="module")
 def idx(tmp_path_factory):
-    archive = tmp_path_factory.mktemp("related") / "data"
-    with Store(archive) as store, store.transaction():
-        for a in CORPUS:
-            store.upsert_article(a)
-    update_index(archive)
+    archive = build_archive(tmp_path_factory.mktemp("related") / "data", CORPUS)
     index = SearchIndex(archive)
     index.archive_path = archive
     yield index
