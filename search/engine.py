@@ -282,7 +282,8 @@ class SearchIndex:
         if scores is not None:  # the fast path: one pass scores and matches
             matched = scores.keys()
             total = len(scores)
-            proximity_bonus(searcher, terms, scores, PROXIMITY_DEPTH)
+            if sort == "relevance":
+                proximity_bonus(searcher, terms, scores, PROXIMITY_DEPTH)
             top = self._top_scored(scores, sort)
         else:
             matched = self._matched(searcher, q, allowed)
