@@ -160,9 +160,7 @@ class Indexer:
                 self._rebuild(store, report)
             else:
                 self._incremental(store, sync.get("seq", 0), report)
-        ix = open_index(self.archive)
-        report.documents = ix.doc_count()
-        ix.close()
+        report.documents = index_doc_count(self.archive)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
 
@@ -222,7 +220,8 @@ class Indexer:
             current = store.articles_by_url(u for u in chunk if changes[u] == "upsert")
             writer = acquire_writer(ix, self.lock_timeout, self.on_wait, limitmb=256)
             try:
-                with ix.searcher() as searcher:
+                # the writer's own reader: opening another one costs seconds on a big index
+                with writer.searcher() as searcher:
                     for url in chunk:
                         if searcher.document_number(id=url) is not None:
                             writer.delete_by_term("id", url)
@@ -242,6 +241,15 @@ class Indexer:
                 raise
             self.progress(min(start + len(chunk), total), total)
         _write_sync(self.archive, last)
+
+
+def index_doc_count(archive: str | Path) -> int:
+    """Stories in the index, from its table of contents (no reader opened)."""
+    ix = open_index(archive)
+    try:
+        return sum(seg.doc_count() for seg in ix._segments())
+    finally:
+        ix.close()
 
 
 class _ArchiveLock:
