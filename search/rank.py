@@ -85,8 +85,7 @@ def score_plain(searcher, lengths: Lengths, terms: list[str], allowed: set[int] 
             idf = math.log(n_docs / (df + 1)) + 1
             avg = searcher.avg_field_length(field) or 1
             lens = lengths(field)
-            k_norm = [K1 * (1 - B), K1 * B / avg]
-            a, b = k_norm
+            a, b = K1 * (1 - B), K1 * B / avg
             get = scores.get
             for d, tf in frequencies(reader, field, term):
                 if allowed is not None and d not in allowed:
@@ -99,20 +98,24 @@ def score_plain(searcher, lengths: Lengths, terms: list[str], allowed: set[int] 
     # Whoosh's coordination bonus, as its CoordMatcher adds it: (m - 1) / (T - scale)^2 for m
     # of the query's T term matchers (each word in title and body, each proximity pair's two
     # words), so stories matching more of the words rank first among equals
-    n = len(terms)
-    total = 2 * n + 2 * max(0, n - 1)
-    if total > 1:
-        unit = 1.0 / (total - COORD_SCALE) ** 2
+    unit = _coord_unit(len(terms))
+    if unit:
         for d, m in matched.items():
             scores[d] += (m - 1) * unit
     return scores
+
+
+def _coord_unit(n_words: int) -> float:
+    """Whoosh's coordination bonus per extra matching term for a query of ``n_words``."""
+    total = 2 * n_words + 2 * max(0, n_words - 1)
+    return 1.0 / (total - COORD_SCALE) ** 2 if total > 1 else 0.0
 
 
 def proximity_bonus(searcher, terms: list[str], scores: dict[int, float], depth: int) -> None:
     """Add the phrase bonus of consecutive query words to the ``depth`` best stories."""
     if len(terms) < 2 or not scores:
         return
-    unit = 1.0 / (2 * len(terms) + 2 * (len(terms) - 1) - COORD_SCALE) ** 2
+    unit = _coord_unit(len(terms))
     top = sorted(heapq.nlargest(depth, scores, key=scores.__getitem__))
     for a, b in zip(terms, terms[1:]):
         if a == b:
