@@ -165,14 +165,33 @@ class NewsAnalyzer(Tokenizer):
         return out
 
     def positions(self, value: str) -> dict[str, list[int]]:
-        """term -> positions, the indexing fast path."""
+        """term -> positions, the indexing fast path (what :meth:`spans` gives, without the
+        per-token generator for plain words)."""
         out: dict[str, list[int]] = {}
-        for term, pos, _, _ in self.spans(value):
-            lst = out.get(term)
-            if lst is None:
-                out[term] = [pos]
-            else:
-                lst.append(pos)
+        get = out.get
+        norm = self.normalise
+        delims = _DELIMS.search
+        pos = -1
+        for word in _WORD.findall(value):
+            if delims(word) is None:
+                term = norm(word)
+                if term is None:
+                    continue
+                pos += 1
+                lst = get(term)
+                if lst is None:
+                    out[term] = [pos]
+                else:
+                    lst.append(pos)
+                continue
+            base = pos + 1
+            for term, p, _, _ in self.spans(word):  # a compound: its parts, then joined
+                pos = base + p
+                lst = get(term)
+                if lst is None:
+                    out[term] = [pos]
+                else:
+                    lst.append(pos)
         return out
 
 
