@@ -198,18 +198,21 @@ class SearchIndex:
                                           check_same_thread=False)
         return self._store
 
-    def _texts(self, urls: list[str]) -> dict[str, str]:
-        """Full bodies from the store of record (the index keeps only a lead)."""
+    def _by_url(self, column: str, urls: list[str]) -> dict:
+        """canonical URL -> ``column`` (trusted SQL) for those of ``urls`` in the store."""
         db = self._db()
         if db is None or not urls:
             return {}
         marks = ",".join("?" for _ in urls)
         try:
-            rows = db.execute(
-                f"SELECT canonical_url, body FROM articles WHERE canonical_url IN ({marks})", urls)
-            return dict(rows.fetchall())
+            return dict(db.execute(f"SELECT canonical_url, {column} FROM articles "
+                                   f"WHERE canonical_url IN ({marks})", urls).fetchall())
         except sqlite3.Error:
             return {}
+
+    def _texts(self, urls: list[str]) -> dict[str, str]:
+        """Full bodies from the store of record (the index keeps only a lead)."""
+        return self._by_url("body", urls)
 
     def article_row(self, url: str, columns: str = "*") -> tuple | None:
         """One article's row from the store of record (``columns`` is trusted SQL)."""
@@ -245,15 +248,7 @@ class SearchIndex:
 
     def ids(self, urls: list[str]) -> dict[str, int]:
         """Store numbers of stories by canonical URL (for links to article pages)."""
-        db = self._db()
-        if db is None or not urls:
-            return {}
-        marks = ",".join("?" for _ in urls)
-        try:
-            return {u: i for i, u in db.execute(
-                f"SELECT id, canonical_url FROM articles WHERE canonical_url IN ({marks})", urls)}
-        except sqlite3.Error:
-            return {}
+        return self._by_url("id", urls)
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, text: str, *, date_from: str | None = None, date_to: str | None = None,

@@ -58,6 +58,16 @@ def build_archive(archive: Path, articles) -> Path:
     return archive
 
 
+def open_test_index(tmp_path_factory, name: str, articles):
+    """A SearchIndex over ``articles`` in a fresh archive (``.archive_path`` names it)."""
+    from search import SearchIndex
+
+    archive = build_archive(tmp_path_factory.mktemp(name) / "data", articles)
+    index = SearchIndex(archive)
+    index.archive_path = archive
+    return index
+
+
 def cli(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 120):
     """Run the installed CLI in a subprocess (as a user would)."""
     full_env = {**os.environ, **(env or {})}

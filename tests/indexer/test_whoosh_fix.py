@@ -36,7 +36,8 @@ def test_compound_segments_open_without_copies(tmp_path):
         segment_reader = s.reader().readers[0] if hasattr(s.reader(), "readers") else s.reader()
         storage = segment_reader._storage.a
         if getattr(storage, "_source", None) is None:
-            pytest.skip("this platform opened the segment without mmap")
+            pytest.skip("whoosh opened the segment without mmap here (it reads the file instead), "
+                        "so there is no in-memory copy to avoid")
         f = storage.open_file(storage.list()[0])
         assert isinstance(f.file, ViewIO)
         f.close()

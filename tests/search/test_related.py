@@ -7,8 +7,8 @@ import json
 import pytest
 
 from crawler.store import Article
-from search import QueryError, SearchIndex, related
-from tests.conftest import build_archive, cli
+from search import QueryError, related
+from tests.conftest import cli, open_test_index
 
 FILLER = ("Officials met on Tuesday to discuss the schedule. Reporters waited outside the "
           "building for several hours before statements were issued. ")
@@ -62,9 +62,7 @@ CORPUS += [story(f"filler-{i}", f"Council meeting {i}",
 
 @pytest.fixture(scope="module")
 def idx(tmp_path_factory):
-    archive = build_archive(tmp_path_factory.mktemp("related") / "data", CORPUS)
-    index = SearchIndex(archive)
-    index.archive_path = archive
+    index = open_test_index(tmp_path_factory, "related", CORPUS)
     yield index
     index.close()
 

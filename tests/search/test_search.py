@@ -8,7 +8,7 @@ import pytest
 
 from crawler.store import Article
 from search import BadDateError, QueryError, SearchIndex, UnknownFieldError
-from tests.conftest import build_archive, cli
+from tests.conftest import cli, open_test_index
 
 FILLER = ("Officials met on Tuesday to discuss the schedule. Reporters waited outside the "
           "building for several hours before statements were issued. ")
@@ -71,9 +71,7 @@ CORPUS += [story(f"election-{i}", f"Election update {i}", _district(i),
 
 @pytest.fixture(scope="module")
 def idx(tmp_path_factory):
-    archive = build_archive(tmp_path_factory.mktemp("search") / "data", CORPUS)
-    index = SearchIndex(archive)
-    index.archive_path = archive
+    index = open_test_index(tmp_path_factory, "search", CORPUS)
     yield index
     index.close()
 
