@@ -53,7 +53,8 @@ def main():
     Quick start:
       newsarchive crawl https://news.example.org/    # crawl, clean, store, index
       newsarchive search "central bank" --from 2024-05
-      newsarchive related --text "draft paragraph..."
+      newsarchive related --text draft.txt          # stories to link from a draft
+      newsarchive serve                             # the web app on 127.0.0.1:8000
     """
 
 
