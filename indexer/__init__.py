@@ -5,9 +5,10 @@ Public API::
     from indexer import Indexer, update_index, open_index, import_files, archive_stats
 """
 
-from . import whoosh_fix
+from . import arrays, whoosh_fix
 
 whoosh_fix.apply()
+arrays.install()
 
 from .build import IndexReport, Indexer, index_dir, open_index, read_sync, update_index
 from .errors import ImportFormatError, IndexLockedError, IndexingError, NoIndexError

@@ -29,6 +29,7 @@ from whoosh.index import LockError
 
 from crawler.store import Article, Store
 
+from . import arrays
 from .errors import IndexLockedError, IndexingError, NoIndexError
 from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
@@ -160,6 +161,8 @@ class Indexer:
                 self._rebuild(store, report)
             else:
                 self._incremental(store, sync.get("seq", 0), report)
+                # arrays of segments that lack them (an index from an earlier version)
+                arrays.build_missing(index_dir(self.archive), self.procs)
         report.documents = index_doc_count(self.archive)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
@@ -198,6 +201,7 @@ class Indexer:
             writer.cancel()
             raise
         ix.close()
+        arrays.build_missing(building, self.procs)
         self.progress(done, total)
         (building / SYNC_FILE).write_text(json.dumps(
             {"seq": seq, "schema": SCHEMA_VERSION, "updated_at": time.time()}))

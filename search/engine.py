@@ -11,29 +11,29 @@ the caches are dropped when a newer commit appears.
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import json
 import math
 import sqlite3
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Every, Query, Term
 
+from indexer.arrays import IndexArrays
 from indexer.build import index_dir
 from indexer.fingerprint import near
 from indexer.schema import FIELD_ALIASES
 
 from . import dates as _dates
 from .errors import QueryError
-from .postings import doc_ids, intersect, match_set
+from .postings import match_mask
 from .query import MAX_QUERY_CHARS, is_plain, parse, plain_words
-from .rank import PROXIMITY_DEPTH, Lengths, proximity_bonus, score_plain, word_terms
+from .rank import PROXIMITY_DEPTH, proximity_bonus, score_plain, top_positions, word_terms
 from .snippets import snippet
 
 SORTS = ("relevance", "newest", "oldest")
@@ -85,67 +85,54 @@ class SearchResults:
 
 
 class _Cache:
-    """Per-commit lookups that make filters and facets cheap."""
+    """Per-commit arrays that make ranking, filters and facets cheap (see indexer.arrays)."""
 
-    def __init__(self, searcher):
-        reader = searcher.reader()
-        self.doc_count = reader.doc_count_all()
-        self.dated: list[tuple[int, int]] = []  # (ticks, docnum), sorted
-        months = [None] * self.doc_count
-        if reader.has_column("published"):
+    def __init__(self, searcher, index_path: Path):
+        self.arrays = IndexArrays(searcher.reader(), index_path)
+        self.doc_count = self.arrays.doc_count
+        self.ticks, self.months = self.arrays.dates()  # 0 where undated
+        self.dated = np.flatnonzero(self.ticks)
+        self._topics: tuple[list[str], np.ndarray, np.ndarray] | None = None
+        self.masks: OrderedDict = OrderedDict()
+
+    def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
+        key = ("date", start, end)
+        if key not in self.masks:
             from whoosh.util.times import datetime_to_long
 
-            # raw ticks; documents without a date hold a sentinel outside real dates
-            col = reader.column_reader("published", translate=False)
-            lo, hi = datetime_to_long(datetime(1, 1, 2)), datetime_to_long(datetime(9000, 1, 1))
-            for docnum, v in enumerate(col):
-                if v and lo < v < hi:
-                    self.dated.append((v, docnum))
-        if reader.has_column("month"):
-            col = reader.column_reader("month", translate=False)
-            for docnum, v in enumerate(col):
-                if v:
-                    months[docnum] = v.decode() if isinstance(v, bytes) else v
-        self.dated.sort()
-        self.ticks = [t for t, _ in self.dated]
-        self.dated_docs = {d for _, d in self.dated}
-        self.lengths = Lengths(reader)
-        self.months = months
-        self.topics: list[list[str] | None] = [None] * self.doc_count
-        if "topics" in reader.indexed_field_names():
-            for term in reader.field_terms("topics"):
-                for docnum in reader.postings("topics", term).all_ids():
-                    lst = self.topics[docnum]
-                    if lst is None:
-                        self.topics[docnum] = [term]
-                    else:
-                        lst.append(term)
-        self.sets: OrderedDict = OrderedDict()
+            mask = self.ticks > 0
+            if start:
+                mask &= self.ticks >= datetime_to_long(start)
+            if end:
+                mask &= self.ticks <= datetime_to_long(end)
+            self._keep(key, mask)
+        self.masks.move_to_end(key)
+        return self.masks[key]
 
-    def date_set(self, start: datetime | None, end: datetime | None) -> set[int]:
-        key = ("date", start, end)
-        if key in self.sets:
-            self.sets.move_to_end(key)
-            return self.sets[key]
-        from whoosh.util.times import datetime_to_long
-
-        lo = bisect.bisect_left(self.ticks, datetime_to_long(start)) if start else 0
-        hi = bisect.bisect_right(self.ticks, datetime_to_long(end)) if end else len(self.ticks)
-        found = {d for _, d in self.dated[lo:hi]}
-        return self._keep(key, found)
-
-    def term_set(self, searcher, field: str, text: str) -> set[int]:
+    def term_mask(self, field: str, text: str) -> np.ndarray:
         key = ("term", field, text)
-        if key in self.sets:
-            self.sets.move_to_end(key)
-            return self.sets[key]
-        return self._keep(key, doc_ids(searcher.reader(), field, text))
+        if key not in self.masks:
+            self._keep(key, self.arrays.mask(field, text))
+        self.masks.move_to_end(key)
+        return self.masks[key]
 
-    def _keep(self, key, value: set[int]) -> set[int]:
-        self.sets[key] = value
-        while len(self.sets) > 256:
-            self.sets.popitem(last=False)
-        return value
+    def _keep(self, key, value: np.ndarray) -> None:
+        self.masks[key] = value
+        while len(self.masks) > 64:
+            self.masks.popitem(last=False)
+
+    def topic_postings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(topic names, document of each topic posting, topic of each posting)."""
+        if self._topics is None:
+            names = sorted(self.arrays.terms("topics"))
+            docs, which = [], []
+            for i, name in enumerate(names):
+                ids = self.arrays.postings("topics", name)[0]
+                docs.append(ids)
+                which.append(np.full(len(ids), i, dtype=np.int32))
+            self._topics = (names, np.concatenate(docs) if docs else np.zeros(0, np.int64),
+                            np.concatenate(which) if which else np.zeros(0, np.int32))
+        return self._topics
 
 
 class SearchIndex:
@@ -185,7 +172,7 @@ class SearchIndex:
     def cache(self) -> _Cache:
         s = self.searcher
         if self._cache is None:
-            self._cache = _Cache(s)
+            self._cache = _Cache(s, index_dir(self.archive))
         return self._cache
 
     def _db(self) -> sqlite3.Connection | None:
@@ -267,19 +254,19 @@ class SearchIndex:
         searcher = self.searcher
         q = parse(text, self.ix.schema, notes)
         start, end = _dates.span(date_from, date_to)
-        allowed = self._filter(searcher, start, end, topic, section, source)
-        scores = None
+        allowed = self._filter(start, end, topic, section, source)
+        scored = None
         if is_plain(text) and text.strip():
             terms = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
                                self.ix.schema["body"].analyzer)
             if terms is not None:
-                scores = score_plain(searcher, self.cache.lengths, terms, allowed)
-        if scores is not None:  # the fast path: one pass scores and matches
-            matched = scores.keys()
-            total = len(scores)
+                scored = score_plain(searcher, self.cache.arrays, terms, allowed)
+        if scored is not None:  # the fast path: one pass scores and matches
+            matched, scores = scored
+            total = len(matched)
             if sort == "relevance":
-                proximity_bonus(searcher, terms, scores, PROXIMITY_DEPTH)
-            top = self._top_scored(scores, sort)
+                proximity_bonus(searcher, terms, matched, scores, PROXIMITY_DEPTH)
+            top = self._top_scored(matched, scores, sort)
         else:
             matched = self._matched(searcher, q, allowed)
             total = len(matched)
@@ -295,45 +282,49 @@ class SearchIndex:
             results.did_you_mean = self._did_you_mean(searcher, text, allowed, total)
         return results
 
-    def _filter(self, searcher, start, end, topic, section, source) -> set[int] | None:
-        sets: list[set[int]] = []
+    def _filter(self, start, end, topic, section, source) -> np.ndarray | None:
+        """A boolean mask of the stories the filters allow (None: no filter)."""
+        masks: list[np.ndarray] = []
         cache = self.cache
         if start or end:
-            sets.append(cache.date_set(start, end))
+            masks.append(cache.date_mask(start, end))
         for field, value in (("topics", topic), ("section", section), ("source", source)):
             if value:
-                sets.append(cache.term_set(searcher, field, value.strip().lower()))
-        return intersect(sets) if sets else None
+                masks.append(cache.term_mask(field, value.strip().lower()))
+        if not masks:
+            return None
+        out = masks[0].copy()
+        for m in masks[1:]:
+            out &= m
+        return out
 
-    def _matched(self, searcher, q: Query, allowed: set[int] | None) -> set[int]:
+    def _matched(self, searcher, q: Query, allowed: np.ndarray | None) -> np.ndarray:
+        """The document numbers matching ``q`` and ``allowed``, in order."""
+        arrays = self.cache.arrays
         if isinstance(q, Every):
-            docs = set(searcher.reader().all_doc_ids())
+            mask = arrays.alive.copy()
         else:
-            docs = match_set(searcher.reader(), q)
-            if docs is None:
-                docs = set(searcher.docs_for_query(q))
-        return docs & allowed if allowed is not None else docs
+            mask = match_mask(arrays, q)
+            if mask is None:
+                mask = np.zeros(arrays.doc_count, dtype=bool)
+                mask[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+        mask &= arrays.alive
+        if allowed is not None:
+            mask &= allowed
+        return np.flatnonzero(mask)
 
-    def _top_scored(self, scores: dict[int, float], sort: str):
+    def _top_scored(self, docs: np.ndarray, scores: np.ndarray, sort: str):
         """A function giving the first ``n`` (docnum, score) of a fast-path result."""
         if sort == "relevance":
-            return lambda n: [(d, scores[d]) for d in heapq.nlargest(n, scores,
-                                                                      key=scores.__getitem__)]
-        dated = self.cache.dated
-        order = reversed(dated) if sort == "newest" else iter(dated)
-        picked: list[tuple[int, float]] = []
+            keys = scores
+        else:
+            ticks = self.cache.ticks[docs].astype(np.float64)
+            # undated stories come last either way
+            keys = np.where(ticks > 0, ticks if sort == "newest" else -ticks, -np.inf)
 
         def first(n: int):
-            for _, d in order:  # continues where the last call stopped
-                if len(picked) >= n:
-                    break
-                if d in scores:
-                    picked.append((d, scores[d]))
-            if len(picked) < n:  # undated stories come last
-                seen = {d for d, _ in picked}
-                picked.extend((d, scores[d]) for d in scores if d not in seen and
-                              len(picked) < n and d not in self.cache.dated_docs)
-            return picked[:n]
+            pos = top_positions(keys, n)
+            return [(int(d), float(sc)) for d, sc in zip(docs[pos], scores[pos])]
         return first
 
     def _ranked(self, searcher, q, allowed, sort, page, limit, recency, collapse, total,
@@ -346,7 +337,8 @@ class SearchIndex:
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = min(total, max(window, RECENCY_WINDOW))
         while True:
-            kwargs = {"limit": window, "filter": allowed if allowed is not None else None}
+            kwargs = {"limit": window, "filter": None if allowed is None else
+                      set(np.flatnonzero(allowed).tolist())}
             if sort != "relevance":
                 kwargs.update(sortedby="published", reverse=(sort == "newest"))
             if top is not None:
@@ -378,11 +370,11 @@ class SearchIndex:
 
     def _boost_recent(self, hits, weight: float):
         cache = self.cache
-        if not cache.ticks:
+        if not len(cache.dated):
             return hits
         from whoosh.util.times import long_to_datetime
 
-        newest = long_to_datetime(cache.ticks[-1])
+        newest = long_to_datetime(int(cache.ticks.max()))
         out = []
         for docnum, score, stored in hits:
             published = stored.get("published")
@@ -403,20 +395,20 @@ class SearchIndex:
             body = texts.get(h.url) or getattr(h, "_lead", "")
             h.snippet = snippet(body, terms, analyzer, style)
 
-    def _facets(self, matched: set[int]) -> dict[str, dict[str, int]]:
+    def _facets(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
         cache = self.cache
-        months: Counter[str] = Counter()
-        topics: Counter[str] = Counter()
-        mlist, tlist = cache.months, cache.topics
-        for d in matched:
-            m = mlist[d]
-            if m:
-                months[m] += 1
-            ts = tlist[d]
-            if ts:
-                topics.update(ts)
-        return {"topics": dict(topics.most_common(20)),
-                "months": dict(sorted(months.items(), reverse=True))}
+        codes, counts = np.unique(cache.months[matched], return_counts=True)
+        months = {f"{c // 100:04d}-{c % 100:02d}": int(n)
+                  for c, n in zip(codes.tolist(), counts.tolist()) if c}
+        names, docs, which = cache.topic_postings()
+        topics: dict[str, int] = {}
+        if names and len(matched):
+            mask = np.zeros(cache.doc_count, dtype=bool)
+            mask[matched] = True
+            per_topic = np.bincount(which[mask[docs]], minlength=len(names))
+            best = top_positions(per_topic, 20)
+            topics = {names[i]: int(per_topic[i]) for i in best.tolist() if per_topic[i]}
+        return {"topics": topics, "months": dict(sorted(months.items(), reverse=True))}
 
     def _did_you_mean(self, searcher, text: str, allowed, total: int) -> str | None:
         """A respelling of the query's words that finds clearly more stories, or None."""

@@ -1,9 +1,10 @@
-"""Fast ranking of plain word queries: BM25F term-at-a-time over the postings.
+"""Fast ranking of plain word queries: BM25F term-at-a-time over the postings arrays.
 
 Whoosh scores a plain query (an OR of the words over title and body, a coordination bonus, a
 proximity phrase per word pair) by walking every posting through a tree of matchers, several
 Python calls each; the coordination bonus alone rules out its block-skipping. On 200k stories
-that took 0.5–4 s per query. Here the same model is computed directly:
+that took 0.5–4 s per query. Here the same model is computed with numpy over the postings
+arrays of :mod:`indexer.arrays`:
 
 - each word's term in ``title`` and ``body`` adds Whoosh's BM25F (same idf, B, K1 and
   field lengths, so the scores agree with ``searcher.search`` on a single term);
@@ -18,12 +19,11 @@ from the same pass.
 
 from __future__ import annotations
 
-import heapq
 import math
 
+import numpy as np
 from whoosh.query import Phrase
 
-from .postings import frequencies
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
 B, K1 = 0.75, 1.2
@@ -45,64 +45,37 @@ def word_terms(words: list[str], analyzer) -> list[str] | None:
     return out
 
 
-class Lengths:
-    """Per-document field lengths of one commit, read once (Whoosh reads them per call)."""
-
-    def __init__(self, reader):
-        self.reader = reader
-        self._fields: dict[str, list[int]] = {}
-
-    def __call__(self, field: str) -> list[int]:
-        got = self._fields.get(field)
-        if got is None:
-            got = []
-            segments = getattr(self.reader, "readers", None) or [self.reader]
-            for seg in segments:
-                n = seg.doc_count_all()
-                per_doc = getattr(seg, "_perdoc", None)
-                if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
-                    get = per_doc.doc_field_length_reader(field, 1)
-                    got.extend((get(d) or 1) for d in range(n))
-                else:
-                    got.extend(seg.doc_field_length(d, field, 1) or 1 for d in range(n))
-            self._fields[field] = got
-        return got
-
-
-def score_plain(searcher, lengths: Lengths, terms: list[str], allowed: set[int] | None
-                ) -> dict[int, float]:
-    """docnum -> score for every story matching at least one of ``terms``."""
-    reader = searcher.reader()
-    n_docs = reader.doc_count_all()
-    scores: dict[int, float] = {}
-    matched: dict[int, int] = {}
-    seen_field: list[int] = []
+def score_plain(searcher, arrays, terms: list[str], allowed: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, scores) of every live story matching at least one of ``terms``
+    (and ``allowed``, a boolean mask, when given), in document order."""
+    n_docs = arrays.doc_count
+    scores = np.zeros(n_docs, dtype=np.float64)
+    counts = np.zeros(n_docs, dtype=np.int16)
     for term in terms:
         for field in DEFAULT_FIELDS:
-            df = reader.doc_frequency(field, term)
-            if not df:
+            ids, tf = arrays.postings(field, term)
+            if not len(ids):
                 continue
-            idf = math.log(n_docs / (df + 1)) + 1
+            idf = math.log(n_docs / (len(ids) + 1)) + 1
             avg = searcher.avg_field_length(field) or 1
-            lens = lengths(field)
-            a, b = K1 * (1 - B), K1 * B / avg
-            get = scores.get
-            for d, tf in frequencies(reader, field, term):
-                if allowed is not None and d not in allowed:
-                    continue
-                scores[d] = get(d, 0.0) + idf * tf * (K1 + 1) / (tf + a + b * lens[d])
-                seen_field.append(d)
-            for d in seen_field:
-                matched[d] = matched.get(d, 0) + 1
-            seen_field.clear()
+            lens = arrays.lengths(field)[ids]
+            tf = tf.astype(np.float64)
+            scores[ids] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lens)
+            counts[ids] += 1
+    keep = counts > 0
+    keep &= arrays.alive
+    if allowed is not None:
+        keep &= allowed
+    docs = np.flatnonzero(keep)
+    out = scores[docs]
     # Whoosh's coordination bonus, as its CoordMatcher adds it: (m - 1) / (T - scale)^2 for m
     # of the query's T term matchers (each word in title and body, each proximity pair's two
     # words), so stories matching more of the words rank first among equals
     unit = _coord_unit(len(terms))
     if unit:
-        for d, m in matched.items():
-            scores[d] += (m - 1) * unit
-    return scores
+        out += (counts[docs] - 1) * unit
+    return docs, out
 
 
 def _coord_unit(n_words: int) -> float:
@@ -111,17 +84,21 @@ def _coord_unit(n_words: int) -> float:
     return 1.0 / (total - COORD_SCALE) ** 2 if total > 1 else 0.0
 
 
-def proximity_bonus(searcher, terms: list[str], scores: dict[int, float], depth: int) -> None:
-    """Add the phrase bonus of consecutive query words to the ``depth`` best stories."""
-    if len(terms) < 2 or not scores:
+def proximity_bonus(searcher, terms: list[str], docs: np.ndarray, scores: np.ndarray,
+                    depth: int) -> None:
+    """Add the phrase bonus of consecutive query words to the ``depth`` best stories (in
+    place; ``docs`` and ``scores`` as :func:`score_plain` returns them)."""
+    if len(terms) < 2 or not len(docs):
         return
     unit = _coord_unit(len(terms))
-    top = sorted(heapq.nlargest(depth, scores, key=scores.__getitem__))
+    best = top_positions(scores, depth)
+    order = best[np.argsort(docs[best])]  # the phrase matcher only moves forward
     for a, b in zip(terms, terms[1:]):
         if a == b:
             continue
         m = Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT).matcher(searcher)
-        for d in top:
+        for i in order.tolist():
+            d = int(docs[i])
             if not m.is_active():
                 break
             if m.id() < d:
@@ -129,4 +106,15 @@ def proximity_bonus(searcher, terms: list[str], scores: dict[int, float], depth:
                 if not m.is_active():
                     break
             if m.id() == d:
-                scores[d] += m.score() + 2 * unit
+                scores[i] += m.score() + 2 * unit
+
+
+def top_positions(keys: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` largest ``keys``, largest first (ties: earlier position first)."""
+    if n <= 0 or not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    if n < len(keys):
+        part = np.argpartition(-keys, n - 1)[:n]
+    else:
+        part = np.arange(len(keys))
+    return part[np.lexsort((part, -keys[part]))]

@@ -29,14 +29,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
 from indexer.fingerprint import fingerprint_of, near
 
 from .dates import date_range
 from .engine import SearchIndex
-from .postings import frequencies
 from .errors import BadDateError, QueryError
+from .rank import top_positions
 
 QUERY_TERMS = 20
 COMMON = 0.01  # share of stories above which a term does not pick candidates
@@ -115,16 +117,16 @@ def links_in(text: str) -> set[str]:
 class _Vectors:
     """Term vectors (log-TF × IDF, unit length) with IDF from the index, cached per commit."""
 
-    def __init__(self, searcher):
-        self.reader = searcher.reader()
-        self.n = max(1, self.reader.doc_count())
+    def __init__(self, searcher, arrays):
+        self.arrays = arrays
+        self.n = max(1, searcher.reader().doc_count())
         self.idf: dict[str, float] = {}
         self.stories: OrderedDict[str, dict[str, float]] = OrderedDict()
 
     def weight(self, term: str) -> float:
         w = self.idf.get(term)
         if w is None:
-            df = self.reader.doc_frequency("body", term)
+            df = self.arrays.doc_frequency("body", term)
             w = math.log((self.n + 1) / (df + 1))
             if len(self.idf) < 1_000_000:
                 self.idf[term] = w
@@ -174,47 +176,48 @@ def _vectors(idx: SearchIndex) -> _Vectors:
     cache = idx.cache
     vectors = getattr(cache, "vectors", None)
     if vectors is None:
-        vectors = cache.vectors = _Vectors(idx.searcher)
+        vectors = cache.vectors = _Vectors(idx.searcher, cache.arrays)
     return vectors
 
 
-def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: set[int] | None,
+def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: np.ndarray | None,
                 limit: int, tags: set[str] = frozenset(), topic_boost: float = TOPIC_BOOST
                 ) -> list[dict]:
     """Stored fields of the stories that best match the source's heaviest selective terms.
 
-    Term-at-a-time score accumulation straight from the body postings (saturated term
+    Term-at-a-time score accumulation over the body postings arrays (saturated term
     frequency × query weight): Whoosh's union matcher walks every posting of every clause and
     took seconds for a 30-term query on 200k stories. Terms in more than ``COMMON`` of the
     stories (and more than 500) are left to the re-ranking (they cannot pick candidates),
     keeping the rarest few if that leaves too little.
     """
-    reader = idx.searcher.reader()
-    n = max(1, reader.doc_count_all())
+    cache = idx.cache
+    arrays = cache.arrays
+    n = max(1, arrays.doc_count)
     top = sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]
-    dfs = {t: reader.doc_frequency("body", t) for t, _ in top}
+    dfs = {t: arrays.doc_frequency("body", t) for t, _ in top}
     cap = max(COMMON * n, 500)
     chosen = [(t, w) for t, w in top if 0 < dfs[t] <= cap]
     if len(chosen) < 5:
         chosen = sorted(((t, w) for t, w in top if dfs[t]), key=lambda tw: dfs[tw[0]])[:5]
-    acc: dict[int, float] = {}
-    get = acc.get
+    acc = np.zeros(arrays.doc_count, dtype=np.float64)
     for term, weight in chosen:
-        for docnum, freq in frequencies(reader, "body", term):
-            acc[docnum] = get(docnum, 0.0) + weight * freq / (freq + 1.2)
-    if tags and acc:
-        # stories sharing the source's tags compete for the candidate places too
-        bonus = topic_boost * max(acc.values()) / (2 * len(tags))
-        for tag in tags:
-            members = idx.cache.term_set(idx.searcher, "topics", tag)
-            for docnum in (members & acc.keys()) if len(members) < len(acc) else \
-                    [d for d in acc if d in members]:
-                acc[docnum] += bonus
+        ids, freq = arrays.postings("body", term)
+        freq = freq.astype(np.float64)
+        acc[ids] += weight * freq / (freq + 1.2)
+    keep = acc > 0
+    keep &= arrays.alive
     if allowed is not None:
-        acc = {d: v for d, v in acc.items() if d in allowed}
-    best = sorted(acc, key=acc.__getitem__, reverse=True)[:limit]
+        keep &= allowed
+    docs = np.flatnonzero(keep)
+    scores = acc[docs]
+    if tags and len(docs):
+        # stories sharing the source's tags compete for the candidate places too
+        bonus = topic_boost * float(scores.max()) / (2 * len(tags))
+        for tag in tags:
+            scores += bonus * cache.term_mask("topics", tag)[docs]
     stored = idx.searcher.stored_fields
-    return [stored(d) for d in best]
+    return [stored(int(d)) for d in docs[top_positions(scores, limit)]]
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
@@ -236,7 +239,7 @@ def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, flo
     return {t: w / total for t, w in out.items()}
 
 
-def _score(idx: SearchIndex, text: str, allowed: set[int] | None, exclude: str | None,
+def _score(idx: SearchIndex, text: str, allowed: np.ndarray | None, exclude: str | None,
            topics: list[str] | None = None, topic_boost: float = TOPIC_BOOST):
     """(source counts, source surface forms, expanded vector, [(score, fields, vector)]).
 
@@ -364,13 +367,14 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
     if same_topic and not source.topics:
         raise QueryError("--same-topic needs an archived article with topics; "
                          "for a draft, name the topic with --topic")
-    allowed = idx._filter(idx.searcher, start, end, topic, None, None)
+    allowed = idx._filter(start, end, topic, None, None)
     if same_topic:
         cache = idx.cache
-        sets = [cache.term_set(idx.searcher, "topics", t.lower()) for t in source.topics]
-        shared = set().union(*sets)
+        shared = np.zeros(cache.doc_count, dtype=bool)
+        for t in source.topics:
+            shared |= cache.term_mask("topics", t.lower())
         allowed = shared if allowed is None else allowed & shared
-    if allowed is not None and not allowed:
+    if allowed is not None and not allowed.any():
         return source, []
     counts, surface, expanded, scored = _score(idx, body, allowed, source.url,
                                                source.topics if topic_boost else None,

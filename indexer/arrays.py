@@ -1,0 +1,493 @@
+"""Postings as numpy arrays beside each Whoosh segment, for fast ranking, filters and facets.
+
+Whoosh stores each block of 128 postings as a pickled, zlib-compressed tuple that holds the
+positions too; reading the postings of one common word of a 200k-story archive that way costs
+~100 ms in Python, before any scoring. Segments never change once written (deletions are kept
+apart), so every new segment gets a folder ``<index>/arrays/<segment id>/`` of flat arrays,
+memory-mapped at search time. They are captured while Whoosh writes the segment's postings (its
+field writer is wrapped, see :func:`install`), which costs a few per cent of the indexing time,
+where decoding them again afterwards took a third of it:
+
+- ``ids.npy`` (int32, document numbers within the segment) and ``tf.npy`` (float32, Whoosh's
+  weight: the term frequency) of every term of the ranked and filter fields, term after term;
+- ``terms-<field>.json``: the field's terms in order, and ``starts-<field>.npy`` (int64): where
+  each term's postings start (one more entry at the end);
+- ``len-<field>.npy``: each document's field length as Whoosh's BM25F sees it;
+- ``published.npy`` (int64 ticks, 0 when undated) and ``month.npy`` (int32 ``YYYYMM``),
+  added after the commit by :func:`build_missing` (they live in Whoosh's per-document files).
+
+The folder is written under a temporary name and renamed, so a reader sees all of it or none.
+A segment without its folder (an index from an older version, a build in progress) is read
+from Whoosh on demand instead, with the same results, only slower; ``newsarchive index``
+writes any missing folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ARRAYS_DIR = "arrays"
+VERSION = 1
+#: fields with term frequencies (ranking) and fields used as filters and facets
+RANKED = ("title", "body")
+FILTERS = ("topics", "section", "source")
+FIELDS = RANKED + FILTERS
+#: below this many documents to convert in full, one process does it
+SMALL_SEGMENT = 20_000
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+_EMPTY_TF = np.zeros(0, dtype=np.float32)
+
+
+# -- writing -------------------------------------------------------------------------------------
+def _block_postings(matcher):
+    """(ids, weights) of a raw segment matcher, a block at a time where the codec allows."""
+    ids: list = []
+    weights: list = []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return ids, weights
+
+
+def segment_postings(sub, field: str, term: bytes):
+    """Every posting of ``term`` in one segment reader, deleted documents included."""
+    from whoosh.reading import TermNotFound
+
+    fmt = sub.schema[field].format
+    try:
+        matcher = sub._terms.matcher(field, term, fmt)
+    except (KeyError, TermNotFound):
+        return _EMPTY_IDS, _EMPTY_TF
+    ids, weights = _block_postings(matcher)
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def segment_lengths(sub, field: str) -> np.ndarray:
+    n = sub.doc_count_all()
+    per_doc = getattr(sub, "_perdoc", None)
+    if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
+        get = per_doc.doc_field_length_reader(field, 1)
+        return np.fromiter(((get(d) or 1) for d in range(n)), dtype=np.float32, count=n)
+    return np.fromiter((sub.doc_field_length(d, field, 1) or 1 for d in range(n)),
+                       dtype=np.float32, count=n)
+
+
+def segment_dates(sub) -> tuple[np.ndarray, np.ndarray]:
+    """(ticks, YYYYMM) per document of one segment; 0 where a story has no date."""
+    from datetime import datetime
+
+    from whoosh.util.times import datetime_to_long
+
+    n = sub.doc_count_all()
+    ticks = np.zeros(n, dtype=np.int64)
+    months = np.zeros(n, dtype=np.int32)
+    if sub.has_column("published"):
+        lo, hi = datetime_to_long(datetime(1, 1, 2)), datetime_to_long(datetime(9000, 1, 1))
+        col = sub.column_reader("published", translate=False)
+        for d, v in enumerate(col):
+            if v and lo < v < hi:
+                ticks[d] = v
+    if sub.has_column("month"):
+        col = sub.column_reader("month", translate=False)
+        for d, v in enumerate(col):
+            if v:
+                text = v.decode() if isinstance(v, bytes) else v
+                try:
+                    months[d] = int(text[:4]) * 100 + int(text[5:7])
+                except ValueError:
+                    pass
+    return ticks, months
+
+
+def _field_names(sub) -> list[str]:
+    indexed = set(sub.indexed_field_names())
+    return [f for f in FIELDS if f in sub.schema and f in indexed]
+
+
+def _save(folder: Path, fields: dict, docs: int | None) -> None:
+    """Write a segment folder atomically: ``fields`` maps field -> (terms, starts) and holds
+    ``ids``/``tf`` (lists of arrays) and ``len-<field>`` arrays under those keys."""
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    names = []
+    for field, value in fields.items():
+        if field in ("ids", "tf") or field.startswith("len-"):
+            continue
+        terms, starts = value
+        names.append(field)
+        (tmp / f"terms-{field}.json").write_text(json.dumps(terms, ensure_ascii=False))
+        np.save(tmp / f"starts-{field}.npy", np.asarray(starts, dtype=np.int64))
+    ids, tf = fields.get("ids") or [], fields.get("tf") or []
+    np.save(tmp / "ids.npy", np.concatenate(ids).astype(np.int32) if ids else _EMPTY_IDS)
+    np.save(tmp / "tf.npy", np.concatenate(tf).astype(np.float32) if tf else _EMPTY_TF)
+    for key, value in fields.items():
+        if key.startswith("len-"):
+            np.save(tmp / f"{key}.npy", value)
+    (tmp / "meta.json").write_text(json.dumps({"version": VERSION, "docs": docs,
+                                               "fields": names}))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.rename(tmp, folder)
+
+
+def write_segment(sub, folder: Path) -> None:
+    """Write the arrays of one segment reader into ``folder``, decoding its postings (for
+    segments written before the capture existed)."""
+    out: dict = {"ids": [], "tf": []}
+    at = 0
+    for field in _field_names(sub):
+        terms: list[str] = []
+        starts = [at]
+        fmt = sub.schema[field].format
+        for term in sub.lexicon(field):
+            ids, weights = _block_postings(sub._terms.matcher(field, term, fmt))
+            if not ids:
+                continue
+            out["ids"].append(np.asarray(ids, dtype=np.int32))
+            out["tf"].append(np.asarray(weights, dtype=np.float32))
+            at += len(ids)
+            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            starts.append(at)
+        out[field] = (terms, starts)
+        if field in RANKED:
+            out[f"len-{field}"] = segment_lengths(sub, field)
+    _save(folder, out, sub.doc_count_all())
+    write_dates(sub, folder)
+
+
+def write_dates(sub, folder: Path) -> None:
+    ticks, months = segment_dates(sub)
+    for name, arr in (("published", ticks), ("month", months)):
+        tmp = folder / f"{name}.tmp-{os.getpid()}.npy"
+        np.save(tmp, arr)
+        os.replace(tmp, folder / f"{name}.npy")
+
+
+def install() -> None:
+    """Wrap whoosh3's field writer so each segment it writes to a folder also gets its arrays
+    (idempotent). Segments in RAM, or written by other codecs, are left alone."""
+    from whoosh.codec import whoosh3
+
+    if getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
+        return
+    whoosh3.W3FieldWriter = _capturing(whoosh3.W3FieldWriter)
+
+
+def _capturing(base):
+    class CapturingFieldWriter(base):
+        _captures_arrays = True
+
+        def __init__(self, codec, storage, segment):
+            super().__init__(codec, storage, segment)
+            folder = getattr(storage, "folder", None)
+            self._arrays = Path(folder) / ARRAYS_DIR if folder else None
+            self._out: dict = {"ids": [], "tf": []}
+            self._at = 0
+            self._cap = None  # (ids, weights, terms, starts, lengths) of the current field
+
+        def start_field(self, fieldname, fieldobj):
+            super().start_field(fieldname, fieldobj)
+            if self._arrays is not None and fieldname in FIELDS:
+                got = self._out.get(fieldname)
+                if got is None:
+                    got = self._out[fieldname] = ([], [self._at])
+                self._cap = ([], [], got[0], got[1], {} if fieldname in RANKED else None)
+            else:
+                self._cap = None
+
+        def add(self, docnum, weight, vbytes, length):
+            self._postwriter.add_posting(docnum, weight, vbytes, length)
+            cap = self._cap
+            if cap is not None:
+                cap[0].append(docnum)
+                cap[1].append(weight)
+                if cap[4] is not None:
+                    cap[4][docnum] = length
+
+        def finish_term(self):
+            super().finish_term()
+            cap = self._cap
+            if cap is not None and len(cap[0]):
+                n = len(cap[0])
+                self._out["ids"].append(np.asarray(cap[0], dtype=np.int32))
+                self._out["tf"].append(np.asarray(cap[1], dtype=np.float32))
+                cap[0].clear()
+                cap[1].clear()
+                self._at += n
+                text = self._btext
+                cap[2].append(text.decode("utf-8") if isinstance(text, bytes) else text)
+                cap[3].append(self._at)
+
+        def finish_field(self):
+            cap = self._cap
+            if cap is not None and cap[4] is not None:
+                lengths = cap[4]
+                key = f"len-{self._fieldname}"
+                arr = np.ones(max(lengths, default=-1) + 1, dtype=np.float32)
+                if lengths:
+                    arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
+                        np.fromiter(lengths.values(), dtype=np.float32)
+                    arr[arr <= 0] = 1
+                old = self._out.get(key)
+                if old is not None and len(old):  # a field written twice: merge
+                    n = max(len(old), len(arr))
+                    merged = np.ones(n, dtype=np.float32)
+                    merged[:len(old)] = old
+                    merged[:len(arr)] = np.where(arr != 1, arr, merged[:len(arr)])
+                    arr = merged
+                self._out[key] = arr
+            self._cap = None
+            super().finish_field()
+
+        def close(self):
+            super().close()
+            if self._arrays is None:
+                return
+            try:
+                self._arrays.mkdir(exist_ok=True)
+                _save(self._arrays / self._segment.segment_id(), self._out, None)
+            except OSError:
+                pass  # the arrays only speed searching up; build_missing retries
+            self._out = {}
+
+    CapturingFieldWriter.__name__ = base.__name__
+    return CapturingFieldWriter
+
+
+def _write_one(index_path: str, segment_id: str) -> str:
+    """Worker: open the index, find the segment, write its arrays."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(index_path)
+    with ix.reader() as reader:
+        for sub, _ in reader.leaf_readers():
+            if sub.segment() is not None and sub.segment().segment_id() == segment_id:
+                write_segment(sub, Path(index_path) / ARRAYS_DIR / segment_id)
+    return segment_id
+
+
+def build_missing(index_path: str | Path, procs: int = 1) -> int:
+    """Complete the arrays of the index's segments: the dates of every segment, all of the
+    arrays of segments that have none (an index from before). Removes the folders of segments
+    that are gone. Returns how many segments were converted in full."""
+    from whoosh import index as whoosh_index
+
+    index_path = Path(index_path)
+    root = index_path / ARRAYS_DIR
+    root.mkdir(exist_ok=True)
+    ix = whoosh_index.open_dir(str(index_path))
+    todo: list[str] = []
+    with ix.reader() as reader:
+        live, subs, docs = set(), {}, 0
+        for sub, _ in reader.leaf_readers():
+            seg = sub.segment()
+            if seg is None:
+                continue
+            sid = seg.segment_id()
+            live.add(sid)
+            if not _complete(root / sid):
+                todo.append(sid)
+                subs[sid] = sub
+                docs += sub.doc_count_all()
+            elif not (root / sid / "month.npy").exists():
+                write_dates(sub, root / sid)
+        for child in root.iterdir():
+            if child.name not in live:
+                shutil.rmtree(child, ignore_errors=True)
+        if procs <= 1 or len(todo) < 2 or docs < SMALL_SEGMENT:
+            for sid in todo:
+                write_segment(subs[sid], root / sid)
+            return len(todo)
+    import multiprocessing
+    import threading
+
+    # fork is quick and needs no importable __main__; a process with threads must not fork
+    ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    with ProcessPoolExecutor(max_workers=min(procs, len(todo)), mp_context=ctx) as pool:
+        list(pool.map(_write_one, [str(index_path)] * len(todo), todo))
+    return len(todo)
+
+
+def _complete(folder: Path) -> bool:
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return meta.get("version") == VERSION
+
+
+# -- reading -------------------------------------------------------------------------------------
+class _FileSegment:
+    """A segment's arrays, memory-mapped from its folder."""
+
+    def __init__(self, folder: Path, meta: dict, sub):
+        self.folder = folder
+        self.sub = sub
+        self.docs = sub.doc_count_all()
+        self.fields = set(meta["fields"])
+        self._ids = np.load(folder / "ids.npy", mmap_mode="r")
+        self._tf = np.load(folder / "tf.npy", mmap_mode="r")
+        self._terms: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+
+    def _lexicon(self, field: str):
+        got = self._terms.get(field)
+        if got is None:
+            terms = json.loads((self.folder / f"terms-{field}.json").read_text())
+            starts = np.load(self.folder / f"starts-{field}.npy")
+            got = self._terms[field] = ({t: i for i, t in enumerate(terms)}, starts)
+        return got
+
+    def postings(self, field: str, term: str):
+        if field not in self.fields:
+            return _EMPTY_IDS, _EMPTY_TF
+        index, starts = self._lexicon(field)
+        i = index.get(term)
+        if i is None:
+            return _EMPTY_IDS, _EMPTY_TF
+        a, b = int(starts[i]), int(starts[i + 1])
+        return self._ids[a:b], self._tf[a:b]
+
+    def terms(self, field: str) -> list[str]:
+        return list(self._lexicon(field)[0]) if field in self.fields else []
+
+    def lengths(self, field: str) -> np.ndarray:
+        out = np.ones(self.docs, dtype=np.float32)
+        path = self.folder / f"len-{field}.npy"
+        if path.exists():
+            got = np.load(path)[:self.docs]
+            out[:len(got)] = got
+        return out
+
+    def dates(self) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            return np.load(self.folder / "published.npy"), np.load(self.folder / "month.npy")
+        except (OSError, ValueError):
+            return segment_dates(self.sub)
+
+
+class _LiveSegment:
+    """The same arrays read from Whoosh on demand (a segment without its folder)."""
+
+    def __init__(self, sub):
+        self.sub = sub
+        self.docs = sub.doc_count_all()
+        self.fields = set(_field_names(sub))
+
+    def postings(self, field: str, term: str):
+        if field not in self.fields:
+            return _EMPTY_IDS, _EMPTY_TF
+        return segment_postings(self.sub, field, term.encode("utf-8"))
+
+    def terms(self, field: str) -> list[str]:
+        return list(self.sub.field_terms(field)) if field in self.fields else []
+
+    def lengths(self, field: str) -> np.ndarray:
+        if field not in self.fields:
+            return np.ones(self.docs, dtype=np.float32)
+        return segment_lengths(self.sub, field)
+
+    def dates(self) -> tuple[np.ndarray, np.ndarray]:
+        return segment_dates(self.sub)
+
+
+class IndexArrays:
+    """The arrays of every segment of one reader (one commit), in global document numbers."""
+
+    def __init__(self, reader, index_path: str | Path | None = None):
+        root = Path(index_path) / ARRAYS_DIR if index_path else None
+        self.doc_count = reader.doc_count_all()
+        self.segments: list[tuple[object, int]] = []
+        self.alive = np.ones(self.doc_count, dtype=bool)
+        self.from_files = 0
+        for sub, offset in reader.leaf_readers():
+            seg = sub.segment()
+            part = None
+            if root is not None and seg is not None:
+                folder = root / seg.segment_id()
+                try:
+                    meta = json.loads((folder / "meta.json").read_text())
+                    if meta.get("version") == VERSION and meta.get("docs") in (
+                            None, sub.doc_count_all()):
+                        part = _FileSegment(folder, meta, sub)
+                        self.from_files += 1
+                except (OSError, ValueError, KeyError):
+                    part = None
+            self.segments.append((part or _LiveSegment(sub), offset))
+            if sub.has_deletions():
+                per_doc = getattr(sub, "_perdoc", None)
+                deleted = per_doc.deleted_docs() if per_doc is not None else \
+                    [d for d in range(sub.doc_count_all()) if sub.is_deleted(d)]
+                dels = np.fromiter(deleted, dtype=np.int64)
+                self.alive[dels + offset] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._dates: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every segment has its arrays on disk."""
+        return self.from_files == len(self.segments)
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, term frequencies) of ``term`` in ``field``, deleted included."""
+        ids_parts, tf_parts = [], []
+        for part, offset in self.segments:
+            ids, tf = part.postings(field, term)
+            if len(ids):
+                ids_parts.append(ids.astype(np.int64) + offset if offset else
+                                 ids.astype(np.int64))
+                tf_parts.append(tf)
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), _EMPTY_TF
+        if len(ids_parts) == 1:
+            return ids_parts[0], np.asarray(tf_parts[0])
+        return np.concatenate(ids_parts), np.concatenate(tf_parts)
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """Documents holding the term, deleted included (as Whoosh counts it)."""
+        return sum(len(part.postings(field, term)[0]) for part, _ in self.segments)
+
+    def mask(self, field: str, term: str) -> np.ndarray:
+        """A boolean array: the live documents holding ``term`` in ``field``."""
+        out = np.zeros(self.doc_count, dtype=bool)
+        out[self.postings(field, term)[0]] = True
+        return out & self.alive
+
+    def terms(self, field: str) -> set[str]:
+        out: set[str] = set()
+        for part, _ in self.segments:
+            out.update(part.terms(field))
+        return out
+
+    def lengths(self, field: str) -> np.ndarray:
+        got = self._lengths.get(field)
+        if got is None:
+            parts = [part.lengths(field) for part, _ in self.segments]
+            got = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+            self._lengths[field] = got
+        return got
+
+    def dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ticks, YYYYMM) per document; 0 where undated."""
+        if self._dates is None:
+            parts = [part.dates() for part, _ in self.segments]
+            if parts:
+                self._dates = (np.concatenate([p[0] for p in parts]),
+                               np.concatenate([p[1] for p in parts]))
+            else:
+                self._dates = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        return self._dates
