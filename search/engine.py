@@ -265,7 +265,8 @@ class SearchIndex:
             matched, scores = scored
             total = len(matched)
             if sort == "relevance":
-                proximity_bonus(searcher, terms, matched, scores, PROXIMITY_DEPTH)
+                proximity_bonus(searcher, self.cache.arrays, terms, matched, scores,
+                                PROXIMITY_DEPTH)
             top = self._top_scored(matched, scores, sort)
         else:
             matched = self._matched(searcher, q, allowed)

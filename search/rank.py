@@ -11,7 +11,7 @@ arrays of :mod:`indexer.arrays`:
 - Whoosh's coordination bonus is added: (m - 1) / (T - ``COORD_SCALE``)² for m of the T
   term matchers that match (each word in title and in body, the words of each proximity pair);
 - the proximity bonus (consecutive words within ``PROXIMITY_SLOP`` positions) is added for
-  the top of the ranking only, by skipping Whoosh's phrase matcher to those documents.
+  the top of the ranking only, reading the positions of just those documents.
 
 The documents scored are exactly the documents matched, so the total and the facets come
 from the same pass.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from whoosh.query import Phrase
 
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
@@ -84,29 +83,108 @@ def _coord_unit(n_words: int) -> float:
     return 1.0 / (total - COORD_SCALE) ** 2 if total > 1 else 0.0
 
 
-def proximity_bonus(searcher, terms: list[str], docs: np.ndarray, scores: np.ndarray,
-                    depth: int) -> None:
+def proximity_bonus(searcher, arrays, terms: list[str], docs: np.ndarray,
+                    scores: np.ndarray, depth: int) -> None:
     """Add the phrase bonus of consecutive query words to the ``depth`` best stories (in
-    place; ``docs`` and ``scores`` as :func:`score_plain` returns them)."""
+    place; ``docs`` and ``scores`` as :func:`score_plain` returns them).
+
+    The bonus is what Whoosh's ``Phrase(slop=PROXIMITY_SLOP)`` adds: ``PROXIMITY_WEIGHT`` ×
+    the two words' body BM25F, plus their coordination share, when the second word follows
+    the first within the slop. Only stories holding both words are looked at, and only their
+    positions are read (Whoosh's phrase matcher reads every story holding both words).
+    """
     if len(terms) < 2 or not len(docs):
         return
     unit = _coord_unit(len(terms))
     best = top_positions(scores, depth)
-    order = best[np.argsort(docs[best])]  # the phrase matcher only moves forward
+    top = docs[best]
+    reader = searcher.reader()
+    n_docs = arrays.doc_count
+    avg = searcher.avg_field_length("body") or 1
+    lens = arrays.lengths("body")
+    cache: dict[str, tuple[np.ndarray, np.ndarray, dict[int, list[int]]]] = {}
+
+    def term_in_top(term: str):
+        got = cache.get(term)
+        if got is None:
+            ids, tf = arrays.postings("body", term)
+            at = np.searchsorted(ids, top)
+            at[at >= len(ids)] = 0
+            has = (ids[at] == top) if len(ids) else np.zeros(len(top), dtype=bool)
+            tf_top = np.where(has, tf[at] if len(ids) else 0, 0).astype(np.float64)
+            idf = math.log(n_docs / (len(ids) + 1)) + 1
+            bm25 = idf * tf_top * (K1 + 1) / (tf_top + K1 * (1 - B) + (K1 * B / avg) * lens[top])
+            got = cache[term] = (has, np.where(has, bm25, 0.0), {})
+        return got
+
     for a, b in zip(terms, terms[1:]):
         if a == b:
             continue
-        m = Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT).matcher(searcher)
-        for i in order.tolist():
-            d = int(docs[i])
+        has_a, bm_a, pos_a = term_in_top(a)
+        has_b, bm_b, pos_b = term_in_top(b)
+        both = np.flatnonzero(has_a & has_b)
+        if not len(both):
+            continue
+        wanted = sorted(int(top[i]) for i in both)
+        for term, pos in ((a, pos_a), (b, pos_b)):
+            missing = [d for d in wanted if d not in pos]
+            if missing:
+                pos.update(positions(reader, "body", term, missing))
+        for i in both.tolist():
+            d = int(top[i])
+            if _near(pos_a.get(d, ()), pos_b.get(d, ()), PROXIMITY_SLOP):
+                scores[best[i]] += PROXIMITY_WEIGHT * (bm_a[i] + bm_b[i]) + 2 * unit
+
+
+def _near(first, second, slop: int) -> bool:
+    """Whether a position of ``second`` follows one of ``first`` by 1 to ``slop``."""
+    import bisect
+
+    for p in first:
+        j = bisect.bisect_right(second, p)
+        if j < len(second) and second[j] - p <= slop:
+            return True
+    return False
+
+
+def positions(reader, field: str, term: str, docs: list[int]) -> dict[int, list[int]]:
+    """docnum -> positions of ``term`` in ``field`` for those of ``docs`` (ascending) that
+    hold it, reading only the posting blocks that contain them."""
+    import bisect
+
+    out: dict[int, list[int]] = {}
+    fmt = reader.schema[field].format
+    text = term.encode("utf-8")
+    for sub, offset in reader.leaf_readers():
+        lo = bisect.bisect_left(docs, offset)
+        hi = bisect.bisect_left(docs, offset + sub.doc_count_all())
+        if lo == hi:
+            continue
+        try:
+            m = sub._terms.matcher(field, text, fmt)
+        except Exception:  # noqa: BLE001 - TermNotFound and kin: the term is not here
+            continue
+        blockwise = hasattr(m, "_read_ids") and hasattr(m, "_maxid")
+        for d in docs[lo:hi]:
+            local = d - offset
             if not m.is_active():
                 break
-            if m.id() < d:
-                m.skip_to(d)
+            if blockwise:
+                while m.is_active() and local > m._maxid:
+                    m._next_block()
                 if not m.is_active():
                     break
-            if m.id() == d:
-                scores[i] += m.score() + 2 * unit
+                if m._ids is None:
+                    m._read_ids()
+                i = bisect.bisect_left(m._ids, local)
+                if i < len(m._ids) and m._ids[i] == local:
+                    m._i = i
+                    out[d] = fmt.decode_positions(m.value())
+            else:
+                m.skip_to(local)
+                if m.is_active() and m.id() == local:
+                    out[d] = list(m.value_as("positions"))
+    return out
 
 
 def top_positions(keys: np.ndarray, n: int) -> np.ndarray:
