@@ -93,10 +93,13 @@ class NewsAnalyzer(Tokenizer):
             self._cache[key] = out
         return out
 
-    def spans(self, value: str, removestops: bool = True):
-        """(term, position, startchar, endchar) for each indexed term of ``value``."""
+    def spans(self, value: str, removestops: bool = True, norm=None):
+        """(term, position, startchar, endchar) for each indexed term of ``value``.
+
+        ``norm``: a stand-in for :meth:`normalise` (same arguments), e.g. one that skips
+        words that cannot match; it must not return None for words normalise keeps."""
         pos = -1
-        norm = self.normalise
+        norm = norm or self.normalise
         for m in _WORD.finditer(value):
             word = m.group(0)
             start = m.start()

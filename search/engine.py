@@ -463,16 +463,25 @@ class SearchIndex:
 
 
 def _collapse(hits):
-    """Group near-identical stories (MinHash sketches that agree); keeps rank order."""
+    """Group near-identical stories (MinHash sketches that agree); keeps rank order.
+
+    Two sketches can only be near if they share a hash, so each story is compared with the
+    groups that share one (in group order) instead of with every group.
+    """
     groups: list[list] = []
     keys: list[str | None] = []
+    by_hash: dict[str, list[int]] = {}
     for h in hits:
         sk = h[2].get("sketch")
-        for i, k in enumerate(keys):
-            if near(sk, k):
+        hashes = sk.split() if sk else []
+        candidates = sorted({g for x in hashes for g in by_hash.get(x, ())})
+        for i in candidates:
+            if near(sk, keys[i]):
                 groups[i].append(h)
                 break
         else:
+            for x in hashes:
+                by_hash.setdefault(x, []).append(len(groups))
             groups.append([h])
             keys.append(sk)
     return groups

@@ -13,6 +13,9 @@ import html
 import re
 
 from whoosh import highlight
+from whoosh.analysis import Token
+
+from indexer.analysis import fold
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
@@ -25,9 +28,37 @@ class _Collect(highlight.Formatter):
         return fragments
 
 
+def _tokens(text: str, terms: set[str], analyzer):
+    """The analyzer's tokens of ``text`` with ``matched`` set, as Whoosh's highlighter wants
+    them. With our analyzer, words that cannot match (their first two letters start no query
+    term) are not normalised: same tokens, a third of the time."""
+    spans = getattr(analyzer, "spans", None)
+    if spans is None:
+        yield from highlight.set_matched_filter(
+            analyzer(text, chars=True, mode="query", removestops=False), terms)
+        return
+    normalise = analyzer.normalise
+    prefixes = {t[:2] for t in terms}
+    norm = normalise
+    if all(len(t) >= 2 for t in terms):
+        def norm(word: str, removestops: bool) -> str:
+            p = word[:2].lower()
+            if p in prefixes or (not word[:4].isascii() and fold(word[:4].lower())[:2] in prefixes):
+                return normalise(word, removestops)
+            return ""
+
+    t = Token(positions=False, chars=True, removestops=False, mode="query")
+    t.boost = 1.0
+    t.stopped = False
+    for term, _, a, b in spans(text, False, norm):
+        t.text = term
+        t.startchar, t.endchar = a, b
+        t.matched = term in terms
+        yield t
+
+
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
-    tokens = highlight.set_matched_filter(
-        analyzer(text, chars=True, mode="query", removestops=False), terms)
+    tokens = _tokens(text, terms, analyzer)
     fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
     frags = list(fragmenter.fragment_tokens(text, tokens))
     scored = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
