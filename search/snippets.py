@@ -18,8 +18,6 @@ from whoosh.analysis import Token
 from indexer.analysis import fold
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-#: runs of word characters: every term of the analyzer starts one
-_SPACED_WORD = re.compile(r"\w+")
 SNIPPET_CHARS = 240
 
 
@@ -33,9 +31,7 @@ class _Collect(highlight.Formatter):
 def _tokens(text: str, terms: set[str], analyzer):
     """The analyzer's tokens of ``text`` with ``matched`` set, as Whoosh's highlighter wants
     them. With our analyzer, words that cannot match (their first two letters start no query
-    term) are not normalised, and in a long text only the stretches around such words are
-    read: the highlighter's fragments are the same (its context reaches ``surround`` = 70
-    characters before a match and at most ``SNIPPET_CHARS`` of words after one)."""
+    term) are not normalised: same tokens, a third of the time."""
     spans = getattr(analyzer, "spans", None)
     if spans is None:
         yield from highlight.set_matched_filter(
@@ -44,66 +40,21 @@ def _tokens(text: str, terms: set[str], analyzer):
     normalise = analyzer.normalise
     prefixes = {t[:2] for t in terms}
     norm = normalise
-    may_match = None
     if all(len(t) >= 2 for t in terms):
-        def may_match(word: str) -> bool:
-            p = word[:2].lower()
-            return p in prefixes or (not word[:4].isascii() and
-                                     fold(word[:4].lower())[:2] in prefixes)
-
         def norm(word: str, removestops: bool) -> str:
-            return normalise(word, removestops) if may_match(word) else ""
+            p = word[:2].lower()
+            if p in prefixes or (not word[:4].isascii() and fold(word[:4].lower())[:2] in prefixes):
+                return normalise(word, removestops)
+            return ""
 
     t = Token(positions=False, chars=True, removestops=False, mode="query")
     t.boost = 1.0
     t.stopped = False
-    for start, end in _stretches(text, may_match):
-        for term, _, a, b in spans(text[start:end], False, norm):
-            t.text = term
-            t.startchar, t.endchar = start + a, start + b
-            t.matched = term in terms
-            yield t
-
-
-def _stretches(text: str, may_match, before: int = 400, after: int = 2000):
-    """(start, end) of the parts of ``text`` around words that may match (whole words)."""
-    if may_match is None or len(text) <= 4 * after:
-        yield 0, len(text)
-        return
-    start = end = None
-    prev = None
-    for m in _SPACED_WORD.finditer(text):
-        hit = may_match(m.group(0))
-        if not hit and prev is not None and prev.end() - prev.start() == 1 and \
-                prev.end() + 1 == m.start() and text[prev.end()] in "-'’.,":
-            hit = may_match(prev.group(0) + m.group(0))  # "e-mail" is also "email"
-        prev = m
-        if not hit:
-            continue
-        a, b = max(0, m.start() - before), m.end() + after
-        if end is not None and a <= end:
-            end = b
-            continue
-        if end is not None:
-            yield start, _word_end(text, end)
-        start, end = _word_start(text, a), b
-    if end is not None:
-        yield start, _word_end(text, end)
-
-
-def _word_start(text: str, i: int) -> int:
-    """``i`` moved back to the start of the word it falls in."""
-    while i > 0 and not text[i - 1].isspace():
-        i -= 1
-    return i
-
-
-def _word_end(text: str, i: int) -> int:
-    if i >= len(text):
-        return len(text)
-    while i < len(text) and not text[i].isspace():
-        i += 1
-    return i
+    for term, _, a, b in spans(text, False, norm):
+        t.text = term
+        t.startchar, t.endchar = a, b
+        t.matched = term in terms
+        yield t
 
 
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
