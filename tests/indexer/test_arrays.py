@@ -1,0 +1,138 @@
+"""The postings arrays beside each segment: the same as Whoosh's postings, kept in step with
+the index, and searches give the same answers with them, without them, and after updates."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from whoosh.query import Term
+
+from crawler.store import Store
+from indexer import Indexer, arrays, index_dir, open_index
+from search import SearchIndex
+from tests.conftest import build_archive
+from tests.search.test_search import CORPUS, story
+
+QUERIES = [
+    ("interest rates", {}), ("flood river rises", {}), ("election district turnout", {}),
+    ("river", {"sort": "newest"}), ("election", {"sort": "oldest"}),
+    ("election", {"date_from": "2022-03", "date_to": "2022-08"}),
+    ("election count", {"topic": "elections"}), ("turnout record", {}),
+    ('"interest rates"', {}), ("title:flood OR body:election", {}), ("elect*", {}),
+]
+
+
+def answers(archive):
+    with SearchIndex(archive) as idx:
+        out = []
+        for q, opts in QUERIES:
+            r = idx.search(q, limit=20, **opts).as_dict()
+            out.append((r["total"], [(h["url"], h["score"], h["copies"]) for h in r["hits"]],
+                        r["facets"]))
+        return out, idx.cache.arrays.complete
+
+
+def folders(archive):
+    root = index_dir(archive) / arrays.ARRAYS_DIR
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def segment_ids(archive):
+    ix = open_index(archive)
+    try:
+        return sorted(s.segment_id() for s in ix._segments())
+    finally:
+        ix.close()
+
+
+def test_captured_arrays_equal_whooshs_postings(archive):
+    build_archive(archive, CORPUS)
+    assert folders(archive) == segment_ids(archive)
+    ix = open_index(archive)
+    with ix.reader() as reader:
+        fast = arrays.IndexArrays(reader, index_dir(archive))
+        live = arrays.IndexArrays(reader)  # read from Whoosh
+        assert fast.complete and not live.complete
+        for field in arrays.FIELDS:
+            terms = live.terms(field)
+            assert terms and fast.terms(field) == terms
+            for term in terms:
+                ids, tf = fast.postings(field, term)
+                ref_ids, ref_tf = live.postings(field, term)
+                assert ids.tolist() == ref_ids.tolist() and tf.tolist() == ref_tf.tolist()
+                assert ids.tolist() == sorted(reader.postings(field, term).all_ids())
+        for field in arrays.RANKED:
+            assert fast.lengths(field).tolist() == live.lengths(field).tolist()
+        assert [a.tolist() for a in fast.dates()] == [a.tolist() for a in live.dates()]
+        newest = max(a.published for a in CORPUS)
+        assert int(fast.dates()[1].max()) == int(newest[:4] + newest[5:7])
+    ix.close()
+
+
+def test_searches_agree_with_and_without_arrays(archive):
+    build_archive(archive, CORPUS)
+    with_arrays, complete = answers(archive)
+    assert complete and with_arrays[0][0] > 0
+    shutil.rmtree(index_dir(archive) / arrays.ARRAYS_DIR)
+    without, complete = answers(archive)
+    assert not complete
+    assert without == with_arrays
+    # the next index run writes them again (an index from an earlier version is upgraded)
+    Indexer(archive).update()
+    assert folders(archive) == segment_ids(archive)
+    assert answers(archive) == (with_arrays, True)
+
+
+def test_updates_and_deletions_are_seen(archive):
+    build_archive(archive, CORPUS)
+    with SearchIndex(archive) as idx:
+        before = idx.search("river")
+        assert before.total == 3 and before.facets["topics"]["weather"] == 3
+        first = before.hits[0].url
+    slug = first.rsplit("/", 1)[1]
+    original = next(a for a in CORPUS if a.canonical_url == first)
+    with Store(archive) as store, store.transaction():
+        store.upsert_article(story(slug, "Harbour regatta", "The harbour regatta drew sailors.",
+                                   source=original.source))
+        store.upsert_article(story("zeppelin", "Zeppelin returns", "A zeppelin flew over."))
+    Indexer(archive).update()
+    assert folders(archive) == segment_ids(archive)  # old segments' folders are gone
+    with SearchIndex(archive) as idx:
+        after = idx.search("river")
+        assert after.total == 2 and after.facets["topics"]["weather"] == 2
+        assert first not in [h.url for h in after.hits]
+        assert [h.url for h in idx.search("regatta").hits] == [first]
+        assert idx.search("zeppelin").total == 1
+        # the replaced version's postings may still be in the arrays, masked as dead
+        a = idx.cache.arrays
+        assert int(a.alive.sum()) == idx.searcher.doc_count() == len(CORPUS) + 1
+        assert idx.search("river", topic="weather").total == \
+            len(idx.searcher.search(Term("topics", "weather"), limit=None)) == 2
+
+
+def test_half_written_and_stray_folders_are_ignored_and_cleaned(archive):
+    build_archive(archive, CORPUS)
+    good, _ = answers(archive)
+    root = index_dir(archive) / arrays.ARRAYS_DIR
+    sid = segment_ids(archive)[0]
+    (root / f"{sid}.tmp-999").mkdir()  # a crash while writing
+    (root / "MAIN_gone").mkdir()  # a segment merged away
+    (root / sid / "meta.json").unlink()  # a folder without its last file
+    got, complete = answers(archive)
+    assert got == good and not complete
+    Indexer(archive).update()
+    assert folders(archive) == segment_ids(archive)
+    assert answers(archive) == (good, True)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_rebuild_writes_arrays_for_every_segment(archive, procs):
+    build_archive(archive, CORPUS)
+    report = Indexer(archive, procs=procs, batch=7).update(rebuild=True)
+    assert report.documents == len(CORPUS)
+    assert folders(archive) == segment_ids(archive)
+    with SearchIndex(archive) as idx:
+        assert idx.cache.arrays.complete
+        assert np.count_nonzero(idx.cache.arrays.alive) == len(CORPUS)
