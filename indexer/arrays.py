@@ -340,15 +340,16 @@ class _FileSegment:
         self.sub = sub
         self.docs = sub.doc_count_all()
         self.fields = set(meta["fields"])
-        self._ids = np.load(folder / "ids.npy", mmap_mode="r")
-        self._tf = np.load(folder / "tf.npy", mmap_mode="r")
+        # plain ndarray views of the maps: slicing an np.memmap costs microseconds more
+        self._ids = np.load(folder / "ids.npy", mmap_mode="r").view(np.ndarray)
+        self._tf = np.load(folder / "tf.npy", mmap_mode="r").view(np.ndarray)
         self._terms: dict[str, tuple[dict[str, int], np.ndarray]] = {}
 
     def _lexicon(self, field: str):
         got = self._terms.get(field)
         if got is None:
             terms = json.loads((self.folder / f"terms-{field}.json").read_text())
-            starts = np.load(self.folder / f"starts-{field}.npy")
+            starts = np.load(self.folder / f"starts-{field}.npy").tolist()
             got = self._terms[field] = ({t: i for i, t in enumerate(terms)}, starts)
         return got
 
@@ -359,8 +360,15 @@ class _FileSegment:
         i = index.get(term)
         if i is None:
             return _EMPTY_IDS, _EMPTY_TF
-        a, b = int(starts[i]), int(starts[i + 1])
+        a, b = starts[i], starts[i + 1]
         return self._ids[a:b], self._tf[a:b]
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        if field not in self.fields:
+            return 0
+        index, starts = self._lexicon(field)
+        i = index.get(term)
+        return 0 if i is None else starts[i + 1] - starts[i]
 
     def terms(self, field: str) -> list[str]:
         return list(self._lexicon(field)[0]) if field in self.fields else []
@@ -392,6 +400,9 @@ class _LiveSegment:
         if field not in self.fields:
             return _EMPTY_IDS, _EMPTY_TF
         return segment_postings(self.sub, field, term.encode("utf-8"))
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self.sub.doc_frequency(field, term) if field in self.fields else 0
 
     def terms(self, field: str) -> list[str]:
         return list(self.sub.field_terms(field)) if field in self.fields else []
@@ -459,7 +470,7 @@ class IndexArrays:
 
     def doc_frequency(self, field: str, term: str) -> int:
         """Documents holding the term, deleted included (as Whoosh counts it)."""
-        return sum(len(part.postings(field, term)[0]) for part, _ in self.segments)
+        return sum(part.doc_frequency(field, term) for part, _ in self.segments)
 
     def mask(self, field: str, term: str) -> np.ndarray:
         """A boolean array: the live documents holding ``term`` in ``field``."""

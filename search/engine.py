@@ -1,9 +1,9 @@
 """Answering a search: query, filters, ranking, facets, snippets, collapsing, did-you-mean.
 
-:class:`SearchIndex` opens an archive's index once and keeps per-commit caches (document
-dates sorted for range filters, months and topics per document for facets, postings of
-filter terms), so a long-lived process (the web app, a benchmark) answers in milliseconds;
-the caches are dropped when a newer commit appears.
+:class:`SearchIndex` opens an archive's index once and keeps per-commit caches (the postings
+arrays of :mod:`indexer.arrays`, memory-mapped; dates and months per document; masks of recent
+date ranges and filter terms), so a long-lived process (the web app, a benchmark) answers in
+milliseconds; the caches are dropped when a newer commit appears.
 
     with SearchIndex("data") as idx:
         results = idx.search("central bank", date_from="2024-05", topic="economy")
