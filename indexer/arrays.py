@@ -478,6 +478,14 @@ class IndexArrays:
         out[self.postings(field, term)[0]] = True
         return out & self.alive
 
+    def live(self, mask: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """The numbers of the live documents set in ``mask`` (and in ``allowed``), in order.
+        ``mask`` is changed."""
+        mask &= self.alive
+        if allowed is not None:
+            mask &= allowed
+        return np.flatnonzero(mask)
+
     def terms(self, field: str) -> set[str]:
         out: set[str] = set()
         for part, _ in self.segments:

@@ -309,10 +309,7 @@ class SearchIndex:
             if mask is None:
                 mask = np.zeros(arrays.doc_count, dtype=bool)
                 mask[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
-        mask &= arrays.alive
-        if allowed is not None:
-            mask &= allowed
-        return np.flatnonzero(mask)
+        return arrays.live(mask, allowed)
 
     def _top_scored(self, docs: np.ndarray, scores: np.ndarray, sort: str):
         """A function giving the first ``n`` (docnum, score) of a fast-path result."""

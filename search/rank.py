@@ -63,11 +63,7 @@ def score_plain(searcher, arrays, terms: list[str], allowed: np.ndarray | None
             tf = tf.astype(np.float64)
             scores[ids] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lens)
             counts[ids] += 1
-    keep = counts > 0
-    keep &= arrays.alive
-    if allowed is not None:
-        keep &= allowed
-    docs = np.flatnonzero(keep)
+    docs = arrays.live(counts > 0, allowed)
     out = scores[docs]
     # Whoosh's coordination bonus, as its CoordMatcher adds it: (m - 1) / (T - scale)^2 for m
     # of the query's T term matchers (each word in title and body, each proximity pair's two

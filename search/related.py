@@ -205,11 +205,7 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: np.ndarray | N
         ids, freq = arrays.postings("body", term)
         freq = freq.astype(np.float64)
         acc[ids] += weight * freq / (freq + 1.2)
-    keep = acc > 0
-    keep &= arrays.alive
-    if allowed is not None:
-        keep &= allowed
-    docs = np.flatnonzero(keep)
+    docs = arrays.live(acc > 0, allowed)
     scores = acc[docs]
     if tags and len(docs):
         # stories sharing the source's tags compete for the candidate places too
