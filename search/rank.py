@@ -26,9 +26,9 @@ import numpy as np
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
 B, K1 = 0.75, 1.2
-#: stories re-scored with the proximity bonus (the first five pages of ten; on the TIME
+#: stories re-scored with the proximity bonus (the first three pages of ten; on the TIME
 #: collection depth 20 already gives the MAP of depth 200: bench/relevance.py)
-PROXIMITY_DEPTH = 50
+PROXIMITY_DEPTH = 30
 
 
 def word_terms(words: list[str], analyzer) -> list[str] | None:

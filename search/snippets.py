@@ -19,6 +19,10 @@ from indexer.analysis import fold
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
+#: how far into a story fragments are looked for: a news story says what it is about in its
+#: first 3,000 words; past that a match is not shown (the lead is, when nothing matches
+#: before). Reading all of a 30,000-character post took 15 ms per hit.
+SCAN_CHARS = 20_000
 
 
 class _Collect(highlight.Formatter):
@@ -59,7 +63,7 @@ def _tokens(text: str, terms: set[str], analyzer):
 
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
     tokens = _tokens(text, terms, analyzer)
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=200_000)
+    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=SCAN_CHARS)
     frags = list(fragmenter.fragment_tokens(text, tokens))
     scored = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
     scored.sort(key=lambda f: f.startchar)

@@ -183,6 +183,22 @@ def test_snippets_are_escaped_for_each_medium(idx):
     assert plain["text"][start:end] == "tariffs"
 
 
+def test_snippets_show_the_best_early_passage_of_a_long_story():
+    from indexer.analysis import news_analyzer
+    from search.snippets import SCAN_CHARS, snippet
+
+    filler = "The committee met again and adjourned without a vote. "
+    lead = "Harbour works continue. "
+    late = lead + filler * (SCAN_CHARS // len(filler) + 10) + "A lighthouse keeper retired."
+    early = lead + filler * 20 + "A lighthouse keeper retired. " + filler * 400
+    ana = news_analyzer()
+    found = snippet(early, {"lighthous"}, ana)
+    assert [found["text"][a:b] for a, b in found["matches"]] == ["lighthouse"]
+    # past the scanned part a match is not looked for: the story's lead stands in
+    missed = snippet(late, {"lighthous"}, ana)
+    assert missed["matches"] == [] and missed["text"].startswith("Harbour works continue.")
+
+
 @pytest.mark.parametrize("query", ['"unbalanced quote', "(open bracket river", "river)", "[river",
                                    "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:"])
 def test_bad_queries_degrade_gracefully(idx, query):
