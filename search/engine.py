@@ -334,9 +334,10 @@ class SearchIndex:
         if recency > 0 and sort == "relevance":
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = min(total, max(window, RECENCY_WINDOW))
+        allowed_set = None if allowed is None or top is not None else \
+            set(np.flatnonzero(allowed).tolist())  # what Whoosh's filter= takes
         while True:
-            kwargs = {"limit": window, "filter": None if allowed is None else
-                      set(np.flatnonzero(allowed).tolist())}
+            kwargs = {"limit": window, "filter": allowed_set}
             if sort != "relevance":
                 kwargs.update(sortedby="published", reverse=(sort == "newest"))
             if top is not None:
