@@ -179,8 +179,9 @@ def write_dates(sub, folder: Path) -> None:
 
 
 def install() -> None:
-    """Wrap whoosh3's field writer so each segment it writes to a folder also gets its arrays
-    (idempotent). Segments in RAM, or written by other codecs, are left alone."""
+    """Wrap whoosh3's field writer so each segment of a newsarchive index (its ``body`` is our
+    :class:`~indexer.analysis.NewsText`) written to a folder also gets its arrays (idempotent).
+    Other Whoosh indexes the process writes, segments in RAM and other codecs are left alone."""
     from whoosh.codec import whoosh3
 
     if getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
@@ -199,10 +200,15 @@ def _capturing(base):
             self._out: dict = {"ids": [], "tf": []}
             self._at = 0
             self._cap = None  # (ids, weights, terms, starts, lengths) of the current field
+            self._ours = False  # fields come in name order: "body" tells before the others
 
         def start_field(self, fieldname, fieldobj):
             super().start_field(fieldname, fieldobj)
-            if self._arrays is not None and fieldname in FIELDS:
+            if fieldname == "body":
+                from .analysis import NewsText
+
+                self._ours = isinstance(fieldobj, NewsText)
+            if self._ours and self._arrays is not None and fieldname in FIELDS:
                 got = self._out.get(fieldname)
                 if got is None:
                     got = self._out[fieldname] = ([], [self._at])
@@ -256,7 +262,7 @@ def _capturing(base):
 
         def close(self):
             super().close()
-            if self._arrays is None:
+            if self._arrays is None or not self._ours:
                 return
             try:
                 self._arrays.mkdir(exist_ok=True)

@@ -136,3 +136,16 @@ def test_a_rebuild_writes_arrays_for_every_segment(archive, procs):
     with SearchIndex(archive) as idx:
         assert idx.cache.arrays.complete
         assert np.count_nonzero(idx.cache.arrays.alive) == len(CORPUS)
+
+
+def test_other_whoosh_indexes_in_the_process_are_left_alone(tmp_path):
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(id=ID(stored=True), body=TEXT,
+                                                      title=TEXT))
+    with ix.writer() as w:
+        w.add_document(id="1", title="Plain Whoosh", body="an index that is not ours")
+    assert not (tmp_path / arrays.ARRAYS_DIR).exists()
+    with ix.searcher() as s:
+        assert s.doc_count() == 1
