@@ -119,54 +119,58 @@ def _field_names(sub) -> list[str]:
     return [f for f in FIELDS if f in sub.schema and f in indexed]
 
 
-def _save(folder: Path, fields: dict, docs: int | None) -> None:
-    """Write a segment folder atomically: ``fields`` maps field -> (terms, starts) and holds
-    ``ids``/``tf`` (lists of arrays) and ``len-<field>`` arrays under those keys."""
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    names = []
-    for field, value in fields.items():
-        if field in ("ids", "tf") or field.startswith("len-"):
-            continue
-        terms, starts = value
-        names.append(field)
-        (tmp / f"terms-{field}.json").write_text(json.dumps(terms, ensure_ascii=False))
-        np.save(tmp / f"starts-{field}.npy", np.asarray(starts, dtype=np.int64))
-    ids, tf = fields.get("ids") or [], fields.get("tf") or []
-    np.save(tmp / "ids.npy", np.concatenate(ids).astype(np.int32) if ids else _EMPTY_IDS)
-    np.save(tmp / "tf.npy", np.concatenate(tf).astype(np.float32) if tf else _EMPTY_TF)
-    for key, value in fields.items():
-        if key.startswith("len-"):
-            np.save(tmp / f"{key}.npy", value)
-    (tmp / "meta.json").write_text(json.dumps({"version": VERSION, "docs": docs,
-                                               "fields": names}))
-    shutil.rmtree(folder, ignore_errors=True)
-    os.rename(tmp, folder)
+class _Builder:
+    """The arrays of one segment, gathered term after term, then saved as its folder."""
+
+    def __init__(self):
+        self.ids: list[np.ndarray] = []
+        self.tf: list[np.ndarray] = []
+        self.at = 0
+        self.lexicons: dict[str, tuple[list[str], list[int]]] = {}  # field -> (terms, starts)
+        self.lengths: dict[str, np.ndarray] = {}
+
+    def start(self, field: str) -> None:
+        self.lexicons[field] = ([], [self.at])
+
+    def term(self, field: str, text, ids, weights) -> None:
+        if not len(ids):
+            return
+        self.ids.append(np.asarray(ids, dtype=np.int32))
+        self.tf.append(np.asarray(weights, dtype=np.float32))
+        self.at += len(ids)
+        terms, starts = self.lexicons[field]
+        terms.append(text.decode("utf-8") if isinstance(text, bytes) else text)
+        starts.append(self.at)
+
+    def save(self, folder: Path, docs: int | None) -> None:
+        """Write the folder under a temporary name, then rename it into place."""
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for field, (terms, starts) in self.lexicons.items():
+            (tmp / f"terms-{field}.json").write_text(json.dumps(terms, ensure_ascii=False))
+            np.save(tmp / f"starts-{field}.npy", np.asarray(starts, dtype=np.int64))
+        np.save(tmp / "ids.npy", np.concatenate(self.ids) if self.ids else _EMPTY_IDS)
+        np.save(tmp / "tf.npy", np.concatenate(self.tf) if self.tf else _EMPTY_TF)
+        for field, lengths in self.lengths.items():
+            np.save(tmp / f"len-{field}.npy", lengths)
+        (tmp / "meta.json").write_text(json.dumps(
+            {"version": VERSION, "docs": docs, "fields": list(self.lexicons)}))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.rename(tmp, folder)
 
 
 def write_segment(sub, folder: Path) -> None:
     """Write the arrays of one segment reader into ``folder``, decoding its postings (for
     segments written before the capture existed)."""
-    out: dict = {"ids": [], "tf": []}
-    at = 0
+    out = _Builder()
     for field in _field_names(sub):
-        terms: list[str] = []
-        starts = [at]
-        fmt = sub.schema[field].format
+        out.start(field)
         for term in sub.lexicon(field):
-            ids, weights = _block_postings(sub._terms.matcher(field, term, fmt))
-            if not ids:
-                continue
-            out["ids"].append(np.asarray(ids, dtype=np.int32))
-            out["tf"].append(np.asarray(weights, dtype=np.float32))
-            at += len(ids)
-            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            starts.append(at)
-        out[field] = (terms, starts)
+            out.term(field, term, *segment_postings(sub, field, term))
         if field in RANKED:
-            out[f"len-{field}"] = segment_lengths(sub, field)
-    _save(folder, out, sub.doc_count_all())
+            out.lengths[field] = segment_lengths(sub, field)
+    out.save(folder, sub.doc_count_all())
     write_dates(sub, folder)
 
 
@@ -197,10 +201,10 @@ def _capturing(base):
             super().__init__(codec, storage, segment)
             folder = getattr(storage, "folder", None)
             self._arrays = Path(folder) / ARRAYS_DIR if folder else None
-            self._out: dict = {"ids": [], "tf": []}
-            self._at = 0
-            self._cap = None  # (ids, weights, terms, starts, lengths) of the current field
+            self._out = _Builder()
             self._ours = False  # fields come in name order: "body" tells before the others
+            # the current field's postings of the current term, and its documents' lengths
+            self._cap: tuple[list, list, dict | None] | None = None
 
         def start_field(self, fieldname, fieldobj):
             super().start_field(fieldname, fieldobj)
@@ -208,13 +212,10 @@ def _capturing(base):
                 from .analysis import NewsText
 
                 self._ours = isinstance(fieldobj, NewsText)
+            self._cap = None
             if self._ours and self._arrays is not None and fieldname in FIELDS:
-                got = self._out.get(fieldname)
-                if got is None:
-                    got = self._out[fieldname] = ([], [self._at])
-                self._cap = ([], [], got[0], got[1], {} if fieldname in RANKED else None)
-            else:
-                self._cap = None
+                self._out.start(fieldname)
+                self._cap = ([], [], {} if fieldname in RANKED else None)
 
         def add(self, docnum, weight, vbytes, length):
             self._postwriter.add_posting(docnum, weight, vbytes, length)
@@ -222,41 +223,26 @@ def _capturing(base):
             if cap is not None:
                 cap[0].append(docnum)
                 cap[1].append(weight)
-                if cap[4] is not None:
-                    cap[4][docnum] = length
+                if cap[2] is not None:
+                    cap[2][docnum] = length
 
         def finish_term(self):
             super().finish_term()
             cap = self._cap
-            if cap is not None and len(cap[0]):
-                n = len(cap[0])
-                self._out["ids"].append(np.asarray(cap[0], dtype=np.int32))
-                self._out["tf"].append(np.asarray(cap[1], dtype=np.float32))
+            if cap is not None:
+                self._out.term(self._fieldname, self._btext, cap[0], cap[1])
                 cap[0].clear()
                 cap[1].clear()
-                self._at += n
-                text = self._btext
-                cap[2].append(text.decode("utf-8") if isinstance(text, bytes) else text)
-                cap[3].append(self._at)
 
         def finish_field(self):
             cap = self._cap
-            if cap is not None and cap[4] is not None:
-                lengths = cap[4]
-                key = f"len-{self._fieldname}"
-                arr = np.ones(max(lengths, default=-1) + 1, dtype=np.float32)
-                if lengths:
-                    arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
-                        np.fromiter(lengths.values(), dtype=np.float32)
-                    arr[arr <= 0] = 1
-                old = self._out.get(key)
-                if old is not None and len(old):  # a field written twice: merge
-                    n = max(len(old), len(arr))
-                    merged = np.ones(n, dtype=np.float32)
-                    merged[:len(old)] = old
-                    merged[:len(arr)] = np.where(arr != 1, arr, merged[:len(arr)])
-                    arr = merged
-                self._out[key] = arr
+            if cap is not None and cap[2]:
+                lengths = cap[2]
+                arr = np.ones(max(lengths) + 1, dtype=np.float32)
+                arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
+                    np.fromiter(lengths.values(), dtype=np.float32)
+                arr[arr <= 0] = 1
+                self._out.lengths[self._fieldname] = arr
             self._cap = None
             super().finish_field()
 
@@ -266,10 +252,10 @@ def _capturing(base):
                 return
             try:
                 self._arrays.mkdir(exist_ok=True)
-                _save(self._arrays / self._segment.segment_id(), self._out, None)
+                self._out.save(self._arrays / self._segment.segment_id(), None)
             except OSError:
                 pass  # the arrays only speed searching up; build_missing retries
-            self._out = {}
+            self._out = _Builder()
 
     CapturingFieldWriter.__name__ = base.__name__
     return CapturingFieldWriter
