@@ -19,9 +19,11 @@ from the same pass.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
@@ -57,11 +59,8 @@ def score_plain(searcher, arrays, terms: list[str], allowed: np.ndarray | None
             ids, tf = arrays.postings(field, term)
             if not len(ids):
                 continue
-            idf = math.log(n_docs / (len(ids) + 1)) + 1
-            avg = searcher.avg_field_length(field) or 1
-            lens = arrays.lengths(field)[ids]
-            tf = tf.astype(np.float64)
-            scores[ids] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lens)
+            scores[ids] += bm25f(tf, arrays.lengths(field)[ids], len(ids), n_docs,
+                                 searcher.avg_field_length(field) or 1)
             counts[ids] += 1
     docs = arrays.live(counts > 0, allowed)
     out = scores[docs]
@@ -72,6 +71,14 @@ def score_plain(searcher, arrays, terms: list[str], allowed: np.ndarray | None
     if unit:
         out += (counts[docs] - 1) * unit
     return docs, out
+
+
+def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float) -> np.ndarray:
+    """Whoosh's BM25F score of a term with document frequency ``df`` for each (term
+    frequency, field length) pair."""
+    idf = math.log(n_docs / (df + 1)) + 1
+    tf = tf.astype(np.float64)
+    return idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lengths)
 
 
 def _coord_unit(n_words: int) -> float:
@@ -108,10 +115,9 @@ def proximity_bonus(searcher, arrays, terms: list[str], docs: np.ndarray,
             at = np.searchsorted(ids, top)
             at[at >= len(ids)] = 0
             has = (ids[at] == top) if len(ids) else np.zeros(len(top), dtype=bool)
-            tf_top = np.where(has, tf[at] if len(ids) else 0, 0).astype(np.float64)
-            idf = math.log(n_docs / (len(ids) + 1)) + 1
-            bm25 = idf * tf_top * (K1 + 1) / (tf_top + K1 * (1 - B) + (K1 * B / avg) * lens[top])
-            got = cache[term] = (has, np.where(has, bm25, 0.0), {})
+            tf_top = np.where(has, tf[at] if len(ids) else 0, 0)
+            score = bm25f(tf_top, lens[top], len(ids), n_docs, avg)
+            got = cache[term] = (has, np.where(has, score, 0.0), {})
         return got
 
     for a, b in zip(terms, terms[1:]):
@@ -135,8 +141,6 @@ def proximity_bonus(searcher, arrays, terms: list[str], docs: np.ndarray,
 
 def _near(first, second, slop: int) -> bool:
     """Whether a position of ``second`` follows one of ``first`` by 1 to ``slop``."""
-    import bisect
-
     for p in first:
         j = bisect.bisect_right(second, p)
         if j < len(second) and second[j] - p <= slop:
@@ -147,8 +151,6 @@ def _near(first, second, slop: int) -> bool:
 def positions(reader, field: str, term: str, docs: list[int]) -> dict[int, list[int]]:
     """docnum -> positions of ``term`` in ``field`` for those of ``docs`` (ascending) that
     hold it, reading only the posting blocks that contain them."""
-    import bisect
-
     out: dict[int, list[int]] = {}
     fmt = reader.schema[field].format
     text = term.encode("utf-8")
@@ -159,7 +161,7 @@ def positions(reader, field: str, term: str, docs: list[int]) -> dict[int, list[
             continue
         try:
             m = sub._terms.matcher(field, text, fmt)
-        except Exception:  # noqa: BLE001 - TermNotFound and kin: the term is not here
+        except (KeyError, TermNotFound):  # the term is not in this segment
             continue
         blockwise = hasattr(m, "_read_ids") and hasattr(m, "_maxid")
         for d in docs[lo:hi]:
