@@ -164,7 +164,14 @@ class SearchIndex:
     @property
     def searcher(self):
         if not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            old = self._searcher
+            try:
+                self._searcher = old.refresh()
+            except TypeError:
+                # whoosh3 cannot refresh a searcher of an empty index (it never counts as up
+                # to date, and its reader has no segments to reuse): open a new one
+                old.close()
+                self._searcher = self.ix.searcher(weighting=WEIGHTING)
             self._cache = None
         return self._searcher
 

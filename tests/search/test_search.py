@@ -224,6 +224,24 @@ def test_missing_index_is_a_clear_error(tmp_path):
         SearchIndex(tmp_path / "nowhere")
 
 
+def test_an_empty_index_answers_and_later_commits_are_seen(archive):
+    from crawler.store import Store
+    from indexer import update_index
+
+    with Store(archive):
+        pass
+    update_index(archive)  # an archive whose crawl found no articles yet
+    with SearchIndex(archive) as empty:
+        assert empty.search("river").total == 0
+        assert empty.search("river").total == 0
+        with Store(archive) as store, store.transaction():
+            store.upsert_article(CORPUS[2])
+        update_index(archive)
+        assert [h.url for h in empty.search("river").hits] == [CORPUS[2].canonical_url]
+    result = cli("search", "river", "--archive", str(archive / "nowhere"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
 def test_cli_search_output_and_exit_codes(idx):
     archive = str(idx.archive_path)
     ok = cli("search", "river", "--archive", archive, "--json")
