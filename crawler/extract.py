@@ -175,11 +175,12 @@ def _url_section(url: str) -> str | None:
     return None
 
 
-def _date_candidates(tree, meta, article, url, hint_date) -> list[_dates.DateCandidate]:
+def _date_candidates(tree, meta, article, url, hint_date,
+                     day_first: bool = False) -> list[_dates.DateCandidate]:
     cands: list[_dates.DateCandidate] = []
 
     def add(raw, source):
-        dt = _dates.parse_date(raw if isinstance(raw, str) else None)
+        dt = _dates.parse_date(raw if isinstance(raw, str) else None, day_first)
         if dt:
             cands.append(_dates.DateCandidate(dt, source, raw, _dates.CONFIDENCE[source]))
 
@@ -314,21 +315,23 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
         topics.insert(0, result.section)
     result.topics = topics[:20]
     # -- dates ------------------------------------------------------------------------------
-    cands = _date_candidates(tree, meta, article, url, hint_date)
+    locale = _dates.site_locale(url, tree.get("lang"), _meta.first(meta, "og:locale"),
+                                tree.get("xml:lang"))
+    cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first)
     if not any(c.confidence >= 0.8 for c in cands):
         found = _htmldate(tree, url, fetched_at)
         if found:
             cands.append(found)
-    choice = _dates.decide(cands, fetched_at)
+    choice = _dates.decide(cands, fetched_at, locale.zone)
     if choice.iso is None and not any(c.confidence >= 0.8 for c in cands):
         # last resort: dates in the visible text (htmldate's extensive search), low confidence
         found = _htmldate(tree, url, fetched_at, extensive=True)
         if found:
-            choice = _dates.decide(cands + [found], fetched_at)
+            choice = _dates.decide(cands + [found], fetched_at, locale.zone)
     result.published, result.published_source = choice.iso, choice.source
     result.published_confidence = choice.confidence
     updated = (article.get("dateModified") if article else None) or _meta.first(meta, *_dates.UPDATED_META)
-    udt = _dates.parse_date(updated) if isinstance(updated, str) else None
+    udt = _dates.parse_date(updated, locale.day_first) if isinstance(updated, str) else None
     result.updated = _dates.iso(udt) if udt else None
     # -- body (trafilatura prunes the tree: look at its structure first) --------------------
     og_type = (_meta.first(meta, "og:type") or "").lower()

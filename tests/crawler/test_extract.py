@@ -55,9 +55,13 @@ def test_title_without_site_name(title, site, expected):
     assert ex.title == expected
 
 
-def _dated(head="", body_extra="", url="https://post.example/city/story"):
-    return extract(page(head, f"<article><h1>Story</h1>{body_extra}{ARTICLE_BODY}</article>"), url,
-                   fetched_at=datetime(2024, 6, 1))
+def _dated(head="", body_extra="", url="https://post.example/city/story", lang="en"):
+    return extract(page(head, f"<article><h1>Story</h1>{body_extra}{ARTICLE_BODY}</article>", lang),
+                   url, fetched_at=datetime(2024, 6, 1))
+
+
+def _published_meta(value: str) -> str:
+    return f"<meta property='article:published_time' content='{value}'>"
 
 
 def test_date_from_json_ld_with_provenance():
@@ -88,11 +92,54 @@ def test_never_a_date_after_the_fetch():
     assert ex.published is None or ex.published < "2024-06-02"
 
 
-def test_contradicting_weak_evidence_gives_no_date():
-    # a lone <time> and a URL date years apart: trust neither
-    ex = _dated(body_extra="<p class='byline'><time datetime='2019-01-01'>x</time></p>",
+def test_contradicting_evidence_gives_no_date():
+    # the page's microdata and its URL, years apart: trust neither
+    ex = _dated(body_extra="<p>Published <span itemprop='datePublished'>2019-01-01</span></p>",
                 url="https://post.example/2023/11/05/story.html")
     assert ex.published is None
+
+
+def test_a_date_in_the_url_outweighs_a_lone_time_element():
+    ex = _dated(body_extra="<p class='byline'><time datetime='2009-04-11 18:06'>x</time></p>",
+                url="https://post.example/2019/10/22/story.html")
+    assert ex.published == "2019-10-22" and ex.published_source == "url"
+
+
+@pytest.mark.parametrize("lang, url, written, day", [
+    # 23:00 UTC is midnight in Berlin: the German paper's story is of the next day
+    ("de", "https://zeitung.example/politik/story", "2021-11-04T23:00:00Z", "2021-11-05"),
+    # 02:54 UTC is the evening before in New York
+    ("en-US", "https://tv.example/traffic/story", "2020-05-02T02:54:29Z", "2020-05-01"),
+    # a country domain says where the site is (Canada) when the language does not
+    ("fr", "https://radio.example.ca/nouvelle/story", "2020-08-25T00:23:33Z", "2020-08-24"),
+    # a bare midnight is a date written as a timestamp, not an instant: it stays
+    ("en-US", "https://mag.example/story", "2018-02-20T00:00:00Z", "2018-02-20"),
+    # a time with its local offset is already on the publisher's clock
+    ("en-US", "https://tv.example/traffic/story", "2020-05-01T22:54:29-04:00", "2020-05-01"),
+    # nothing says where the site is: the UTC day
+    ("en", "https://blog.example/story", "2020-05-02T02:54:29Z", "2020-05-02"),
+], ids=["berlin", "new-york", "country-domain", "midnight", "local-offset", "unknown-zone"])
+def test_utc_timestamps_fall_on_the_publishers_day(lang, url, written, day):
+    ex = _dated(_published_meta(written), url=url, lang=lang)
+    assert ex.published[:10] == day
+
+
+def test_the_url_says_which_day_a_utc_timestamp_belongs_to():
+    # New York time would make it the 4th; the publisher filed it under the 5th
+    ex = _dated(_published_meta("2015-04-05T00:08:34+00:00"), lang="en-US",
+                url="https://blog.example/2015/04/05/story/")
+    assert ex.published[:10] == "2015-04-05"
+    # ...but not a time written in local time: the story was published the day after its URL
+    ex = _dated("<script type='application/ld+json'>" + json.dumps(
+        {"@type": "NewsArticle", "datePublished": "2020-02-19T18:37:32+01:00"}) + "</script>",
+        lang="es", url="https://diario.example/2020/02/18/ciencia/story.html")
+    assert ex.published[:10] == "2020-02-19"
+
+
+@pytest.mark.parametrize("lang, day", [("de-AT", "2023-11-01"), ("en-US", "2023-01-11")])
+def test_numeric_dates_read_as_the_sites_readers_read_them(lang, day):
+    ex = _dated(_published_meta("01/11/2023 10:29"), lang=lang)
+    assert ex.published[:10] == day
 
 
 def test_hint_from_sitemap_is_a_source():
@@ -201,3 +248,21 @@ def test_htmldate_news_pages_get_the_right_day():
             right += (ex.published or "")[:10] == gold[:10]
     assert total >= 30
     assert right / total >= 0.8
+
+
+@pytest.mark.parametrize("url, tags, country, zone, day_first", [
+    ("https://zeitung.example/a", ["de"], "de", "Europe/Berlin", True),
+    ("https://news.example.co.uk/a", [None], "gb", "Europe/London", True),
+    ("https://news.example.com/a", ["en-US"], "us", "America/New_York", False),
+    ("https://news.example.com/a", ["en_AU", "en"], "au", "Australia/Sydney", True),
+    ("https://nachrichten.example.ch/a", ["en"], "ch", "Europe/Zurich", True),
+    ("https://news.example.com/a", ["en"], None, None, False),
+    ("https://noticias.example.com/a", ["es"], None, None, True),
+], ids=["language", "uk-domain", "us-locale", "og-locale", "country-domain", "unknown", "spread-language"])
+def test_site_locale(url, tags, country, zone, day_first):
+    from crawler.dates import site_locale
+
+    loc = site_locale(url, *tags)
+    assert loc.country == country
+    assert (loc.zone.key if loc.zone else None) == zone
+    assert loc.day_first is day_first
