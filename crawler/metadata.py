@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any, Iterator
 
+from lxml import etree
+
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle",
                  "blogposting", "socialmediaposting", "liveblogposting", "scholarlyarticle",
@@ -134,10 +136,14 @@ def link_href(tree, rel: str) -> str | None:
     return None
 
 
+_BREADCRUMBS = etree.XPath(
+    '//*[@class][contains(@class,"readcrumb") or contains(@class,"readCrumb")'
+    ' or contains(@class,"READCRUMB")]'
+    ' | //*[contains(@id,"breadcrumb")] | //*[@aria-label="breadcrumb" or @aria-label="Breadcrumb"]')
+
+
 def html_breadcrumbs(tree) -> list[str]:
-    nodes = tree.xpath(
-        '//*[contains(translate(@class,"BREADCUMS","breadcums"),"breadcrumb") or '
-        'contains(@id,"breadcrumb") or @aria-label="breadcrumb" or @aria-label="Breadcrumb"]')
+    nodes = _BREADCRUMBS(tree)
     for node in nodes:
         items = [re.sub(r"\s+", " ", a.text_content()).strip() for a in node.iter("a")]
         items = [i for i in items if i and len(i) < 60]
