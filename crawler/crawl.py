@@ -34,7 +34,7 @@ from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
 from .store import Article, Store
-from .warc import WarcWriter, read_response
+from .warc import Records, WarcWriter, build_exchange, read_response
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -89,9 +89,27 @@ class _Host:
         self.robots_lock = asyncio.Lock()
 
 
-def _clean_page(text: str, url: str, fetched_at: float, hint_date: str | None) -> Extraction:
+def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: float,
+                hint_date: str | None) -> tuple[Extraction, discover.Discovered]:
+    """A fetched HTML page's article and links."""
+    text, _enc = decode(body, content_type)
     when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
-    return extract(text, url, fetched_at=when, hint_date=hint_date)
+    return extract(text, url, fetched_at=when, hint_date=hint_date), discover.parse_links(text, url)
+
+
+def _records(result: FetchResult, meta: dict) -> Records:
+    return build_exchange(
+        url=result.url, method="GET", request_headers=result.request_headers,
+        status=result.status, reason=result.reason, http_version=result.http_version,
+        response_headers=result.headers, body=result.raw, ip=result.ip,
+        truncated=result.truncated, fetched_at=result.fetched_at, metadata=meta)
+
+
+def _capture_and_clean(result: FetchResult, meta: dict, hint_date: str | None):
+    """In a cleaning process: the page's WARC records (compressed), article and links. The
+    crawling process is left to fetch, append and decide: it is the crawl's bottleneck."""
+    return (_records(result, meta),
+            *_clean_page(result.body, result.content_type, result.url, result.fetched_at, hint_date))
 
 
 def _ignore_sigint() -> None:
@@ -369,12 +387,16 @@ class Crawler:
         self.stats.retries += 1
         self.stats.outcomes[f"retry:{result.outcome}"] += 1
 
-    def _capture(self, result: FetchResult, meta: dict | None = None):
-        return self.warc.write_exchange(
-            url=result.url, method="GET", request_headers=result.request_headers,
-            status=result.status, reason=result.reason, http_version=result.http_version,
-            response_headers=result.headers, body=result.raw, ip=result.ip,
-            truncated=result.truncated, fetched_at=result.fetched_at, metadata=meta)
+    def _capture(self, result: FetchResult, meta: dict):
+        return self.warc.append(_records(result, meta))
+
+    def _is_page(self, result: FetchResult) -> bool:
+        """A 2xx HTML page: cleaned, and its links followed."""
+        if result.status is None or not 200 <= result.status < 300:
+            return False
+        ctype = result.content_type
+        return discover.sniff_kind(result.body, ctype) == "html" and (
+            not ctype or any(t in ctype for t in HTML_TYPES) or "text/plain" in ctype)
 
     async def _process_url(self, host: _Host, url: str, depth: int, kind: str,
                            hint: str | None) -> None:
@@ -401,13 +423,23 @@ class Crawler:
         host.fetched += 1
         self.stats.pages += 1
         self.stats.bytes += len(result.raw)
-        capture = None
+        capture = cleaned = None
         if result.status is not None:
-            capture = self._capture(result, {"crawl": self.crawl_id, "tries": result.tries,
-                                             "outcome": result.outcome, "kind": kind})
-        await self._handle(url, depth, kind, hint, result, capture)
+            meta = {"crawl": self.crawl_id, "tries": result.tries, "outcome": result.outcome,
+                    "kind": kind}
+            if self.pool is not None and self._is_page(result):
+                loop = asyncio.get_running_loop()
+                records, *cleaned = await loop.run_in_executor(
+                    self.pool, _capture_and_clean, result, meta, hint)
+                capture = self.warc.append(records)
+            else:
+                capture = self._capture(result, meta)
+        await self._handle(url, depth, kind, hint, result, capture, cleaned)
 
-    async def _handle(self, url, depth, kind, hint, result: FetchResult, capture) -> None:
+    async def _handle(self, url, depth, kind, hint, result: FetchResult, capture,
+                      cleaned: tuple[Extraction, discover.Discovered] | None = None) -> None:
+        """Record one fetch and what it led to. ``cleaned`` is the page's article and links
+        when a cleaning process already made them."""
         status = result.status
         fetch_row = dict(url=url, crawl_id=self.crawl_id, status=status,
                          content_type=result.header("content-type"), etag=result.header("etag"),
@@ -462,16 +494,8 @@ class Crawler:
                 outcome = "feed"
                 parsed = discover.parse_feed(result.body)
                 found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
-            elif sniffed == "html" and (not ctype or any(t in ctype for t in HTML_TYPES)
-                                        or "text/plain" in ctype):
-                text, _enc = decode(result.body, ctype)
-                if self.pool is not None:
-                    loop = asyncio.get_running_loop()
-                    ex = await loop.run_in_executor(self.pool, _clean_page, text, url,
-                                                    result.fetched_at, hint)
-                else:
-                    ex = _clean_page(text, url, result.fetched_at, hint)
-                links = discover.parse_links(text, url)
+            elif self._is_page(result):
+                ex, links = cleaned or _clean_page(result.body, ctype, url, result.fetched_at, hint)
                 for href, _ in links.pages:
                     found.append((href, depth + 1, "page", None))
                 for href in links.feeds:

@@ -11,7 +11,7 @@ import ipaddress
 import re
 import socket
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -35,11 +35,15 @@ def _is_tracking(name: str) -> bool:
 
 def canonicalize(url: str, base: str | None = None) -> str:
     """The canonical form of ``url`` (resolved against ``base``), or raise InvalidURLError."""
-    from urllib.parse import urljoin
-
     url = (url or "").strip()
     if base:
         url = urljoin(base, url)
+    return _canonical(url)
+
+
+@lru_cache(maxsize=65536)
+def _canonical(url: str) -> str:
+    # pages of one site link the same URLs over and over (navigation, most-read lists)
     try:
         parts = urlsplit(url)
     except ValueError as exc:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -36,6 +37,60 @@ class Capture:
 
 def _warc_date(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Records:
+    """One exchange's WARC records, gzipped, ready to append; the response record first."""
+
+    data: bytes
+    response_length: int
+
+
+def build_exchange(*, url: str, method: str, request_headers: list[tuple[str, str]],
+                   status: int, reason: str, http_version: str,
+                   response_headers: list[tuple[str, str]], body: bytes,
+                   ip: str | None = None, truncated: str | None = None,
+                   fetched_at: float | None = None, metadata: dict | None = None) -> Records:
+    """Request + response + metadata records of one fetch, built in memory (compressing is
+    the costly part: the crawler does it in its cleaning processes)."""
+    fetched_at = fetched_at or time.time()
+    date = _warc_date(fetched_at)
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True, warc_version="1.1")
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    req_headers = StatusAndHeaders(f"{method} {target} HTTP/1.1", request_headers,
+                                   is_http_request=True)
+    resp_headers = StatusAndHeaders(
+        f"{status} {reason or ''}".strip(),
+        [(k, v) for k, v in response_headers if k.lower() not in _DROP_HEADERS],
+        protocol=http_version or "HTTP/1.1")
+    warc_headers = {"WARC-Date": date}
+    if ip:
+        warc_headers["WARC-IP-Address"] = ip
+    if truncated:
+        warc_headers["WARC-Truncated"] = truncated
+    # explicit lengths: without them warcio spools each payload to a temporary file
+    response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                         length=len(body), http_headers=resp_headers,
+                                         warc_headers_dict=warc_headers)
+    request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
+                                        length=0, http_headers=req_headers,
+                                        warc_headers_dict={"WARC-Date": date})
+    rec_id = response.rec_headers.get_header("WARC-Record-ID")
+    request.rec_headers.add_header("WARC-Concurrent-To", rec_id)
+    writer.write_record(response)
+    resp_len = buf.tell()
+    writer.write_record(request)
+    if metadata:
+        blob = json.dumps(metadata).encode()
+        meta = writer.create_warc_record(
+            url, "metadata", payload=io.BytesIO(blob), length=len(blob),
+            warc_content_type="application/json",
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": rec_id})
+        writer.write_record(meta)
+    return Records(buf.getvalue(), resp_len)
 
 
 class WarcWriter:
@@ -75,55 +130,18 @@ class WarcWriter:
         self._size += len(data)
         return offset
 
-    def write_exchange(self, *, url: str, method: str, request_headers: list[tuple[str, str]],
-                       status: int, reason: str, http_version: str,
-                       response_headers: list[tuple[str, str]], body: bytes,
-                       ip: str | None = None, truncated: str | None = None,
-                       fetched_at: float | None = None, metadata: dict | None = None) -> Capture:
-        """Write request + response + metadata records; returns the response's location."""
-        fetched_at = fetched_at or time.time()
-        date = _warc_date(fetched_at)
-        buf = io.BytesIO()
-        writer = WARCWriter(buf, gzip=True, warc_version="1.1")
-        from urllib.parse import urlsplit
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        req_headers = StatusAndHeaders(f"{method} {target} HTTP/1.1", request_headers,
-                                       is_http_request=True)
-        resp_headers = StatusAndHeaders(
-            f"{status} {reason or ''}".strip(),
-            [(k, v) for k, v in response_headers if k.lower() not in _DROP_HEADERS],
-            protocol=http_version or "HTTP/1.1")
-        warc_headers = {"WARC-Date": date}
-        if ip:
-            warc_headers["WARC-IP-Address"] = ip
-        if truncated:
-            warc_headers["WARC-Truncated"] = truncated
-        # explicit lengths: without them warcio spools each payload to a temporary file
-        response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                             length=len(body), http_headers=resp_headers,
-                                             warc_headers_dict=warc_headers)
-        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
-                                            length=0, http_headers=req_headers,
-                                            warc_headers_dict={"WARC-Date": date})
-        rec_id = response.rec_headers.get_header("WARC-Record-ID")
-        request.rec_headers.add_header("WARC-Concurrent-To", rec_id)
-        writer.write_record(response)
-        resp_len = buf.tell()
-        writer.write_record(request)
-        if metadata:
-            blob = json.dumps(metadata).encode()
-            meta = writer.create_warc_record(
-                url, "metadata", payload=io.BytesIO(blob), length=len(blob),
-                warc_content_type="application/json",
-                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": rec_id})
-            writer.write_record(meta)
-        data = buf.getvalue()
+    def write_exchange(self, **exchange) -> Capture:
+        """Write request + response + metadata records (see :func:`build_exchange` for the
+        arguments); returns the response's location."""
+        return self.append(build_exchange(**exchange))
+
+    def append(self, records: Records) -> Capture:
+        """Append records built by :func:`build_exchange` (perhaps in another process)."""
         with self._lock:
-            if self._fd is None or self._size + len(data) > self.max_bytes and self._size > 0:
+            if self._fd is None or self._size + len(records.data) > self.max_bytes and self._size > 0:
                 self._open()
-            offset = self._append(data)
-            return Capture(self._name, offset, resp_len)
+            offset = self._append(records.data)
+            return Capture(self._name, offset, records.response_length)
 
     def close(self) -> None:
         if self._fd is not None:
