@@ -191,8 +191,9 @@ def test_bad_seeds_and_unreachable_hosts_never_stop_the_crawl(site, archive):
     assert site.url + STORIES[0].path in articles(archive)
 
 
-def test_warc_files_are_readable_and_match_the_store(site, archive):
-    run_crawl(archive, [site.url + "/"])
+@pytest.mark.parametrize("workers", [0, 2], ids=["records-in-crawler", "records-in-cleaners"])
+def test_warc_files_are_readable_and_match_the_store(site, archive, workers):
+    run_crawl(archive, [site.url + "/"], workers=workers)
     warcs = sorted((archive / "warc").glob("*.warc.gz"))
     assert warcs
     counts = {"warcinfo": 0, "request": 0, "response": 0, "metadata": 0}
