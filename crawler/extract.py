@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from . import continuation
 from . import dates as _dates
 from . import metadata as _meta
 
@@ -359,7 +360,8 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     # -- body (trafilatura prunes the tree: look at its structure first) --------------------
     og_type = (_meta.first(meta, "og:type") or "").lower()
     has_article_tag = bool(tree.xpath("//article"))
-    body = _paragraphs(_main_text(tree, url, html))
+    runs = continuation.container_runs(tree)
+    body = continuation.add_continuations(_paragraphs(_main_text(tree, url, html)), runs)
     ld_body = _paragraphs(article.get("articleBody")) if article and isinstance(article.get("articleBody"), str) else ""
     if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
         body = ld_body

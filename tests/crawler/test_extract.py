@@ -281,3 +281,22 @@ def test_the_full_cascade_rescues_pages_the_quick_pass_misses(prefix):
     key = next(k for k in truth if k.startswith(prefix))
     html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
     assert _f1(extract(html, truth[key]["url"]).body, truth[key]["articleBody"]) >= 0.85
+
+
+def test_a_story_split_across_blocks_comes_out_whole():
+    # the body cut into blocks with the same markup, separated by advertising rows; a teaser
+    # column with the same markup in an <aside> stays out
+    parts = [[f"<p>{PARA} Part {b} paragraph {i}.</p>" for i in range(3)] for b in range(3)]
+    blocks = "<div class='row ad'><span>Advertisement</span></div>".join(
+        f"<div class='grid'><div class='body__container article__body'>{''.join(ps)}</div>"
+        f"<div class='rail'><div class='ad__slot'></div></div></div>" for ps in parts)
+    teaser = ("<aside><div class='body__container article__body'><p>Read next: the mayor's plan for a new "
+              "stadium divides the city once again this week.</p></div></aside>")
+    html = page("<title>Council approves budget</title>",
+                f"<main><h1>Council approves budget</h1>{blocks}</main>{teaser}")
+    body = extract(html, "https://post.example/city/council-approves-budget").body
+    for b in range(3):
+        for i in range(3):
+            assert f"Part {b} paragraph {i}." in body
+    assert body.index("Part 0 paragraph 2") < body.index("Part 1 paragraph 0") < body.index("Part 2 paragraph 0")
+    assert "Read next" not in body and "Advertisement" not in body
