@@ -66,7 +66,10 @@ def add_continuations(body: str, runs: list[list[list[str]]]) -> str:
         # the story is in this run: one block fully taken, others left out
         if max(found) < 0.8 or min(found) > 0.2:
             continue
-        missing = [p for block, share in zip(run, found) if share <= 0.2
+        # a block of the story is several paragraphs long: a lone one is a caption, an
+        # author's bio, a disclaimer or an appeal that happens to share the markup
+        missing = [p for block, share in zip(run, found)
+                   if share <= 0.2 and sum(len(p) >= MIN_PARAGRAPH for p in block) >= 2
                    for p in block if len(p) >= MIN_PARAGRAPH and p not in flat]
         if missing:
             body = body + "\n\n" + "\n\n".join(missing)
