@@ -5,6 +5,10 @@ feed entry), ``htmldate``) and a confidence. The strongest wins; when strong sou
 contradict each other and nothing backs the winner, or only weak evidence exists, we return
 no date: no date is better than a wrong one. Dates after the fetch (plus a day for time
 zones) or before 1990 are never returned.
+
+The day is the publisher's: a timestamp in UTC is moved to the site's time zone
+(:func:`site_locale`), and a date in the URL settles a day either side; numeric dates are
+read day-first outside the United States.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 
 # confidence by source; a date needs at least MIN_CONFIDENCE to be kept. A lone <time> is
-# weaker than htmldate's reading of the whole page (when they disagree by more than a day on
-# the two evaluation sets, htmldate is right 16 times in 22), so htmldate runs when it is the
-# strongest evidence and wins over it.
+# weaker than htmldate's reading of the whole page (where they disagree by more than a day on
+# trafilatura's evaluation set, htmldate is right 16 times in 22), so htmldate runs when a
+# <time> is the strongest evidence, and wins over it.
 CONFIDENCE = {"jsonld": 0.95, "meta": 0.9, "microdata": 0.88, "time": 0.7, "url": 0.85,
               "hint": 0.8, "htmldate": 0.75, "text": 0.6, "lastmod": 0.5}
 _FOUND = ("htmldate", "text")  # sources that read the page as a whole
@@ -184,7 +188,8 @@ def site_locale(url: str, *tags: str | None) -> SiteLocale:
             break
     language = languages[0] if languages else None
     if country is None:
-        tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1].replace("uk", "gb")
+        tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1]
+        tld = {"uk": "gb"}.get(tld, tld)
         if tld in _COUNTRY_ZONES and tld != "co":  # .co is used as a generic domain
             country = tld
     if country is None:

@@ -130,13 +130,9 @@ class WarcWriter:
         self._size += len(data)
         return offset
 
-    def write_exchange(self, **exchange) -> Capture:
-        """Write request + response + metadata records (see :func:`build_exchange` for the
-        arguments); returns the response's location."""
-        return self.append(build_exchange(**exchange))
-
     def append(self, records: Records) -> Capture:
-        """Append records built by :func:`build_exchange` (perhaps in another process)."""
+        """Append records built by :func:`build_exchange` (perhaps in another process) with a
+        single ``write()``; returns the response's location."""
         with self._lock:
             if self._fd is None or self._size + len(records.data) > self.max_bytes and self._size > 0:
                 self._open()
