@@ -97,6 +97,10 @@ def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: flo
     return extract(text, url, fetched_at=when, hint_date=hint_date), discover.parse_links(text, url)
 
 
+def _html_type(ctype: str | None) -> bool:
+    return not ctype or any(t in ctype for t in HTML_TYPES) or "text/plain" in ctype
+
+
 def _records(result: FetchResult, meta: dict) -> Records:
     return build_exchange(
         url=result.url, method="GET", request_headers=result.request_headers,
@@ -394,9 +398,8 @@ class Crawler:
         """A 2xx HTML page: cleaned, and its links followed."""
         if result.status is None or not 200 <= result.status < 300:
             return False
-        ctype = result.content_type
-        return discover.sniff_kind(result.body, ctype) == "html" and (
-            not ctype or any(t in ctype for t in HTML_TYPES) or "text/plain" in ctype)
+        return discover.sniff_kind(result.body, result.content_type) == "html" and \
+            _html_type(result.content_type)
 
     async def _process_url(self, host: _Host, url: str, depth: int, kind: str,
                            hint: str | None) -> None:
@@ -494,7 +497,7 @@ class Crawler:
                 outcome = "feed"
                 parsed = discover.parse_feed(result.body)
                 found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
-            elif self._is_page(result):
+            elif sniffed == "html" and _html_type(ctype):
                 ex, links = cleaned or _clean_page(result.body, ctype, url, result.fetched_at, hint)
                 for href, _ in links.pages:
                     found.append((href, depth + 1, "page", None))
