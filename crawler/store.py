@@ -300,17 +300,24 @@ class Store:
     def _log_change(self, canonical_url: str, op: str) -> None:
         self.db.execute("INSERT INTO changes(canonical_url, op) VALUES (?, ?)", (canonical_url, op))
 
-    def articles(self, batch: int = 1000) -> Iterator[Article]:
-        """Every story, in insertion order, streamed."""
-        last = 0
+    def articles(self, batch: int = 1000, after: int = 0, upto: int | None = None
+                 ) -> Iterator[Article]:
+        """Every story (with row id in ``(after, upto]`` when given), in insertion order,
+        streamed."""
+        last = after
+        bound = upto if upto is not None else 2 ** 62
         while True:
-            rows = self.db.execute("SELECT * FROM articles WHERE id>? ORDER BY id LIMIT ?",
-                                   (last, batch)).fetchall()
+            rows = self.db.execute("SELECT * FROM articles WHERE id>? AND id<=? ORDER BY id LIMIT ?",
+                                   (last, bound, batch)).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield Article.from_row(row)
             last = rows[-1]["id"]
+
+    def article_row_ids(self) -> list[int]:
+        """The stories' row ids in insertion order (to share out work by id range)."""
+        return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
 
     def articles_by_url(self, urls: Iterable[str]) -> dict[str, Article]:
         urls = list(urls)

@@ -63,6 +63,7 @@ class NewsAnalyzer(Tokenizer):
         self.stoplist = frozenset(stoplist)
         self.stem = stem
         self._cache: dict[str, str | None] = {}
+        self._words: dict[str, object] = {}  # for positions(): word -> term, None or parts
 
     def __eq__(self, other):
         return (isinstance(other, NewsAnalyzer) and self.stoplist == other.stoplist
@@ -169,35 +170,50 @@ class NewsAnalyzer(Tokenizer):
 
     def positions(self, value: str) -> dict[str, list[int]]:
         """term -> positions, the indexing fast path (what :meth:`spans` gives, without the
-        per-token generator for plain words)."""
+        per-token generator for plain words: each distinct word is looked at once, then
+        found in :attr:`_words`)."""
         out: dict[str, list[int]] = {}
         get = out.get
-        norm = self.normalise
-        delims = _DELIMS.search
+        words = self._words
+        known = words.get
         pos = -1
         for word in _WORD.findall(value):
-            if delims(word) is None:
-                term = norm(word)
-                if term is None:
-                    continue
-                pos += 1
-                lst = get(term)
-                if lst is None:
-                    out[term] = [pos]
-                else:
-                    lst.append(pos)
+            term = known(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = self._learn(word)
+            if term is None:
                 continue
-            base = pos + 1
-            for term, p, _, _ in self.spans(word):  # a compound: its parts, then joined
-                pos = base + p
-                lst = get(term)
-                if lst is None:
-                    out[term] = [pos]
-                else:
-                    lst.append(pos)
+            if term.__class__ is tuple:  # a compound: (term, offset) of its parts and joined form
+                base = pos + 1
+                for term, p in term:
+                    pos = base + p
+                    lst = get(term)
+                    if lst is None:
+                        out[term] = [pos]
+                    else:
+                        lst.append(pos)
+                continue
+            pos += 1
+            lst = get(term)
+            if lst is None:
+                out[term] = [pos]
+            else:
+                lst.append(pos)
         return out
 
+    def _learn(self, word: str):
+        """What :meth:`positions` does with ``word``: its term, None (a stop word) or, for a
+        compound, a tuple of (term, position offset) for its parts and joined form."""
+        if _DELIMS.search(word):
+            term = tuple((t, p) for t, p, _, _ in self.spans(word))
+        else:
+            term = self.normalise(word)
+        if len(self._words) < 500_000:
+            self._words[word] = term
+        return term
 
+
+_UNSEEN = object()
 _WORD = re.compile(TOKEN_PATTERN)
 _PART = re.compile(r"\w+")
 _DELIMS = re.compile(r"[-'’.,]")
@@ -221,8 +237,22 @@ class NewsText(TEXT):
             return
         boost = self.format.field_boost
         encode = self.format.encode
+        single = _SINGLE_POSITIONS.setdefault(type(self.format), {})
         for term, plist in ana.positions(value).items():
-            yield term.encode("utf-8"), len(plist), len(plist) * boost, encode(plist)
+            if len(plist) == 1:  # most terms of a story: the same bytes for the same position
+                p = plist[0]
+                value = single.get(p)
+                if value is None:
+                    value = encode(plist)
+                    if p < 100_000:
+                        single[p] = value
+                yield term.encode("utf-8"), 1, boost, value
+            else:
+                yield term.encode("utf-8"), len(plist), len(plist) * boost, encode(plist)
+
+
+#: format class -> position p -> the format's bytes for a term seen once, at p (p < 100,000)
+_SINGLE_POSITIONS: dict[type, dict[int, bytes]] = {}
 
 
 def news_analyzer() -> NewsAnalyzer:

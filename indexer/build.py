@@ -29,10 +29,11 @@ from whoosh.index import LockError
 
 from crawler.store import Article, Store
 
-from . import arrays
+from . import arrays, parallel
 from .errors import IndexLockedError, IndexingError, NoIndexError
 from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
+from .segment import BulkSegmentWriter
 
 INDEX_DIR = "index"
 SYNC_FILE = "sync.json"
@@ -120,14 +121,19 @@ def _write_sync(archive: str | Path, seq: int) -> None:
 def acquire_writer(ix, timeout: float, on_wait: Callable[[str], None] | None = None,
                    **kwargs):
     """A writer, waiting up to ``timeout`` seconds for another writer to finish."""
+    def make(**wait):
+        if kwargs.get("procs", 1) > 1:
+            return ix.writer(**wait, **kwargs)
+        return BulkSegmentWriter(ix, **wait, **kwargs)
+
     try:
-        return ix.writer(timeout=0.0, **kwargs)
+        return make(timeout=0.0)
     except LockError:
         pass
     if on_wait:
         on_wait(f"another process is writing the index; waiting up to {timeout:.0f}s for it")
     try:
-        return ix.writer(timeout=timeout, delay=0.25, **kwargs)
+        return make(timeout=timeout, delay=0.25)
     except LockError as exc:
         raise IndexLockedError(
             f"the index is locked by another process (still busy after {timeout:.0f}s); "
@@ -167,12 +173,6 @@ class Indexer:
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
 
-    def _writer(self, ix):
-        kwargs = {"limitmb": 256}
-        if self.procs > 1:
-            kwargs.update(procs=self.procs, multisegment=True)
-        return acquire_writer(ix, self.lock_timeout, self.on_wait, **kwargs)
-
     def _rebuild(self, store: Store, report: IndexReport) -> None:
         # Build beside the live index and swap at the end: readers keep the old one until then,
         # and a crash leaves the old index (and its sync position) untouched.
@@ -182,27 +182,26 @@ class Indexer:
         building.mkdir(parents=True)
         seq = store.last_seq()
         ix = whoosh_index.create_in(str(building), make_schema())
-        total = store.count_articles()
-        done = 0
-        writer = self._writer(ix)
+        ranges = parallel.plan(store.article_row_ids(), self.procs, self.batch)
+        total = sum(n for _, _, n in ranges)
+        writer = acquire_writer(ix, self.lock_timeout, self.on_wait)
         try:
-            for article in store.articles():
-                writer.add_document(**document(article))
-                done += 1
-                report.added += 1
-                if done % self.batch == 0:
-                    writer.commit()
-                    self.progress(done, total)
-                    writer = self._writer(ix)
-                elif done % 500 == 0:
-                    self.progress(done, total)
-            writer.commit()
+            segments = parallel.write_segments(self.archive, building, ranges, self.procs,
+                                               lambda done: self.progress(done, total))
+            # the writer holds the lock and adds nothing itself: one table of contents names
+            # the workers' segments (as Whoosh's MpWriter does with multisegment=True)
+            writer._close_segment()
+            writer._commit_toc(segments)
+            writer._finish()
         except BaseException:
             writer.cancel()
+            ix.close()
+            shutil.rmtree(building, ignore_errors=True)
             raise
+        report.added += total
         ix.close()
         arrays.build_missing(building, self.procs)
-        self.progress(done, total)
+        self.progress(total, total)
         (building / SYNC_FILE).write_text(json.dumps(
             {"seq": seq, "schema": SCHEMA_VERSION, "updated_at": time.time()}))
         old = path.with_name(INDEX_DIR + ".old")

@@ -239,6 +239,7 @@ def test_stats(archive):
     "Jean-Luc O'Neill's 3.5% lead in Zürich, with 1,000 votes, said the U.S. officials.",
     "The central banks raised rates -- again! -- on 2024-05-07 at 9.30am. Rates, rates.",
     "", "   ", "the of and", "a-", "well-known co-operative's rock'n'roll Jean-Luc jean luc",
+    "U.S. U.S. the-and it's-a U.S. of-the-of 1,000 1,000",
 ])
 def test_fast_paths_give_the_indexed_terms_and_positions(text):
     from indexer.analysis import news_analyzer
@@ -250,3 +251,4 @@ def test_fast_paths_give_the_indexed_terms_and_positions(text):
     for term, pos, _, _ in spans:
         expected.setdefault(term, []).append(pos)
     assert analyzer.positions(text) == expected
+    assert analyzer.positions(text) == expected  # again, from what it learnt of each word

@@ -1,0 +1,133 @@
+"""The bulk segment writer writes what Whoosh's own writer writes, and a rebuild in several
+processes gives the index a rebuild in one gives."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import index as whoosh_index
+
+import indexer.build
+from crawler.store import Article, Store
+from indexer import Indexer, open_index
+from indexer.build import document
+from indexer.parallel import plan
+from indexer.schema import make_schema
+from indexer.segment import BulkSegmentWriter
+from search import SearchIndex
+
+
+def story(n: int) -> Article:
+    # varied lengths (some terms fill several 128-posting blocks), missing fields, compounds
+    words = " ".join(f"w{(n * k) % 97}" for k in range(1, 40 + n % 60))
+    return Article(
+        canonical_url=f"https://news.example.org/{n}", url=f"https://news.example.org/{n}",
+        title=f"Rates and floods, part {n}" if n % 7 else "",
+        body=f"The central bank's U.S. policy, day {n}: {words}. Jean-Luc said 3.5% " * (1 + n % 3),
+        published=f"20{10 + n % 14}-0{1 + n % 9}-1{n % 10}T08:00:00" if n % 5 else None,
+        topics=["economy", f"t{n % 4}"] if n % 3 else [], section="Business" if n % 2 else None,
+        author="Ana Silva" if n % 4 else None, source=f"site{n % 3}.example", language="en")
+
+
+def snapshot(path) -> tuple:
+    """Everything a reader can see: postings with their values, term statistics, stored
+    fields and field lengths."""
+    reader = whoosh_index.open_dir(str(path)).reader()
+    postings, infos = [], []
+    for field in reader.schema.names():
+        if not reader.schema[field].indexed:
+            continue
+        for term in reader.lexicon(field):
+            m = reader.postings(field, term)
+            while m.is_active():
+                postings.append((field, term, m.id(), m.weight(), m.value()))
+                m.next()
+            i = reader.term_info(field, term)
+            infos.append((field, term, i.weight(), i.doc_frequency(), i.min_length(),
+                          i.max_length(), i.max_weight()))
+    docs = [(reader.stored_fields(d), [reader.doc_field_length(d, f) for f in ("title", "body")])
+            for d in range(reader.doc_count_all())]
+    reader.close()
+    return postings, infos, docs
+
+
+def write(path, writer_of, batches) -> None:
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), make_schema())
+    for i, batch in enumerate(batches):
+        writer = writer_of(ix)
+        for a in batch:
+            writer.add_document(**document(a))
+        # the last commit merges the earlier segments into the new one: postings from a
+        # reader go through the pool after the new documents
+        writer.commit(optimize=i == len(batches) - 1)
+    ix.close()
+
+
+def test_bulk_writer_writes_what_whooshs_writer_writes(tmp_path):
+    batches = [[story(n) for n in range(0, 150)], [story(n) for n in range(150, 400)]]
+    write(tmp_path / "whoosh", lambda ix: ix.writer(), batches)
+    write(tmp_path / "bulk", BulkSegmentWriter, batches)
+    ours, theirs = snapshot(tmp_path / "bulk"), snapshot(tmp_path / "whoosh")
+    assert len(ours[0]) > 10_000 and len(ours[2]) == 400
+    assert ours == theirs
+
+
+def test_plan_shares_out_row_ids():
+    assert plan([], 2, 10) == []
+    assert plan([1, 2, 3, 5, 8], 1, 10) == [(0, 8, 5)]
+    assert plan([1, 2, 3, 5, 8], 2, 10) == [(0, 3, 3), (3, 8, 2)]
+    ranges = plan(list(range(1, 101)), 2, 30)
+    assert [n for _, _, n in ranges] == [30, 30, 30, 10]
+    assert all(a < b for a, b, _ in ranges) and ranges[-1][1] == 100
+
+
+def archive_of(path, n=120):
+    with Store(path) as store, store.transaction():
+        for i in range(n):
+            store.upsert_article(story(i))
+    return path
+
+
+def answers(archive):
+    with SearchIndex(archive) as idx:
+        return [[(h.url, h.score) for h in idx.search(q, limit=50).hits]
+                for q in ("central bank", "w13 w26", "floods", "jean-luc")]
+
+
+def test_rebuild_in_two_processes_equals_rebuild_in_one(tmp_path):
+    one, two = archive_of(tmp_path / "one"), archive_of(tmp_path / "two")
+    seen: list[tuple[int, int]] = []
+    Indexer(one, procs=1, batch=50).update(rebuild=True)
+    report = Indexer(two, procs=2, batch=50,
+                     progress=lambda done, total: seen.append((done, total))).update(rebuild=True)
+    assert report.documents == report.added == 120
+    # documents keep the store's order across the workers' segments
+    for archive in (one, two):
+        ix = open_index(archive)
+        with ix.searcher() as s:
+            assert [d["id"] for d in s.all_stored_fields()] == [story(i).canonical_url
+                                                               for i in range(120)]
+        assert len(ix._segments()) == 3  # 50 + 50 + 20
+        ix.close()
+    assert answers(one) == answers(two)
+    assert seen[-1] == (120, 120) and all(d <= t for d, t in seen)
+
+
+def test_a_failing_worker_stops_the_rebuild_and_keeps_the_live_index(tmp_path, monkeypatch):
+    archive = archive_of(tmp_path / "data")
+    Indexer(archive).update()
+    before = answers(archive)
+    real = indexer.build.document
+
+    def broken(article):
+        if article.canonical_url.endswith("/77"):
+            raise ValueError("cannot index story 77")
+        return real(article)
+
+    monkeypatch.setattr(indexer.build, "document", broken)  # the workers are forked
+    with pytest.raises(ValueError, match="story 77"):
+        Indexer(archive, procs=2, batch=50).update(rebuild=True)
+    monkeypatch.undo()
+    assert answers(archive) == before
+    assert not (archive / "index.building").exists()
+    assert Indexer(archive, procs=2).update(rebuild=True).documents == 120
