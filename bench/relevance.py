@@ -50,9 +50,24 @@ def load(shared: Path):
     for line in (root / "TIME.REL").read_text().splitlines():
         parts = line.split()
         if len(parts) > 1:
-            rels[int(parts[0])] = {int(p) for p in parts[1:]}
+            rels[int(parts[0])] = {position(int(p)) for p in parts[1:]}
     queries = {q: t for q, t in queries.items() if rels.get(q)}
     return docs, queries, rels
+
+
+#: TIME.REL numbers documents by position in a 425-document TIME.ALL; the copy here has 423
+#: (see its README), the two missing ones falling between positions 371 and 379. From 380 on a
+#: judgement names the document two places further on: doc 380 (a West German war memorial)
+#: judged for "Communist Chinese trade" is 378 ("How much trade with the Reds?"), 381 (a Japanese
+#: disaster) for "the new prime minister of Great Britain" is 379 (a British by-election),
+#: 403 (a spy story) for "wheat deals" is 401 (the only story there about wheat), 424 and 425
+#: are past the end. No judgement falls between 371 and 379, so the exact place does not matter.
+SHIFTED_FROM, SHIFT = 380, 2
+
+
+def position(judged: int) -> int:
+    """The 1-based position in our TIME.ALL of the document TIME.REL numbers ``judged``."""
+    return judged - SHIFT if judged >= SHIFTED_FROM else judged
 
 
 def average_precision(ranked: list[int], relevant: set[int]) -> float:
