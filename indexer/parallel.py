@@ -115,14 +115,28 @@ def write_segments(archive: Path, index_path: Path, ranges: list[tuple[int, int,
 
 
 def _init(counter) -> None:
-    """Worker start-up: report progress to the parent's shared counter."""
+    """Worker start-up: die with the parent (a killed rebuild leaves no orphan writing into
+    the abandoned index), report progress to its shared counter."""
     global _report
+    _die_with_parent()
 
     def report(n: int) -> None:
         with counter.get_lock():
             counter.value += n
 
     _report = report
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (elsewhere: nothing)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _count(n: int) -> None:

@@ -3,6 +3,13 @@ processes gives the index a rebuild in one gives."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from whoosh import index as whoosh_index
 
@@ -131,3 +138,47 @@ def test_a_failing_worker_stops_the_rebuild_and_keeps_the_live_index(tmp_path, m
     assert answers(archive) == before
     assert not (archive / "index.building").exists()
     assert Indexer(archive, procs=2).update(rebuild=True).documents == 120
+
+
+def test_a_killed_parallel_rebuild_leaves_the_live_index_and_no_workers(tmp_path):
+    archive = archive_of(tmp_path / "data", n=3000)
+    Indexer(archive).update()
+    before = answers(archive)
+    code = ("import sys; from indexer import Indexer; "
+            "Indexer(sys.argv[1], procs=2, batch=400).update(rebuild=True)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(archive)])
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers |= children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the rebuild never started its worker processes"
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)
+    assert answers(archive) == before  # the live index was never touched
+    assert Indexer(archive, procs=2).update(rebuild=True).documents == 3000
+
+
+def children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
