@@ -264,15 +264,14 @@ class SearchIndex:
         allowed = self._filter(start, end, topic, section, source)
         scored = None
         if is_plain(text) and text.strip():
-            terms = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
+            words = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
                                self.ix.schema["body"].analyzer)
-            if terms is not None:
-                scored = score_plain(searcher, self.cache.arrays, terms, allowed)
+            scored = score_plain(searcher, self.cache.arrays, words, allowed)
         if scored is not None:  # the fast path: one pass scores and matches
             matched, scores = scored
             total = len(matched)
             if sort == "relevance":
-                proximity_bonus(searcher, self.cache.arrays, terms, matched, scores,
+                proximity_bonus(searcher, self.cache.arrays, words, matched, scores,
                                 PROXIMITY_DEPTH)
             top = self._top_scored(matched, scores, sort)
         else:

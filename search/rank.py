@@ -7,7 +7,10 @@ that took 0.5–4 s per query. Here the same model is computed with numpy over t
 arrays of :mod:`indexer.arrays`:
 
 - each word's term in ``title`` and ``body`` adds Whoosh's BM25F (same idf, B, K1 and
-  field lengths, so the scores agree with ``searcher.search`` on a single term);
+  field lengths, so the scores agree with ``searcher.search`` on a single term); a compound
+  word (``U.S.``, ``Jean-Luc``, ``3.5``) matches a field where all of its terms are, with the
+  sum of their scores, as Whoosh's ``And`` does (such queries used to go through Whoosh's
+  matchers: 5–7 s on 200k stories for ``U.S. trade deficit``);
 - Whoosh's coordination bonus is added: (m - 1) / (T - ``COORD_SCALE``)² for m of the T
   term matchers that match (each word in title and in body, the words of each proximity pair);
 - the proximity bonus (consecutive words within ``PROXIMITY_SLOP`` positions) is added for
@@ -33,44 +36,75 @@ B, K1 = 0.75, 1.2
 PROXIMITY_DEPTH = 30
 
 
-def word_terms(words: list[str], analyzer) -> list[str] | None:
-    """One index term per query word (stop words drop out, repeats count once); None when a
-    word is a compound (``Jean-Luc``, ``3.5``: all its parts are required, which the Whoosh
-    query does)."""
-    out = []
+def word_terms(words: list[str], analyzer) -> list[tuple[str, ...]]:
+    """The index terms of each query word: one for a plain word, several for a compound
+    (``Jean-Luc``: jean, luc, jeanluc; ``U.S.``: u, s), all of which a story must hold for
+    the word to match, as in the Whoosh query. Stop words drop out, repeats count once."""
+    out: list[tuple[str, ...]] = []
     for w in words:
-        tokens = [t.text for t in analyzer(w)]
-        if len(tokens) > 1:
-            return None
-        if tokens and tokens[0] not in out:
-            out.append(tokens[0])
+        tokens = tuple(dict.fromkeys(t.text for t in analyzer(w)))
+        if tokens and tokens not in out:
+            out.append(tokens)
     return out
 
 
-def score_plain(searcher, arrays, terms: list[str], allowed: np.ndarray | None
+def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, scores) of every live story matching at least one of ``terms``
-    (and ``allowed``, a boolean mask, when given), in document order."""
+    """(document numbers, scores) of every live story matching at least one of ``words``
+    (as :func:`word_terms` gives them; and ``allowed``, a boolean mask, when given), in
+    document order."""
     n_docs = arrays.doc_count
     scores = np.zeros(n_docs, dtype=np.float64)
     counts = np.zeros(n_docs, dtype=np.int16)
-    for term in terms:
+    stats: dict[str, tuple[np.ndarray, float]] = {}  # field -> (lengths, average), when needed
+    for word in words:
         for field in DEFAULT_FIELDS:
-            ids, tf = arrays.postings(field, term)
+            ids, score = _word_scores(searcher, arrays, field, word, stats)
             if not len(ids):
                 continue
-            scores[ids] += bm25f(tf, arrays.lengths(field)[ids], len(ids), n_docs,
-                                 searcher.avg_field_length(field) or 1)
+            scores[ids] += score
             counts[ids] += 1
     docs = arrays.live(counts > 0, allowed)
     out = scores[docs]
     # Whoosh's coordination bonus, as its CoordMatcher adds it: (m - 1) / (T - scale)^2 for m
     # of the query's T term matchers (each word in title and body, each proximity pair's two
     # words), so stories matching more of the words rank first among equals
-    unit = _coord_unit(len(terms))
+    unit = _coord_unit(len(words), _pair_count(words))
     if unit:
         out += (counts[docs] - 1) * unit
     return docs, out
+
+
+def _word_scores(searcher, arrays, field: str, word: tuple[str, ...], stats: dict):
+    """(documents, BM25F) of one query word in one field: for a compound, the stories that
+    hold all of its terms, scored with their sum (Whoosh's And)."""
+    lists = [arrays.postings(field, term) for term in word]
+    if any(not len(ids) for ids, _ in lists):
+        return lists[0][0][:0], None
+    if field not in stats:
+        stats[field] = (arrays.lengths(field), searcher.avg_field_length(field) or 1)
+    lengths, avg = stats[field]
+    n_docs = arrays.doc_count
+    if len(lists) == 1:
+        ids, tf = lists[0]
+        return ids, bm25f(tf, lengths[ids], len(ids), n_docs, avg)
+    both = lists[0][0]
+    for ids, _ in lists[1:]:
+        both = np.intersect1d(both, ids, assume_unique=True)
+    total = np.zeros(len(both), dtype=np.float64)
+    for ids, tf in lists:
+        total += bm25f(tf[np.searchsorted(ids, both)], lengths[both], len(ids), n_docs, avg)
+    return both, total
+
+
+def flat_terms(words: list[tuple[str, ...]]) -> list[str]:
+    """The query's terms in order, compounds spelt out (for the proximity pairs)."""
+    return [t for word in words for t in word]
+
+
+def _pair_count(words: list[tuple[str, ...]]) -> int:
+    terms = flat_terms(words)
+    return sum(1 for a, b in zip(terms, terms[1:]) if a != b)
 
 
 def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float) -> np.ndarray:
@@ -81,13 +115,14 @@ def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float)
     return idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lengths)
 
 
-def _coord_unit(n_words: int) -> float:
-    """Whoosh's coordination bonus per extra matching term for a query of ``n_words``."""
-    total = 2 * n_words + 2 * max(0, n_words - 1)
+def _coord_unit(n_words: int, n_pairs: int) -> float:
+    """Whoosh's coordination bonus per extra matching term for a query of ``n_words`` with
+    ``n_pairs`` proximity pairs."""
+    total = 2 * n_words + 2 * n_pairs
     return 1.0 / (total - COORD_SCALE) ** 2 if total > 1 else 0.0
 
 
-def proximity_bonus(searcher, arrays, terms: list[str], docs: np.ndarray,
+def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.ndarray,
                     scores: np.ndarray, depth: int) -> None:
     """Add the phrase bonus of consecutive query words to the ``depth`` best stories (in
     place; ``docs`` and ``scores`` as :func:`score_plain` returns them).
@@ -97,9 +132,10 @@ def proximity_bonus(searcher, arrays, terms: list[str], docs: np.ndarray,
     the first within the slop. Only stories holding both words are looked at, and only their
     positions are read (Whoosh's phrase matcher reads every story holding both words).
     """
+    terms = flat_terms(words)
     if len(terms) < 2 or not len(docs):
         return
-    unit = _coord_unit(len(terms))
+    unit = _coord_unit(len(words), _pair_count(words))
     best = top_positions(scores, depth)
     top = docs[best]
     reader = searcher.reader()
