@@ -241,12 +241,12 @@ class NewsText(TEXT):
         for term, plist in ana.positions(value).items():
             if len(plist) == 1:  # most terms of a story: the same bytes for the same position
                 p = plist[0]
-                value = single.get(p)
-                if value is None:
-                    value = encode(plist)
+                vbytes = single.get(p)
+                if vbytes is None:
+                    vbytes = encode(plist)
                     if p < 100_000:
-                        single[p] = value
-                yield term.encode("utf-8"), 1, boost, value
+                        single[p] = vbytes
+                yield term.encode("utf-8"), 1, boost, vbytes
             else:
                 yield term.encode("utf-8"), len(plist), len(plist) * boost, encode(plist)
 

@@ -4,7 +4,9 @@ The index lives in ``<archive>/index``; ``sync.json`` beside its segments holds 
 change-log position (``seq``) that the last commit covers. An update reads the store's
 ``changes`` after that position, deletes the changed and removed stories from the index and
 adds the current version of the changed ones, committing every ``batch`` stories so a crash
-loses at most one batch of work, which the next run redoes.
+loses at most one batch of work, which the next run redoes. A rebuild writes a new index
+beside the live one (a segment per ``batch`` stories, in ``procs`` processes: see
+:mod:`indexer.parallel`) and swaps it in when complete.
 
 Readers never see a half-written index: Whoosh commits atomically (the table of contents is
 written last) and searchers keep reading the last commit. A second writer waits up to
@@ -122,8 +124,6 @@ def acquire_writer(ix, timeout: float, on_wait: Callable[[str], None] | None = N
                    **kwargs):
     """A writer, waiting up to ``timeout`` seconds for another writer to finish."""
     def make(**wait):
-        if kwargs.get("procs", 1) > 1:
-            return ix.writer(**wait, **kwargs)
         return BulkSegmentWriter(ix, **wait, **kwargs)
 
     try:
@@ -188,16 +188,16 @@ class Indexer:
         try:
             segments = parallel.write_segments(self.archive, building, ranges, self.procs,
                                                lambda done: self.progress(done, total))
-            # the writer holds the lock and adds nothing itself: one table of contents names
-            # the workers' segments (as Whoosh's MpWriter does with multisegment=True)
-            writer._close_segment()
-            writer._commit_toc(segments)
-            writer._finish()
         except BaseException:
             writer.cancel()
             ix.close()
             shutil.rmtree(building, ignore_errors=True)
             raise
+        # the writer holds the lock and adds nothing itself: one table of contents names the
+        # segments in the store's order (as Whoosh's MpWriter does with multisegment=True)
+        writer._close_segment()
+        writer._commit_toc(segments)
+        writer._finish()
         report.added += total
         ix.close()
         arrays.build_missing(building, self.procs)
