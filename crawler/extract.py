@@ -242,9 +242,25 @@ def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCand
 QUICK_PASS_ENOUGH = 1000
 
 
+#: class names of the header, footer and logo blocks a page shows only on paper ("This copy
+#: is for your personal, non-commercial use only ..."): never the story, but trafilatura's
+#: quick pass can take one for it. Not "print-only" or "show-for-print" in general: on some
+#: sites those wrap a copy of the whole story (measured on trafilatura's evaluation set).
+_PRINT_ONLY = re.compile(r"^print[-_]?(?:header|footer|masthead|logo|info|disclaimer)$", re.I)
+_PRINT_CANDIDATES = etree.XPath("//*[contains(@class, 'print') or contains(@class, 'Print')]")
+
+
+def _drop_print_only(tree) -> None:
+    for el in _PRINT_CANDIDATES(tree):
+        if el.getparent() is not None and any(
+                _PRINT_ONLY.match(c) for c in (el.get("class") or "").split()):
+            el.drop_tree()
+
+
 def _main_text(tree, url: str, html: str | bytes) -> str:
     """The story's text by trafilatura: its quick pass, then its full cascade on a fresh tree
-    (trafilatura prunes the tree it is given) when the quick pass found little."""
+    (trafilatura prunes the tree it is given) when the quick pass found little. Blocks shown
+    only in print are dropped first."""
     import trafilatura
 
     def run(tree, fast: bool) -> str:
@@ -256,10 +272,12 @@ def _main_text(tree, url: str, html: str | bytes) -> str:
         except Exception:  # noqa: BLE001 - third-party extractor: a bad page must not stop a crawl
             return ""
 
+    _drop_print_only(tree)
     text = run(tree, fast=True)
     if len(text) < QUICK_PASS_ENOUGH:
         fresh = _parse(html)
         if fresh is not None:
+            _drop_print_only(fresh)
             text = max(text, run(fresh, fast=False), key=len)
     return text
 

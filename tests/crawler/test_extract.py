@@ -300,3 +300,25 @@ def test_a_story_split_across_blocks_comes_out_whole():
             assert f"Part {b} paragraph {i}." in body
     assert body.index("Part 0 paragraph 2") < body.index("Part 1 paragraph 0") < body.index("Part 2 paragraph 0")
     assert "Read next" not in body and "Advertisement" not in body
+
+
+def test_a_story_marked_print_only_is_kept():
+    # print headers and footers are dropped before trafilatura, but some sites mark the
+    # story itself "print-only" (a copy kept for printing, or the only copy)
+    story = "".join(f"<p>{PARA} Paragraph {i} of the court ruling.</p>" for i in range(6))
+    html = page("<title>Court rules on the budget</title>",
+                f"<div class='print-header'><p>Printed from law.example</p></div>"
+                f"<article><div class='entry-content print-only'>{story}</div></article>"
+                f"<div class='print-footer'>Copyright law.example</div>")
+    body = extract(html, "https://law.example/2024/court-rules-on-the-budget").body
+    assert "Paragraph 5 of the court ruling." in body
+    assert "Printed from" not in body and "Copyright" not in body
+
+
+def test_a_print_only_reprints_box_does_not_hide_the_story():
+    # Barron's: trafilatura's quick pass and its full cascade both took the print header
+    root = shared("article-extraction-benchmark")
+    truth = json.loads((root / "ground-truth.json").read_text())
+    key = next(k for k in truth if k.startswith("f8ff621a0b9b7646cc0d"))
+    html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+    assert _f1(extract(html, truth[key]["url"]).body, truth[key]["articleBody"]) >= 0.85
