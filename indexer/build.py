@@ -221,7 +221,7 @@ class Indexer:
         for start in range(0, total, self.batch):
             chunk = urls[start:start + self.batch]
             current = store.articles_by_url(u for u in chunk if changes[u] == "upsert")
-            writer = acquire_writer(ix, self.lock_timeout, self.on_wait, limitmb=256)
+            writer = acquire_writer(ix, self.lock_timeout, self.on_wait)
             try:
                 # the writer's own reader: opening another one costs seconds on a big index
                 with writer.searcher() as searcher:
