@@ -30,10 +30,12 @@ from .charset import decode
 from .errors import CrawlError, InvalidURLError
 from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
+from .htmltree import parse_html
 from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
 from .store import Article, Store
+from .transport import crawl_transport
 from .warc import Records, WarcWriter, build_exchange, read_response
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -94,7 +96,9 @@ def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: flo
     """A fetched HTML page's article and links."""
     text, _enc = decode(body, content_type)
     when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
-    return extract(text, url, fetched_at=when, hint_date=hint_date), discover.parse_links(text, url)
+    tree = parse_html(text)
+    links = discover.links_in(tree)  # before the cleaner prunes the tree
+    return extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree), links
 
 
 def _html_type(ctype: str | None) -> bool:
@@ -225,8 +229,9 @@ class Crawler:
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             handles_sigint = False
         try:
-            async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers,
-                                         transport=self.transport, trust_env=False) as client:
+            transport = self.transport or crawl_transport(limits)
+            async with httpx.AsyncClient(timeout=timeout, headers=headers,
+                                         transport=transport, trust_env=False) as client:
                 self.client = client
                 await self._schedule()
             completed = True

@@ -67,6 +67,11 @@ class DateChoice:
     candidates: list[DateCandidate]
 
 
+#: ISO 8601 as structured data writes it; the zone is left out like dateutil's is below.
+_ISO_8601 = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?"
+                       r"\s*(?:Z|[+-]\d\d(?::?\d\d)?)?$")
+
+
 def parse_date(text: str | None, day_first: bool = False) -> datetime | None:
     """A datetime from a date string (ISO 8601 and common formats), naive local time.
     ``day_first`` reads ``03/04/2024`` as the 3rd of April (see :attr:`SiteLocale.day_first`)."""
@@ -81,6 +86,14 @@ def parse_date(text: str | None, day_first: bool = False) -> datetime | None:
             return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
+    m = _ISO_8601.match(text)
+    if m:  # most structured dates: read directly (dateutil takes 20 times longer)
+        try:
+            dt = datetime(*(int(g) for g in m.group(1, 2, 3)), *(int(g or 0) for g in m.group(4, 5, 6)),
+                          int((m.group(7) or "0")[:6].ljust(6, "0")))
+            return dt if dt.year >= 100 else None
+        except ValueError:
+            pass  # 2024-02-30 and the like: dateutil has its say
     if not re.search(r"\d{4}", text) and not re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", text):
         return None
     # 10.12.2022 is the 10th of December wherever dots separate dates

@@ -3,8 +3,8 @@
 - Sitemaps: ``<urlset>`` (with Google News ``<news:publication_date>`` and ``<lastmod>`` as
   date hints), ``<sitemapindex>`` (children are more sitemaps), gzipped or not.
 - Feeds: RSS and Atom through feedparser; entry dates become date hints.
-- Pages: ``<a href>`` links and ``<link rel="alternate">`` feed autodiscovery, parsed with
-  BeautifulSoup (lxml parser, only the tags we need).
+- Pages: ``<a href>`` links and ``<link rel="alternate">`` feed autodiscovery, read from the
+  lxml tree the cleaner parses anyway (one parse per page).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 
 import feedparser
-from bs4 import BeautifulSoup, SoupStrainer
 from lxml import etree
+
+from .htmltree import parse_html
 
 #: Paths tried on each seed's site for sitemaps and feeds when robots.txt names none.
 SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
@@ -109,33 +110,36 @@ def parse_feed(body: bytes) -> Discovered:
     return found
 
 
-_ONLY = SoupStrainer(["a", "link", "area"])
-
-
-def parse_links(html: str, base_url: str) -> Discovered:
-    """Links and feed links in a page (hrefs as written; the caller resolves and filters)."""
+def links_in(tree) -> Discovered:
+    """Links and feed links in a parsed page (hrefs as written; the caller resolves and
+    filters). Read before the cleaner prunes the tree."""
     found = Discovered()
-    soup = BeautifulSoup(html, "lxml", parse_only=_ONLY)
-    for tag in soup.find_all(["a", "area", "link"]):
-        href = tag.get("href")
+    if tree is None:
+        return found
+    for el in tree.iter("a", "area", "link"):
+        href = el.get("href")
         if not href:
             continue
         href = href.strip()
-        if tag.name == "link":
-            rel = " ".join(tag.get("rel") or []).lower()
-            typ = (tag.get("type") or "").lower()
+        rel = (el.get("rel") or "").lower()
+        if el.tag == "link":
+            typ = (el.get("type") or "").lower()
             if "alternate" in rel and any(t in typ for t in ("rss", "atom")):
                 found.feeds.append(href)
             elif "next" in rel.split():
                 found.pages.append((href, None))
             continue
-        rel = " ".join(tag.get("rel") or []).lower()
         if "nofollow" in rel and "ugc" in rel:
             continue
-        if href.startswith(("mailto:", "javascript:", "tel:", "#", "data:")):
+        if not href or href.startswith(("mailto:", "javascript:", "tel:", "#", "data:")):
             continue
         found.pages.append((href, None))
     return found
+
+
+def parse_links(html: str, base_url: str) -> Discovered:
+    """Links and feed links in a page's HTML (see :func:`links_in`)."""
+    return links_in(parse_html(html))
 
 
 _BINARY_EXT = re.compile(

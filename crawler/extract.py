@@ -19,12 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from . import continuation
 from . import dates as _dates
 from . import metadata as _meta
+from .htmltree import parse_html
 
 EXTRACTOR_VERSION = "1"
 _WS = re.compile(r"[ \t\u00a0\u2009\u200a\u202f]+")
@@ -83,18 +83,6 @@ class Extraction:
 
 def _clean(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
-
-
-def _parse(html: str | bytes):
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
 
 
 def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
@@ -275,7 +263,7 @@ def _main_text(tree, url: str, html: str | bytes) -> str:
     _drop_print_only(tree)
     text = run(tree, fast=True)
     if len(text) < QUICK_PASS_ENOUGH:
-        fresh = _parse(html)
+        fresh = parse_html(html)
         if fresh is not None:
             _drop_print_only(fresh)
             text = max(text, run(fresh, fast=False), key=len)
@@ -283,10 +271,13 @@ def _main_text(tree, url: str, html: str | bytes) -> str:
 
 
 def extract(html: str | bytes, url: str, headers: dict | None = None,
-            fetched_at: datetime | None = None, hint_date: str | None = None) -> Extraction:
-    """Clean one page. ``fetched_at`` bounds dates (no date after the fetch)."""
+            fetched_at: datetime | None = None, hint_date: str | None = None,
+            tree=None) -> Extraction:
+    """Clean one page. ``fetched_at`` bounds dates (no date after the fetch). ``tree`` is the
+    page as :func:`parse_html` made it, when the caller has it already; it is pruned in place."""
     result = Extraction(url=url)
-    tree = _parse(html)
+    if tree is None:
+        tree = parse_html(html)
     if tree is None:
         return result
     nodes = _meta.jsonld_nodes(tree)

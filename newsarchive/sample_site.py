@@ -193,6 +193,9 @@ class SiteState:
     #: stories linked from nowhere but the gzipped sitemap / the feed
     sitemap_only: list[Story] = field(default_factory=list)
     feed_only: list[Story] = field(default_factory=list)
+    #: stories linked from nowhere but the "Most read" box of article pages (boilerplate the
+    #: cleaner drops: links are read before it does)
+    most_read_only: list[Story] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     log_requests: bool = True
     synthetic: list = field(default_factory=list)
@@ -274,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
                 st.requests.append((self.path, time.monotonic(), dict(self.headers)))
             hits = st.hits[self.path]
         stories = self.all_stories()
-        by_path = {s.path: s for s in stories + st.sitemap_only + st.feed_only}
+        by_path = {s.path: s for s in stories + st.sitemap_only + st.feed_only + st.most_read_only}
         if path == "/robots.txt":
             if st.robots_status != 200:
                 return self._send(st.robots_status, "error", "text/plain")
@@ -346,8 +349,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path in by_path:
             story = by_path[path]
             extra = st.edits.get(path, "")
-            return self._send(200, article_html(story, self.base,
-                                                f"<p>{html.escape(extra)}</p>" if extra else ""))
+            page = article_html(story, self.base, f"<p>{html.escape(extra)}</p>" if extra else "")
+            if st.most_read_only:
+                page = page.replace("<ol>", "<ol>" + "".join(
+                    f'<li><a href="{s.path}">{html.escape(s.title)}</a></li>'
+                    for s in st.most_read_only), 1)
+            return self._send(200, page)
         if path.startswith("/print/") and path[len("/print"):] in by_path:
             story = by_path[path[len("/print"):]]
             return self._send(200, article_html(story, self.base).replace(

@@ -40,10 +40,15 @@ def test_complete_discovery_from_sitemaps_feeds_and_links(archive):
                       "A. Writer", ["maps"], ["This story is listed in the gzipped sitemap only. " * 8])
     hidden_feed = Story("feed-only-story", "world", "2024-03-02", "Only in the feed",
                         "B. Writer", ["feeds"], ["This story is listed in the RSS feed only. " * 8])
-    with SampleSite(SiteState(sitemap_only=[hidden_sm], feed_only=[hidden_feed])) as site:
+    in_boilerplate = Story("most-read-only-story", "world", "2024-03-03", "Only in Most read",
+                           "C. Writer", ["boxes"], ["This story is linked from the Most read box only. " * 8])
+    state = SiteState(sitemap_only=[hidden_sm], feed_only=[hidden_feed],
+                      most_read_only=[in_boilerplate])
+    with SampleSite(state) as site:
         stats = run_crawl(archive, [site.url + "/"])
         got = articles(archive)
-    expected = {site.url + s.path for s in STORIES + [hidden_sm, hidden_feed]}
+    # the Most read box is boilerplate the cleaner drops, but its links are followed
+    expected = {site.url + s.path for s in STORIES + [hidden_sm, hidden_feed, in_boilerplate]}
     assert expected <= set(got)
     assert stats.articles_new == len(got)
     # listing pages are followed but never become article records
@@ -268,3 +273,24 @@ def test_gzipped_sitemap_parser_handles_news_and_index():
     index = parse_sitemap(b'<sitemapindex><sitemap><loc>http://h/s1.xml</loc></sitemap></sitemapindex>')
     assert index.sitemaps == ["http://h/s1.xml"] and not index.pages
     assert parse_sitemap(b"not xml at all <<<").pages == []
+
+
+def test_page_links_feeds_and_next_pages_are_read_from_the_cleaners_tree():
+    from crawler.discover import links_in
+    from crawler.extract import extract
+    from crawler.htmltree import parse_html
+
+    html = ('<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+            '<link rel="next" href="?page=2"><link rel="stylesheet" href="/s.css"></head><body>'
+            '<nav><a href=" /world/ ">World</a></nav><article><p>Text. ' + 'Words here. ' * 60 +
+            '<a href="/story">story</a> <a href="mailto:x@y.z">mail</a> <a href="#top">top</a>'
+            '<a rel="nofollow ugc" href="/spam">spam</a> <a>no href</a></p></article>'
+            '<map><area href="/area"></map><section class="comments"><a href="/user/1">u</a>'
+            '</section></body></html>')
+    tree = parse_html(html)
+    found = links_in(tree)
+    assert found.feeds == ["/feed.xml"]
+    assert [u for u, _ in found.pages] == ["?page=2", "/world/", "/story", "/area", "/user/1"]
+    # the same tree then goes to the cleaner, which does not parse the page again
+    assert "Words here." in extract(html, "http://h/a", tree=tree).body
+    assert links_in(None).pages == []

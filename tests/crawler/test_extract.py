@@ -322,3 +322,19 @@ def test_a_print_only_reprints_box_does_not_hide_the_story():
     key = next(k for k in truth if k.startswith("f8ff621a0b9b7646cc0d"))
     html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
     assert _f1(extract(html, truth[key]["url"]).body, truth[key]["articleBody"]) >= 0.85
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2024-05-07", datetime(2024, 5, 7)),
+    ("2024-05-07T10:11:12Z", datetime(2024, 5, 7, 10, 11, 12)),
+    ("2024-05-07T10:11:12.5+02:00", datetime(2024, 5, 7, 10, 11, 12, 500000)),
+    ("2024-05-07 10:11 -0500", datetime(2024, 5, 7, 10, 11)),
+    ("2024-05-07T24:00:00", datetime(2024, 5, 8)),  # not a clock time: dateutil reads it
+    ("2024-02-30", None),
+    ("0099-01-01", None),
+    ("7 May 2024", datetime(2024, 5, 7)),
+])
+def test_dates_as_structured_data_writes_them(raw, expected):
+    from crawler.dates import parse_date
+
+    assert parse_date(raw) == expected

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,6 +133,9 @@ def test_a_failing_worker_stops_the_rebuild_and_keeps_the_live_index(tmp_path, m
         return real(article)
 
     monkeypatch.setattr(indexer.build, "document", broken)  # the workers are forked
+    assert threading.active_count() == 1, (
+        "a thread left by another test makes the rebuild spawn its workers, which do not see "
+        f"this test's patch: {threading.enumerate()}")
     with pytest.raises(ValueError, match="story 77"):
         Indexer(archive, procs=2, batch=50).update(rebuild=True)
     monkeypatch.undo()
