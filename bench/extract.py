@@ -111,36 +111,44 @@ def load_zyte(shared: Path, limit: int):
     return tasks, truth
 
 
+def _tar_files(path: Path, wanted) -> dict[str, bytes]:
+    """``{name: bytes}`` for the members whose name ``wanted(name)`` accepts, read in one pass
+    (an .xz archive read member by member decompresses from its start each time)."""
+    out: dict[str, bytes] = {}
+    with tarfile.open(path) as tar:
+        for m in tar:
+            if m.isfile() and wanted(m.name):
+                out[m.name] = tar.extractfile(m).read()
+    return out
+
+
 def load_trafilatura(shared: Path, limit: int):
     root = shared / "html-trafilatura-eval"
     data = json.loads((root / "evaldata.json").read_text())
+    items = list(data.items())[:limit or None]
+    names = {item["file"] for _, item in items}
+    files = _tar_files(root / "pages.tar.xz", lambda n: n.split("/", 1)[-1] in names)
+    members: dict[str, dict[str, bytes]] = {}
+    for name, blob in files.items():
+        folder, base = name.split("/", 1)
+        members.setdefault(base, {})[folder] = blob
     tasks = []
-    with tarfile.open(root / "pages.tar.xz") as tar:
-        members = {}
-        for m in tar.getmembers():
-            if m.isfile():
-                folder, name = m.name.split("/", 1)
-                members.setdefault(name, {})[folder] = m
-        for url, item in list(data.items())[:limit or None]:
-            found = members.get(item["file"], {})
-            m = found.get("eval") or found.get("cache")
-            if m is None:
-                continue
-            tasks.append(("trafilatura", url, _decode(tar.extractfile(m).read()), url))
+    for url, item in items:
+        found = members.get(item["file"], {})
+        blob = found.get("eval") or found.get("cache")
+        if blob is not None:
+            tasks.append(("trafilatura", url, _decode(blob), url))
     return tasks, data
 
 
 def load_htmldate(shared: Path, limit: int):
     root = shared / "html-htmldate-eval"
     data = json.loads((root / "eval_mediacloud_2020.json").read_text())
-    tasks = []
-    with tarfile.open(root / "pages.tar.xz") as tar:
-        members = {m.name.rsplit("/", 1)[-1]: m for m in tar.getmembers()
-                   if m.isfile() and m.name.startswith("test_set/")}
-        for url, item in list(data.items())[:limit or None]:
-            m = members.get(item["file"])
-            if m is not None:
-                tasks.append(("htmldate", url, _decode(tar.extractfile(m).read()), url))
+    items = list(data.items())[:limit or None]
+    files = {name.rsplit("/", 1)[-1]: blob for name, blob in _tar_files(
+        root / "pages.tar.xz", lambda n: n.startswith("test_set/")).items()}
+    tasks = [("htmldate", url, _decode(files[item["file"]]), url)
+             for url, item in items if item["file"] in files]
     return tasks, data
 
 

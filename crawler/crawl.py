@@ -98,7 +98,8 @@ def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: flo
     when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
     tree = parse_html(text)
     links = discover.links_in(tree)  # before the cleaner prunes the tree
-    return extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree), links
+    ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree, quick_listings=True)
+    return ex, links
 
 
 def _html_type(ctype: str | None) -> bool:
@@ -193,6 +194,8 @@ class Crawler:
         self.warc = WarcWriter(self.store.warc_dir, self.settings.warc_max_bytes)
         self.wake = asyncio.Event()
         self.active = 0
+        #: URLs this crawl has queued or held: found again, they are not counted again
+        self.known: set[str] = set()
         if resumed:
             self._rebuild_counters()
         with self.store.transaction():
@@ -258,6 +261,7 @@ class Crawler:
 
     def _rebuild_counters(self) -> None:
         for row in self.store.crawl_urls(self.crawl_id):
+            self.known.add(row["url"])
             if row["via"] not in ("sitemap", "feed", "seed", "guess"):
                 self.policy.count(row["url"])
             if row["state"] == "done" and row["kind"] == "page":
@@ -273,9 +277,12 @@ class Crawler:
 
     def _enqueue(self, url: str, depth: int, kind: str, via: str, hint: str | None = None,
                  trusted: bool = False) -> str:
+        if url in self.known and hint is None:
+            return "known"  # every page links the same sections: the crawl has them already
         decision = self.policy.admit(url, depth, trusted=trusted)
         if decision not in ("queue", "hold"):
             return decision
+        self.known.add(url)
         state = "queued" if decision == "queue" else "held"
         host = urls.host_of(url)
         if self.store.enqueue(url, host, depth, self.crawl_id, kind=kind, via=via,

@@ -245,10 +245,10 @@ def _drop_print_only(tree) -> None:
             el.drop_tree()
 
 
-def _main_text(tree, url: str, html: str | bytes) -> str:
-    """The story's text by trafilatura: its quick pass, then its full cascade on a fresh tree
-    (trafilatura prunes the tree it is given) when the quick pass found little. Blocks shown
-    only in print are dropped first."""
+def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> str:
+    """The story's text by trafilatura: its quick pass, then (if ``full_cascade``) its full
+    cascade on a fresh tree (trafilatura prunes the tree it is given) when the quick pass
+    found little. Blocks shown only in print are dropped first."""
     import trafilatura
 
     def run(tree, fast: bool) -> str:
@@ -262,7 +262,7 @@ def _main_text(tree, url: str, html: str | bytes) -> str:
 
     _drop_print_only(tree)
     text = run(tree, fast=True)
-    if len(text) < QUICK_PASS_ENOUGH:
+    if full_cascade and len(text) < QUICK_PASS_ENOUGH:
         fresh = parse_html(html)
         if fresh is not None:
             _drop_print_only(fresh)
@@ -272,9 +272,11 @@ def _main_text(tree, url: str, html: str | bytes) -> str:
 
 def extract(html: str | bytes, url: str, headers: dict | None = None,
             fetched_at: datetime | None = None, hint_date: str | None = None,
-            tree=None) -> Extraction:
+            tree=None, quick_listings: bool = False) -> Extraction:
     """Clean one page. ``fetched_at`` bounds dates (no date after the fetch). ``tree`` is the
-    page as :func:`parse_html` made it, when the caller has it already; it is pruned in place."""
+    page as :func:`parse_html` made it, when the caller has it already; it is pruned in place.
+    ``quick_listings``: a page that cannot be an article (a home or section page) gets
+    trafilatura's quick pass only, for callers that keep no text of such pages (the crawl)."""
     result = Extraction(url=url)
     if tree is None:
         tree = parse_html(html)
@@ -368,9 +370,14 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     result.updated = _dates.iso(udt) if udt else None
     # -- body (trafilatura prunes the tree: look at its structure first) --------------------
     og_type = (_meta.first(meta, "og:type") or "").lower()
+    path = urlsplit(url).path.strip("/")
+    # a page that says it is a website (a home or section page) without an article in its
+    # structured data is a listing whatever its text
+    may_be_article = article is not None or og_type == "article" or (bool(path) and og_type != "website")
     has_article_tag = bool(tree.xpath("//article"))
     runs = continuation.container_runs(tree)
-    body = continuation.add_continuations(_paragraphs(_main_text(tree, url, html)), runs)
+    text = _main_text(tree, url, html, full_cascade=may_be_article or not quick_listings)
+    body = continuation.add_continuations(_paragraphs(text), runs)
     ld_body = _paragraphs(article.get("articleBody")) if article and isinstance(article.get("articleBody"), str) else ""
     if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
         body = ld_body
@@ -378,10 +385,9 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     result.body = body
     result.words = len(body.split())
     # -- article or listing? ---------------------------------------------------------------------
-    path = urlsplit(url).path.strip("/")
     if article is not None or og_type == "article":
         result.is_article = result.words >= 40
     else:
-        result.is_article = bool(path) and og_type != "website" and (
+        result.is_article = may_be_article and (
             result.words >= 150 or (has_article_tag and result.words >= 60))
     return result

@@ -338,3 +338,28 @@ def test_dates_as_structured_data_writes_them(raw, expected):
     from crawler.dates import parse_date
 
     assert parse_date(raw) == expected
+
+
+def test_the_crawl_spends_only_the_quick_pass_on_pages_that_cannot_be_articles(monkeypatch):
+    import trafilatura
+
+    passes = []
+    real = trafilatura.extract
+
+    def counting(*args, **kwargs):
+        passes.append("quick" if kwargs.get("fast") else "full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "extract", counting)
+    listing = page("<meta property='og:type' content='website'><title>World | Daily</title>",
+                   "<h1>World</h1><ul>" + "".join(f"<li><a href='/w/{i}'>Story {i}</a></li>"
+                                                  for i in range(5)) + "</ul>")
+    short_story = page("<meta property='og:type' content='article'><title>Brief</title>",
+                       f"<article><h1>Brief</h1><p>{PARA}</p><p>{PARA} Second.</p></article>")
+    for html, url, quick, expected in [
+            (listing, "http://h/world/", True, ["quick"]),
+            (listing, "http://h/world/", False, ["quick", "full"]),  # extract CLI, benchmarks
+            (short_story, "http://h/world/brief", True, ["quick", "full"])]:
+        passes.clear()
+        ex = extract(html, url, quick_listings=quick)
+        assert passes == expected and ex.is_article is (html is short_story)
