@@ -103,6 +103,14 @@ def test_calendar_trap_is_bounded(site, archive):
     assert len(articles(archive)) == N_ARTICLES
 
 
+def test_a_pattern_budget_counts_distinct_urls_not_links(site, archive):
+    # each calendar day links the next day and the day before, which the crawl already has:
+    # found again, it does not use the budget up
+    run_crawl(archive, [site.url + "/"], max_depth=1000, pattern_budget=10)
+    days = {p for p in fetched_paths(site) if p.startswith("/calendar?day=") and "&" not in p}
+    assert len(days) == 10
+
+
 def test_max_pages_and_depth(site, archive):
     stats = run_crawl(archive, [site.url + "/"], max_pages=5)
     assert stats.pages == 5
