@@ -12,13 +12,16 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler import CrawlError, CrawlSettings, Crawler, Store, default_archive
 from crawler.settings import ARCHIVE_ENV
-from indexer import IndexingError, archive_stats, import_files, update_index
-from search import QueryError, SearchIndex, related
+# the indexer and search packages (Whoosh, numpy) are imported by the commands that use
+# them: `--help`, `crawl --no-index` and `extract` start in half the time
+if TYPE_CHECKING:
+    from search import SearchIndex
 
 from . import __version__
 
@@ -188,6 +191,8 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) ->
             bar["obj"].__enter__()
         bar["obj"].update(done - bar["obj"].pos)
 
+    from indexer import IndexingError, update_index
+
     try:
         report = update_index(archive, rebuild=rebuild, lock_timeout=lock_timeout,
                               on_wait=_err, progress=progress, procs=procs)
@@ -240,6 +245,8 @@ def import_(files, archive, no_index):
       newsarchive import stories.jsonl
       newsarchive import crawl-2024.warc.gz
     """
+    from indexer import import_files
+
     report = import_files(archive, list(files), on_file=lambda p: _err(f"importing {p} ..."))
     click.echo(f"Imported {report.new} new and {report.changed} changed articles "
                f"({report.unchanged} unchanged, {report.skipped} skipped) from {report.files} files.")
@@ -401,6 +408,8 @@ def stats(archive, as_json):
       newsarchive stats
       newsarchive stats --json | jq .articles
     """
+    from indexer import archive_stats
+
     try:
         s = archive_stats(archive)
     except CrawlError as exc:
@@ -425,6 +434,8 @@ def stats(archive, as_json):
 
 # -- search ---------------------------------------------------------------------------------------
 def _open_index(archive: Path) -> SearchIndex:
+    from search import QueryError, SearchIndex
+
     try:
         return SearchIndex(archive)
     except QueryError as exc:
@@ -462,6 +473,8 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
       newsarchive search '"interest rates" NOT mortgage' --from 2024 --sort newest
       newsarchive search 'topic:economy strike' --json
     """
+    from search import QueryError
+
     text = " ".join(query)
     style = "ansi" if (not as_json and not jsonl and sys.stdout.isatty()) else "plain"
     idx = _open_index(archive)
@@ -548,6 +561,8 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
       newsarchive related --text draft.md --format markdown
       pbpaste | newsarchive related --text - --json
     """
+    from search import QueryError, related
+
     if article and text:
         raise UsageProblem("give an article or --text, not both")
     if text is not None:
