@@ -121,6 +121,17 @@ def _capture_and_clean(result: FetchResult, meta: dict, hint_date: str | None):
             *_clean_page(result.body, result.content_type, result.url, result.fetched_at, hint_date))
 
 
+def _run_loop(coro):
+    """Run the crawl on uvloop where it is installed (everywhere but Windows): the crawling
+    process is mostly event-loop and HTTP work, and uvloop gave 3-4% more pages/s on
+    ``bench/crawl.py``; on asyncio's own loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def _ignore_sigint() -> None:
     """Cleaning processes leave Ctrl-C to the crawler, which stops them in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -148,7 +159,7 @@ class Crawler:
     # -- public ------------------------------------------------------------------------------
     def run(self, seeds: list[str]) -> CrawlStats:
         """Crawl (or resume); returns the stats. Raises CrawlError for unusable input only."""
-        return asyncio.run(self._run(seeds))
+        return _run_loop(self._run(seeds))
 
     def stop(self) -> None:
         """Ask the crawl to finish the pages in flight and stop (Ctrl-C)."""

@@ -302,3 +302,17 @@ def test_page_links_feeds_and_next_pages_are_read_from_the_cleaners_tree():
     # the same tree then goes to the cleaner, which does not parse the page again
     assert "Words here." in extract(html, "http://h/a", tree=tree).body
     assert links_in(None).pages == []
+
+
+def test_the_crawl_runs_on_uvloop_where_installed_and_on_asyncio_without(monkeypatch):
+    import asyncio
+    import sys
+
+    from crawler.crawl import _run_loop
+
+    async def loop_module():
+        return type(asyncio.get_running_loop()).__module__
+
+    assert _run_loop(loop_module()).startswith("uvloop")
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    assert _run_loop(loop_module()).startswith("asyncio")
