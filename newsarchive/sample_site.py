@@ -194,7 +194,7 @@ class SiteState:
     sitemap_only: list[Story] = field(default_factory=list)
     feed_only: list[Story] = field(default_factory=list)
     #: stories linked from nowhere but the "Most read" box of article pages (boilerplate the
-    #: cleaner drops: links are read before it does)
+    #: cleaner drops from the body; its links are still followed)
     most_read_only: list[Story] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     log_requests: bool = True

@@ -310,6 +310,8 @@ def test_the_crawl_runs_on_uvloop_where_installed_and_on_asyncio_without(monkeyp
 
     from crawler.crawl import _run_loop
 
+    pytest.importorskip("uvloop", reason="uvloop is not installed on Windows (setup.cfg)")
+
     async def loop_module():
         return type(asyncio.get_running_loop()).__module__
 
