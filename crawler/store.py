@@ -128,6 +128,9 @@ class Store:
                              f"run `newsarchive crawl URL` or `newsarchive import FILE` first")
         try:
             self.archive.mkdir(parents=True, exist_ok=True)
+            self._group_age: float | None = None  # see group_commits
+            self._group_started: float | None = None
+            self._depth = 0  # transactions open (a nested one is a savepoint)
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -143,6 +146,7 @@ class Store:
         return self.archive / "warc"
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def __enter__(self) -> "Store":
@@ -153,8 +157,39 @@ class Store:
 
     # -- transactions -------------------------------------------------------------------
     def transaction(self):
-        """``with store.transaction():`` groups writes into one atomic commit."""
-        return _Tx(self.db)
+        """``with store.transaction():`` groups writes into one atomic commit (or, with
+        :meth:`group_commits` on, into one atomic part of the next commit)."""
+        return _Tx(self)
+
+    def group_commits(self, max_age: float | None) -> None:
+        """Commit at most every ``max_age`` seconds (None: at the end of every transaction).
+
+        A crawl writes one transaction per page, and committing each was about 5% of the
+        crawling process's time. Grouped, each page's transaction becomes a
+        savepoint in a transaction committed by :meth:`commit_due` or :meth:`flush`: it is
+        still all or nothing, and a crash loses at most the last ``max_age`` seconds of
+        pages, which a resumed crawl fetches again (their WARC records are written first, so
+        nothing the store points at is ever missing)."""
+        if max_age is None:
+            self.flush()
+        self._group_age = max_age
+
+    def commit_due(self) -> None:
+        """Commit the group of transactions if it is older than ``max_age``."""
+        if self._group_started is not None and self._depth == 0 and \
+                time.monotonic() - self._group_started >= (self._group_age or 0.0):
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the open group of transactions, if any."""
+        if self._group_started is not None and self._depth == 0:
+            self._group_started = None
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+
+    @property
+    def group_open(self) -> bool:
+        return self._group_started is not None
 
     # -- crawls -------------------------------------------------------------------------
     def open_crawl(self, seeds: list[str], settings: dict) -> tuple[int, bool]:
@@ -353,16 +388,31 @@ def _same_meta(old: sqlite3.Row, new: dict[str, Any]) -> bool:
 
 
 class _Tx:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    def __init__(self, store: Store):
+        self.store = store
+        self.db = store.db
+        self.grouped = False
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        store = self.store
+        self.grouped = store._group_age is not None or store._group_started is not None
+        if not self.grouped:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+        if store._group_started is None:
+            self.db.execute("BEGIN IMMEDIATE")
+            store._group_started = time.monotonic()
+        self.db.execute("SAVEPOINT tx")
+        store._depth += 1
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.db.execute("COMMIT")
-        else:
-            self.db.execute("ROLLBACK")
+        if not self.grouped:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            return False
+        self.store._depth -= 1
+        if exc_type is not None:
+            self.db.execute("ROLLBACK TO tx")
+        self.db.execute("RELEASE tx")
+        self.store.commit_due()
         return False

@@ -19,14 +19,24 @@ import httpcore
 import httpx
 
 
-def _readable(sock: socket.socket | None) -> bool:
+def _poller(sock: socket.socket | None):
+    """A poll object watching ``sock`` for input, made once per connection (making one per
+    check tripled its cost), or None where the platform has no ``poll``."""
+    if sock is None or not hasattr(select, "poll"):
+        return None
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return poller
+
+
+def _readable(sock: socket.socket | None, poller=None) -> bool:
     """True when an idle keep-alive socket has something to read: the server closed it (or
     sent junk); either way it must not be reused. httpcore's own test, without its lookups."""
     if sock is None or sock.fileno() == -1:
         return True
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
+    if poller is not None:
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
 
 
 class _Stream(httpcore.AsyncNetworkStream):
@@ -35,6 +45,7 @@ class _Stream(httpcore.AsyncNetworkStream):
     def __init__(self, inner: httpcore.AsyncNetworkStream):
         self._inner = inner
         self._sock = inner.get_extra_info("socket")
+        self._poller = _poller(self._sock)
         self._facts = {"socket": self._sock, "server_addr": inner.get_extra_info("server_addr")}
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -52,7 +63,7 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
-            return _readable(self._sock)
+            return _readable(self._sock, self._poller)
         if info in self._facts:
             return self._facts[info]
         return self._inner.get_extra_info(info)
