@@ -13,8 +13,6 @@ closing summary and ``newsarchive stats`` can say what happened to each.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import multiprocessing
 import signal
 import time
 from collections import Counter, deque
@@ -27,6 +25,7 @@ import httpx
 
 from . import discover, urls
 from .charset import decode
+from .cleaning import CleaningPool
 from .errors import CrawlError, InvalidURLError
 from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
@@ -246,9 +245,7 @@ class Crawler:
                 (row["url"], row["depth"], row["kind"], row["hint_date"], row["tries"]))
         self.pool = None
         if self.settings.workers > 0:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.settings.workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_ignore_sigint)
+            self.pool = CleaningPool(self.settings.workers, initializer=_ignore_sigint)
         limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
                               max_keepalive_connections=self.settings.concurrency)
         timeout = httpx.Timeout(self.settings.timeout)
@@ -276,7 +273,7 @@ class Crawler:
             if handles_sigint:
                 loop.remove_signal_handler(signal.SIGINT)
             if self.pool:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool.shutdown()
             self.store.group_commits(None)
             self.warc.close()
             self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
@@ -485,9 +482,7 @@ class Crawler:
             meta = {"crawl": self.crawl_id, "tries": result.tries, "outcome": result.outcome,
                     "kind": kind}
             if self.pool is not None and self._is_page(result):
-                loop = asyncio.get_running_loop()
-                records, *cleaned = await loop.run_in_executor(
-                    self.pool, _capture_and_clean, result, meta, hint)
+                records, *cleaned = await self.pool.run(_capture_and_clean, result, meta, hint)
                 capture = self.warc.append(records)
             else:
                 capture = self._capture(result, meta)
