@@ -12,13 +12,12 @@ import re
 
 _NOT_STORY = re.compile(r"comment|related|recirc|promo|newsletter|footer|teaser|sidebar|share",
                         re.I)
-_WS = re.compile(r"\s+")
 #: Paragraphs shorter than this are not added back (labels, captions, "Advertisement").
 MIN_PARAGRAPH = 40
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _outside_story(el) -> bool:

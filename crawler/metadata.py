@@ -42,7 +42,9 @@ def _walk(obj: Any) -> Iterator[dict]:
 def jsonld_nodes(tree) -> list[dict]:
     """All JSON-LD objects in the page (``@graph`` flattened). Broken JSON is skipped."""
     nodes: list[dict] = []
-    for script in tree.xpath('//script[@type="application/ld+json" or @type="application/json+ld"]'):
+    for script in tree.iter("script"):
+        if script.get("type") not in ("application/ld+json", "application/json+ld"):
+            continue
         text = (script.text or "").strip()
         if not text:
             continue
