@@ -502,7 +502,7 @@ class Crawler:
                          bytes=len(result.raw), truncated=1 if result.truncated else 0,
                          fetched_at=result.fetched_at)
         found: list[tuple[str, int, str, str | None]] = []  # url, depth, kind, hint
-        known: list[tuple[str, int, str, str | None]] = []  # the same, URLs canonical
+        canonical: list[tuple[str, int, str, str | None]] = []  # the same, URLs canonical
         article: Article | None = None
         outcome = "ok"
         error = result.error
@@ -550,8 +550,8 @@ class Crawler:
             elif sniffed == "html" and _html_type(ctype):
                 ex, links = cleaned or _clean_page(result.body, ctype, url, result.fetched_at, hint)
                 # canonical already (see _canonical_links)
-                known = [(href, depth + 1, "page", None) for href, _ in links.pages]
-                known += [(href, depth, "feed", None) for href in links.feeds]
+                canonical = [(href, depth + 1, "page", None) for href, _ in links.pages]
+                canonical += [(href, depth, "feed", None) for href in links.feeds]
                 outcome, article = self._article_from(url, ex, result, capture)
                 if ex.canonical_url:
                     try:
@@ -573,11 +573,11 @@ class Crawler:
                     outcome = "duplicate"
             for link, link_depth, link_kind, link_hint in found:
                 try:
-                    known.append((urls.canonicalize(link, base=url), link_depth, link_kind,
-                                  link_hint))
+                    canonical.append((urls.canonicalize(link, base=url), link_depth,
+                                      link_kind, link_hint))
                 except InvalidURLError:
                     continue
-            for canon, link_depth, link_kind, link_hint in known:
+            for canon, link_depth, link_kind, link_hint in canonical:
                 trusted = link_kind in ("sitemap", "feed") or kind in ("sitemap", "feed")
                 via = kind if kind in ("sitemap", "feed") else "link"
                 self._enqueue(canon, link_depth, link_kind, via=via, hint=link_hint, trusted=trusted)
