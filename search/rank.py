@@ -3,11 +3,11 @@
 Whoosh scores a plain query (an OR of the words over title and body, a coordination bonus, a
 proximity phrase per word pair) by walking every posting through a tree of matchers, several
 Python calls each; the coordination bonus alone rules out its block-skipping. On 200k stories
-that took 0.5–4 s per query. Here the same model is computed with numpy over the postings
-arrays of :mod:`indexer.arrays`:
+that took 0.5–4 s per query. Here that model (with idf squared, below) is computed with numpy
+over the postings arrays of :mod:`indexer.arrays`:
 
-- each word's term in ``title`` and ``body`` adds Whoosh's BM25F (same idf, B, K1 and
-  field lengths, so the scores agree with ``searcher.search`` on a single term); a compound
+- each word's term in ``title`` and ``body`` adds Whoosh's BM25F (same B, K1 and field
+  lengths) with its idf squared (:data:`IDF_POWER`); a compound
   word (``U.S.``, ``Jean-Luc``, ``3.5``) matches a field where all of its terms are, with the
   sum of their scores, as Whoosh's ``And`` does (such queries used to go through Whoosh's
   matchers: 5–7 s on 200k stories for ``U.S. trade deficit``);
@@ -31,6 +31,12 @@ from whoosh.reading import TermNotFound
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
 B, K1 = 0.75, 1.2
+#: A query word's weight is its idf squared: idf in the story's vector and in the query's, as
+#: the vector-space model weighs terms, so a long question's rare, telling words ("Diem",
+#: "arrears") outweigh its common ones ("new", "policy"). On the TIME collection
+#: (bench/relevance.py) MAP 0.641 -> 0.649, 30 queries better than rank-bm25, 22 worse
+#: (24 and 27 with idf).
+IDF_POWER = 2
 #: stories re-scored with the proximity bonus (the first three pages of ten; on the TIME
 #: collection depth 20 already gives the MAP of depth 200: bench/relevance.py)
 PROXIMITY_DEPTH = 30
@@ -109,8 +115,8 @@ def _pair_count(words: list[tuple[str, ...]]) -> int:
 
 def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float) -> np.ndarray:
     """Whoosh's BM25F score of a term with document frequency ``df`` for each (term
-    frequency, field length) pair."""
-    idf = math.log(n_docs / (df + 1)) + 1
+    frequency, field length) pair, its idf raised to ``IDF_POWER``."""
+    idf = (math.log(n_docs / (df + 1)) + 1) ** IDF_POWER
     tf = tf.astype(np.float64)
     return idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lengths)
 
