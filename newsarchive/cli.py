@@ -464,8 +464,10 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
     """Search the archive. Exit status: 0 with results, 1 with none, 2 for bad input.
 
     The query language: words (stories with all of them first, then most of them),
-    "exact phrases", AND / OR / NOT, field:term for title, body, author, topic, section,
-    source; wildcards (elect*); dates in the query (date:2024-05, date:[2024-01 to 2024-03]).
+    "exact phrases", AND / OR / NOT (with brackets to group them), field:term for title,
+    body, author, topic, section, source; wildcards (elect*); dates in the query
+    (date:2024-05, date:[2024-01 to 2024-03]). With any of these, words not joined by OR
+    are all required.
 
     \b
     Examples:

@@ -4,10 +4,10 @@ The language: words, ``AND``/``OR``/``NOT``, ``"phrases"``, ``field:term`` (titl
 author, topic, section, source, language, published), wildcards (``elect*``) and in-query date
 ranges (``published:[2024-01 to 2024-03]``, ``date:2024``).
 
-A plain list of words (no operators, fields or quotes) becomes "all words first, then most
-of them": an OR of the words (so a long natural question still finds its stories) ranked by
-BM25F over title and body with a coordination bonus, so stories matching more of the words
-rank above stories matching fewer.
+A plain list of words (no operators, fields or quotes; brackets alone do not count) becomes
+"all words first, then most of them": an OR of the words (so a long natural question still
+finds its stories) ranked by BM25F over title and body with a coordination bonus, so
+stories matching more of the words rank above stories matching fewer.
 
 Bad input never raises a parser traceback: unknown fields are reported by name; unbalanced
 quotes and brackets are repaired or, failing that, the query is read as plain words.
@@ -80,6 +80,12 @@ def _repair(text: str) -> str:
 
 
 def is_plain(text: str) -> bool:
+    """A list of words, to be ranked "all first, then most". Brackets without AND/OR/NOT
+    group nothing (the words would all be required either way), so prose with an aside in
+    brackets ("the Baath (Renaissance) party") is a word list too, not a query that
+    requires every word."""
+    if "(" in text or ")" in text:
+        text = text.replace("(", " ").replace(")", " ")
     return not _OPERATORS.search(text)
 
 

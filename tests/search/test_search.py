@@ -96,6 +96,14 @@ def test_long_natural_question_still_finds_its_story(idx):
     assert urls(r)[0] == "rates"
 
 
+def test_brackets_in_prose_do_not_make_every_word_required(idx):
+    # no story holds "spring" or "monetary": read as a query language query, every word
+    # would be required and nothing found
+    r = idx.search("central bank (monetary authority) decision on interest rates this spring")
+    assert urls(r)[0] == "rates"
+    assert idx.search("(interest OR rates) spring").total == 0, "with OR the brackets group"
+
+
 def test_query_language(idx):
     assert urls(idx.search('"interest rates" NOT traders')) == ["rates"]
     assert set(urls(idx.search("title:flood OR title:river"))) == {"flood-all", "flood-two"}
