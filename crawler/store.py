@@ -165,11 +165,11 @@ class Store:
         """Commit at most every ``max_age`` seconds (None: at the end of every transaction).
 
         A crawl writes one transaction per page, and committing each was about 5% of the
-        crawling process's time. Grouped, each page's transaction becomes a
-        savepoint in a transaction committed by :meth:`commit_due` or :meth:`flush`: it is
-        still all or nothing, and a crash loses at most the last ``max_age`` seconds of
-        pages, which a resumed crawl fetches again (their WARC records are written first, so
-        nothing the store points at is ever missing)."""
+        crawling process's time. Grouped, each page's transaction becomes a savepoint in a
+        transaction committed by :meth:`commit_due` or :meth:`flush`: it is still all or
+        nothing, and a crash loses at most the last ``max_age`` seconds of pages, which a
+        resumed crawl fetches again (their WARC records are written first, so nothing the
+        store points at is ever missing)."""
         if max_age is None:
             self.flush()
         self._group_age = max_age
