@@ -507,7 +507,8 @@ def _print_results(results, style: str) -> None:
         click.echo("No stories found.")
         return
     first = (results.page - 1) * results.limit + 1
-    click.echo(f"{results.total} stories; page {results.page} of {results.pages} "
+    noun = "story" if results.total == 1 else "stories"
+    click.echo(f"{results.total} {noun}; page {results.page} of {results.pages} "
                f"(from #{first})\n")
     for i, h in enumerate(results.hits, first):
         date = (h.published or "")[:10] or "undated"

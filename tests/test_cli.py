@@ -47,7 +47,10 @@ def test_crawl_then_search_needs_no_third_command(tmp_path, site):
     assert out.returncode == 0, out.stderr
     stats = json.loads(cli("stats", "--json", "--archive", archive).stdout)
     assert stats["articles"] == len(STORIES) + 1 and stats["index_pending_changes"] == 0
-    assert cli("search", "malaria", "--archive", archive).returncode == 0
+    found = cli("search", "malaria", "--archive", archive)
+    assert found.returncode == 0
+    count, noun = found.stdout.split()[:2]
+    assert noun == ("story;" if count == "1" else "stories;"), found.stdout
 
 
 @pytest.mark.parametrize("args, message", [
