@@ -1,11 +1,11 @@
 """Cleaning processes fed and read by the crawl's event loop itself.
 
-``concurrent.futures.ProcessPoolExecutor`` moves every job through two helper threads in
-the crawling process (one hands jobs to a queue, one pickles them into the pipe and another
-reads the results), each waking the others and taking the GIL from the event loop: about a
-seventh of the crawling process's CPU on ``bench/crawl.py``, for pages of a few kilobytes.
-Here the loop writes each job straight into a worker's pipe and reads results as they arrive
-(``add_reader``/``add_writer``): no threads, no extra wake-ups.
+``concurrent.futures.ProcessPoolExecutor`` moves every job through two helper threads in the
+crawling process (one queues jobs and reads results, one pickles jobs into the pipe), each
+waking the other and taking the GIL from the event loop: about a seventh of the crawling
+process's CPU on ``bench/crawl.py``, for pages of a few kilobytes (per-thread CPU: 10% of a
+core beside the loop's 62%). Here the loop writes each job straight into a worker's pipe and
+reads results as they arrive (``add_reader``/``add_writer``): no threads, no extra wake-ups.
 
 A job is ``fn(*args)`` with a picklable ``fn``; it goes to the worker with the fewest jobs
 waiting. A worker that dies (a crash in a C extension, the OOM killer) fails only its own jobs
