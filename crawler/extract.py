@@ -201,11 +201,38 @@ def _date_candidates(tree, meta, article, url, hint_date,
         if len(times) == 1:
             add(times[0].get("datetime"), "time")
     udt = _dates.url_date(url)
+    shown = _dates.visible_dates("\n".join(_byline_lines(tree)), day_first)
+    if shown and not (udt and abs((shown[0] - udt).days) > 1):
+        cands.append(_dates.DateCandidate(shown[0], "byline", "", _dates.CONFIDENCE["byline"]))
     if udt:
         cands.append(_dates.DateCandidate(udt, "url", url, _dates.CONFIDENCE["url"]))
     if hint_date:
         add(hint_date, "hint")
     return cands
+
+
+#: the text that follows the headline, where the page shows readers its date (the byline)
+_AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::text()[position() <= 40]")
+HEADER_CHARS = 400
+#: a byline's date stands in a short line of its own ("11.01.2022, 09:50 Uhr", "PUBLISHED:
+#: April 24, 2020 at 9:11 a.m."); a date inside a sentence of the lede is an event's
+BYLINE_CHARS = 60
+
+
+def _byline_lines(tree) -> list[str]:
+    """The short lines of text among the first ``HEADER_CHARS`` characters after the page's
+    first headline."""
+    out, size = [], 0
+    for text in _AFTER_HEADLINE(tree):
+        if not text.is_tail and text.getparent().tag in ("script", "style"):
+            continue
+        line = text.strip()
+        if line and len(line) <= BYLINE_CHARS:
+            out.append(line)
+        size += len(line)
+        if size >= HEADER_CHARS:
+            break
+    return out
 
 
 def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCandidate | None:
