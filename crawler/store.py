@@ -350,6 +350,13 @@ class Store:
                 yield Article.from_row(row)
             last = rows[-1]["id"]
 
+    def sample_texts(self, n: int, chars: int) -> Iterator[str]:
+        """Title and start of the body of ``n`` stories chosen at random (all when fewer)."""
+        for title, body in self.db.execute(
+                "SELECT title, substr(body, 1, ?) FROM articles ORDER BY random() LIMIT ?",
+                (chars, n)):
+            yield f"{title or ''}\n{body or ''}"
+
     def article_row_ids(self) -> list[int]:
         """The stories' row ids in insertion order (to share out work by id range)."""
         return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]

@@ -31,7 +31,8 @@ from whoosh.index import LockError
 
 from crawler.store import Article, Store
 
-from . import arrays, parallel
+from . import arrays, concepts, parallel
+from .analysis import news_analyzer
 from .errors import IndexLockedError, IndexingError, NoIndexError
 from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
@@ -145,8 +146,10 @@ class Indexer:
 
     def __init__(self, archive: str | Path, *, batch: int = 20_000, lock_timeout: float = 60.0,
                  procs: int = 1, on_wait: Callable[[str], None] | None = None,
-                 progress: Callable[[int, int], None] | None = None):
+                 progress: Callable[[int, int], None] | None = None,
+                 on_note: Callable[[str], None] | None = None):
         self.archive = Path(archive)
+        self.on_note = on_note
         self.batch = batch
         self.lock_timeout = lock_timeout
         self.procs = procs
@@ -169,6 +172,9 @@ class Indexer:
                 self._incremental(store, sync.get("seq", 0), report)
                 # arrays of segments that lack them (an index from an earlier version)
                 arrays.build_missing(index_dir(self.archive), self.procs)
+            # which words go together, for widening queries: refitted as the archive changes
+            concepts.refresh(index_dir(self.archive), store, index_doc_count(self.archive),
+                             news_analyzer(), self.on_note)
         report.documents = index_doc_count(self.archive)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report

@@ -195,7 +195,8 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) ->
 
     try:
         report = update_index(archive, rebuild=rebuild, lock_timeout=lock_timeout,
-                              on_wait=_err, progress=progress, procs=procs)
+                              on_wait=_err, progress=progress, procs=procs,
+                              on_note=_err)
     except (IndexingError, CrawlError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -26,6 +26,7 @@ from whoosh.query import Every, Query, Term
 
 from indexer.arrays import IndexArrays
 from indexer.build import index_dir
+from indexer.concepts import FILE as CONCEPTS_FILE, ConceptModel
 from indexer.fingerprint import near
 from indexer.schema import FIELD_ALIASES
 
@@ -33,10 +34,12 @@ from . import dates as _dates
 from .errors import QueryError
 from .postings import match_mask
 from .query import MAX_QUERY_CHARS, is_plain, parse, plain_words
-from .rank import PROXIMITY_DEPTH, proximity_bonus, score_plain, top_positions, word_terms
+from .rank import (CONCEPT_DEPTH, PROXIMITY_DEPTH, concept_bonus, proximity_bonus, score_plain,
+                   top_positions, word_terms)
 from .snippets import snippet
 
 SORTS = ("relevance", "newest", "oldest")
+POSTINGS_KEPT = 1024
 MAX_LIMIT = 100
 MAX_PAGE = 1000
 #: Ranking: BM25F with Whoosh's defaults, title weighted through the schema's field boost.
@@ -94,6 +97,9 @@ class _Cache:
         self.dated = np.flatnonzero(self.ticks)
         self._topics: tuple[list[str], np.ndarray, np.ndarray] | None = None
         self.masks: OrderedDict = OrderedDict()
+        self.postings: OrderedDict = OrderedDict()
+        self.concepts = ConceptModel.load(index_path / CONCEPTS_FILE) \
+            if (index_path / CONCEPTS_FILE).exists() else None
 
     def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
         key = ("date", start, end)
@@ -120,6 +126,18 @@ class _Cache:
         self.masks[key] = value
         while len(self.masks) > 64:
             self.masks.popitem(last=False)
+
+    def body_postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """``arrays.postings("body", term)``, the last ``POSTINGS_KEPT`` terms kept: the words
+        that widen queries on one subject recur ("crude", "barrel" for every query on oil),
+        and joining a word's postings from every segment costs ~0.5 ms."""
+        got = self.postings.get(term)
+        if got is None:
+            got = self.postings[term] = self.arrays.postings("body", term)
+            while len(self.postings) > POSTINGS_KEPT:
+                self.postings.popitem(last=False)
+        self.postings.move_to_end(term)
+        return got
 
     def topic_postings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """(topic names, document of each topic posting, topic of each posting)."""
@@ -273,6 +291,8 @@ class SearchIndex:
             if sort == "relevance":
                 proximity_bonus(searcher, self.cache.arrays, words, matched, scores,
                                 PROXIMITY_DEPTH)
+                concept_bonus(searcher, self.cache.arrays, self.cache.concepts, words, matched,
+                              scores, CONCEPT_DEPTH, self.cache.body_postings)
             top = self._top_scored(matched, scores, sort)
         else:
             matched = self._matched(searcher, q, allowed)

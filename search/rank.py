@@ -14,7 +14,9 @@ over the postings arrays of :mod:`indexer.arrays`:
 - Whoosh's coordination bonus is added: (m - 1) / (T - ``COORD_SCALE``)² for m of the T
   term matchers that match (each word in title and in body, the words of each proximity pair);
 - the proximity bonus (consecutive words within ``PROXIMITY_SLOP`` positions) is added for
-  the top of the ranking only, reading the positions of just those documents.
+  the top of the ranking only, reading the positions of just those documents;
+- so is the concept bonus: the body BM25F of the words the archive uses alongside the query's
+  (:mod:`indexer.concepts`), which re-ranks the stories the query matched.
 
 The documents scored are exactly the documents matched, so the total and the facets come
 from the same pass.
@@ -40,6 +42,10 @@ IDF_POWER = 2
 #: stories re-scored with the proximity bonus (the first three pages of ten; on the TIME
 #: collection depth 20 already gives the MAP of depth 200: bench/relevance.py)
 PROXIMITY_DEPTH = 30
+#: stories re-scored with the words that go with the query's (indexer.concepts), and how much
+#: those words weigh against the query's own: at most half the best story's score
+CONCEPT_DEPTH = 100
+CONCEPT_WEIGHT = 0.5
 
 
 def word_terms(words: list[str], analyzer) -> list[tuple[str, ...]]:
@@ -237,3 +243,38 @@ def top_positions(keys: np.ndarray, n: int) -> np.ndarray:
     else:
         part = np.arange(len(keys))
     return part[np.lexsort((part, -keys[part]))]
+
+
+def concept_bonus(searcher, arrays, model, words: list[tuple[str, ...]], docs: np.ndarray,
+                  scores: np.ndarray, depth: int, postings=None) -> dict[str, float]:
+    """Re-rank the ``depth`` best stories (in place) by the words ``model`` finds closest to
+    the query's: each story gains up to ``CONCEPT_WEIGHT`` × the best score, in proportion to
+    its body BM25F for those words (weighted by their closeness). Stories below ``depth`` keep
+    their scores, so they stay below. ``postings(term)`` reads a word's body postings
+    (default: from ``arrays``). Returns the words used, with their weights."""
+    if model is None or not len(docs):
+        return {}
+    expansion = model.expand(flat_terms(words))
+    if not expansion:
+        return {}
+    best = top_positions(scores, depth)
+    top = docs[best]
+    n_docs = arrays.doc_count
+    avg = searcher.avg_field_length("body") or 1
+    lens = arrays.lengths("body")[top]
+    gain = np.zeros(len(top), dtype=np.float64)
+    postings = postings or (lambda term: arrays.postings("body", term))
+    for term, weight in expansion.items():
+        ids, tf = postings(term)
+        if not len(ids):
+            continue
+        at = np.searchsorted(ids, top)
+        at[at >= len(ids)] = 0
+        has = ids[at] == top
+        if has.any():
+            gain += weight * np.where(has, bm25f(np.where(has, tf[at], 0), lens, len(ids),
+                                                 n_docs, avg), 0.0)
+    if gain.max() > 0:
+        scores[best] += CONCEPT_WEIGHT * scores[best].max() * gain / gain.max()
+    return expansion
+

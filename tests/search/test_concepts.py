@@ -1,0 +1,106 @@
+"""Widening a query by the words the archive uses alongside it (indexer.concepts)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from crawler.store import Article, Store
+from indexer import update_index
+from indexer.analysis import news_analyzer
+from indexer.build import index_dir
+from indexer.concepts import FILE, MIN_STORIES, ConceptModel
+from search import SearchIndex
+from tests.conftest import open_test_index
+
+VIETNAM = ("saigon", "diem", "buddhist", "monks", "pagoda", "generals", "coup", "mekong")
+GRAIN = ("wheat", "grain", "harvest", "farmers", "bushels", "export", "prairie", "elevator")
+HARBOUR = ("harbour", "ferry", "dock", "sailors", "cargo", "tide", "pier", "crane")
+
+
+def _text(words, rng, n=40) -> str:
+    return " ".join(rng.choice(words) for _ in range(n)) + "."
+
+
+def _background(n: int) -> list[Article]:
+    """``n`` stories on three subjects, each with its own words."""
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        words = (VIETNAM, GRAIN, HARBOUR)[i % 3]
+        out.append(Article(canonical_url=f"https://bg.example/{i}", url=f"https://bg.example/{i}",
+                           title=f"Report {i}", body=_text(words, rng), source="bg.example",
+                           published="2023-05-01"))
+    return out
+
+
+def test_the_model_learns_which_words_go_together():
+    rng = random.Random(1)
+    texts = [_text((VIETNAM, GRAIN, HARBOUR)[i % 3], rng) for i in range(150)]
+    model = ConceptModel.fit(texts, news_analyzer(), stories=150, rank=10)
+    near = model.expand(["saigon"])
+    closest = sorted(near, key=near.get, reverse=True)[:len(VIETNAM) - 1]
+    assert set(closest) == {t.text for t in news_analyzer()(" ".join(VIETNAM[1:]))}
+    assert "saigon" not in near and max(near.values()) == 1.0
+    assert model.expand(["unknownword"]) == {}
+    # too few stories say nothing about which words go together
+    assert ConceptModel.fit(texts[:MIN_STORIES - 1], news_analyzer(), stories=99) is None
+
+
+@pytest.fixture(scope="module")
+def idx(tmp_path_factory):
+    # two stories match "saigon" alike; only one is about what the archive's Saigon stories
+    # are about. The other is older in the index, so it comes first on the query word alone.
+    stories = [
+        Article(canonical_url="https://a.example/travel", url="https://a.example/travel",
+                title="Weekend notes", body="Saigon. " + "The weather was mild and the "
+                "trains ran on time across the region all week. " * 3, source="a.example",
+                published="2023-06-01"),
+        Article(canonical_url="https://a.example/crisis", url="https://a.example/crisis",
+                title="Weekend notes", body="Saigon. " + "The monks at the pagoda and the "
+                "generals near Diem waited all week in the region. " * 3, source="a.example",
+                published="2023-06-01"),
+    ] + _background(2 * MIN_STORIES)
+    index = open_test_index(tmp_path_factory, "concepts", stories)
+    yield index
+    index.close()
+
+
+def test_words_that_go_with_the_query_lift_the_story_about_its_subject(idx, monkeypatch):
+    assert (index_dir(idx.archive_path) / FILE).exists()
+    res = idx.search("saigon", facets=False, collapse=False, limit=100)
+    assert _order(res) == ["crisis", "travel"]
+    import search.rank
+
+    monkeypatch.setattr(search.rank, "CONCEPT_WEIGHT", 0.0)
+    plain = idx.search("saigon", facets=False, collapse=False, limit=100)
+    assert plain.total == res.total  # the widening words re-rank; they add no story
+    assert _order(plain) == ["travel", "crisis"]
+
+
+def _order(results) -> list[str]:
+    """The two test stories in the order the results give them."""
+    return [h.url.rsplit("/", 1)[1] for h in results.hits if h.url.startswith("https://a.example/")]
+
+
+def test_the_model_is_refitted_only_when_the_archive_changes_much(tmp_path):
+    archive = tmp_path / "data"
+    with Store(archive) as store, store.transaction():
+        for a in _background(MIN_STORIES):
+            store.upsert_article(a)
+    update_index(archive)
+    path = index_dir(archive) / FILE
+    first = path.stat().st_mtime_ns
+    assert ConceptModel.load(path).stories == MIN_STORIES
+    with Store(archive) as store, store.transaction():
+        store.upsert_article(Article(canonical_url="https://x.example/1", url="https://x.example/1",
+                                     title="One more", body="Wheat and grain.", source="x.example"))
+    update_index(archive)
+    assert path.stat().st_mtime_ns == first  # one story more: the same model
+    with Store(archive) as store, store.transaction():
+        for a in _background(MIN_STORIES // 2):
+            a.canonical_url = a.url = a.url.replace("bg.example", "more.example")
+            store.upsert_article(a)
+    update_index(archive)
+    assert ConceptModel.load(path).stories == MIN_STORIES * 3 // 2 + 1
