@@ -126,10 +126,22 @@ def _top_right_singular_vectors(a, k: int, seed: int) -> np.ndarray:
     return vt[:k]
 
 
-def needs_fit(model: ConceptModel | None, stories: int) -> bool:
+def needs_fit(fitted: int | None, stories: int) -> bool:
+    """Whether an archive of ``stories`` needs a new model, its model (if any) having been
+    fitted when it held ``fitted``."""
     if stories < MIN_STORIES:
         return False
-    return model is None or abs(stories - model.stories) > REFIT_CHANGE * model.stories
+    return fitted is None or abs(stories - fitted) > REFIT_CHANGE * fitted
+
+
+def fitted_stories(path: Path) -> int | None:
+    """The archive's size when the model at ``path`` was fitted (None: no usable model),
+    reading only that number from the file."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return int(z["stories"])
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def refresh(index_path: Path, store, stories: int, analyzer,
@@ -137,8 +149,7 @@ def refresh(index_path: Path, store, stories: int, analyzer,
     """Fit and save the archive's model when it has none or the archive has changed much
     since (see :func:`needs_fit`); whether it did. ``note(text)`` hears that it starts."""
     path = Path(index_path) / FILE
-    current = ConceptModel.load(path) if path.exists() else None
-    if not needs_fit(current, stories):
+    if not needs_fit(fitted_stories(path) if path.exists() else None, stories):
         return False
     if note:
         note(f"learning which words go together from {min(stories, SAMPLE):,} stories ...")
