@@ -10,7 +10,7 @@ re-rank the top of the ranking with their body BM25F (``search.rank.concept_bonu
 they never add a story the query does not match, so totals, facets and pages stay the query's.
 
 On the TIME collection (bench/relevance.py) MAP 0.658 -> 0.686, +9.2% over rank-bm25 (35
-queries better, 19 worse); other settings of rank (50-200), words (5-20) and weight land
+queries better, 19 worse); other settings of rank (50-200) and words (5-20) land
 between +6.8% and +9.2%. Fitting takes ~25 s on a 200k-story archive (a 20k-story sample),
 and the model is refitted when the archive has grown or shrunk by a quarter since.
 """
