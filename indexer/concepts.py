@@ -153,8 +153,14 @@ def refresh(index_path: Path, store, stories: int, analyzer,
         return False
     if note:
         note(f"learning which words go together from {min(stories, SAMPLE):,} stories ...")
-    model = ConceptModel.fit(store.sample_texts(SAMPLE, SAMPLE_CHARS), analyzer, stories)
-    if model is None:
+    # the model only re-ranks: failing to fit or save it must not fail the indexing
+    try:
+        model = ConceptModel.fit(store.sample_texts(SAMPLE, SAMPLE_CHARS), analyzer, stories)
+        if model is None:
+            return False
+        model.save(path)
+    except (np.linalg.LinAlgError, ValueError, MemoryError, OSError) as exc:
+        if note:
+            note(f"could not learn which words go together ({exc}); searches rank without them")
         return False
-    model.save(path)
     return True

@@ -104,3 +104,22 @@ def test_the_model_is_refitted_only_when_the_archive_changes_much(tmp_path):
             store.upsert_article(a)
     update_index(archive)
     assert ConceptModel.load(path).stories == MIN_STORIES * 3 // 2 + 1
+
+
+def test_a_model_that_cannot_be_fitted_does_not_stop_the_indexing(tmp_path, monkeypatch):
+    import numpy as np
+
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(ConceptModel, "fit", broken)
+    archive = tmp_path / "data"
+    with Store(archive) as store, store.transaction():
+        for a in _background(MIN_STORIES):
+            store.upsert_article(a)
+    notes = []
+    report = update_index(archive, on_note=notes.append)
+    assert report.documents == MIN_STORIES and not (index_dir(archive) / FILE).exists()
+    assert "could not learn" in notes[-1]
+    with SearchIndex(archive) as idx:
+        assert idx.search("wheat").total > 0
