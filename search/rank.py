@@ -127,6 +127,18 @@ def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float)
     return idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + (K1 * B / avg) * lengths)
 
 
+def _bm25_at(ids: np.ndarray, tf: np.ndarray, docs: np.ndarray, lengths: np.ndarray,
+             n_docs: int, avg: float) -> tuple[np.ndarray, np.ndarray]:
+    """For a term's postings (``ids``, ``tf``): which of ``docs`` (whose field lengths are
+    ``lengths``) hold it, and its BM25F in each (0 where absent)."""
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float64)
+    at = np.searchsorted(ids, docs)
+    at[at >= len(ids)] = 0
+    has = ids[at] == docs
+    return has, np.where(has, bm25f(np.where(has, tf[at], 0), lengths, len(ids), n_docs, avg), 0.0)
+
+
 def _coord_unit(n_words: int, n_pairs: int) -> float:
     """Whoosh's coordination bonus per extra matching term for a query of ``n_words`` with
     ``n_pairs`` proximity pairs."""
@@ -159,13 +171,8 @@ def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.nda
     def term_in_top(term: str):
         got = cache.get(term)
         if got is None:
-            ids, tf = arrays.postings("body", term)
-            at = np.searchsorted(ids, top)
-            at[at >= len(ids)] = 0
-            has = (ids[at] == top) if len(ids) else np.zeros(len(top), dtype=bool)
-            tf_top = np.where(has, tf[at] if len(ids) else 0, 0)
-            score = bm25f(tf_top, lens[top], len(ids), n_docs, avg)
-            got = cache[term] = (has, np.where(has, score, 0.0), {})
+            has, score = _bm25_at(*arrays.postings("body", term), top, lens[top], n_docs, avg)
+            got = cache[term] = (has, score, {})
         return got
 
     for a, b in zip(terms, terms[1:]):
@@ -265,15 +272,7 @@ def concept_bonus(searcher, arrays, model, words: list[tuple[str, ...]], docs: n
     gain = np.zeros(len(top), dtype=np.float64)
     postings = postings or (lambda term: arrays.postings("body", term))
     for term, weight in expansion.items():
-        ids, tf = postings(term)
-        if not len(ids):
-            continue
-        at = np.searchsorted(ids, top)
-        at[at >= len(ids)] = 0
-        has = ids[at] == top
-        if has.any():
-            gain += weight * np.where(has, bm25f(np.where(has, tf[at], 0), lens, len(ids),
-                                                 n_docs, avg), 0.0)
+        gain += weight * _bm25_at(*postings(term), top, lens, n_docs, avg)[1]
     if gain.max() > 0:
         scores[best] += CONCEPT_WEIGHT * scores[best].max() * gain / gain.max()
     return expansion
