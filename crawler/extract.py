@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 from lxml import etree
 
-from . import continuation
+from . import continuation, maintext
 from . import dates as _dates
 from . import metadata as _meta
 from .htmltree import parse_html
@@ -274,28 +275,52 @@ def _drop_print_only(tree) -> None:
 
 
 def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> str:
-    """The story's text by trafilatura: its quick pass, then (if ``full_cascade``) its full
-    cascade on a fresh tree (trafilatura prunes the tree it is given) when the quick pass
-    found little. Blocks shown only in print are dropped first."""
-    import trafilatura
+    """The story's text: our own reader (:mod:`crawler.maintext`) where the page's layout
+    tells where the story is; else trafilatura, on the page's only ``<article>`` when it has
+    one, or on the whole page (its quick pass, then, if ``full_cascade``, its full cascade on
+    a fresh tree when the quick pass found little: trafilatura prunes the tree it is given).
+    Blocks shown only in print are dropped first. The tree is pruned in place.
 
-    def run(tree, fast: bool) -> str:
-        try:
-            return trafilatura.extract(tree, url=url, favor_precision=True, fast=fast,
-                                       include_comments=False, include_tables=True,
-                                       output_format="txt", deduplicate=False,
-                                       with_metadata=False) or ""
-        except Exception:  # noqa: BLE001 - third-party extractor: a bad page must not stop a crawl
-            return ""
-
+    On the benchmarks (bench/extract.py) our reader takes about 60% of the pages: the median
+    page 30-33 -> 15-18 ms (trafilatura alone: 38-43 ms in the same runs), Zyte F1 0.972 ->
+    0.976 and pages read exactly 73 -> 82 of 181; on trafilatura's set "without" snippets
+    left out 0.919 -> 0.923, "with" snippets found 0.917 -> 0.914.
+    """
+    story = maintext.find_story(tree)
+    if story is not None and story.how != "article":
+        text = maintext.read(story)
+        if text is not None:
+            return text
+    if story is not None and story.how == "article":
+        page = lxml.html.fromstring("<html><body></body></html>")
+        page.find("body").append(story.blocks[0])  # moved: the tree is trafilatura's to prune
+        _drop_print_only(page)
+        text = _trafilatura(page, url, fast=True)
+        if len(text.split()) >= maintext.MIN_WORDS:
+            return text
+        tree = parse_html(html)  # the <article> held too little: the whole page, afresh
+        if tree is None:
+            return text
     _drop_print_only(tree)
-    text = run(tree, fast=True)
+    text = _trafilatura(tree, url, fast=True)
     if full_cascade and len(text) < QUICK_PASS_ENOUGH:
         fresh = parse_html(html)
         if fresh is not None:
             _drop_print_only(fresh)
-            text = max(text, run(fresh, fast=False), key=len)
+            text = max(text, _trafilatura(fresh, url, fast=False), key=len)
     return text
+
+
+def _trafilatura(tree, url: str, fast: bool) -> str:
+    import trafilatura
+
+    try:
+        return trafilatura.extract(tree, url=url, favor_precision=True, fast=fast,
+                                   include_comments=False, include_tables=True,
+                                   output_format="txt", deduplicate=False,
+                                   with_metadata=False) or ""
+    except Exception:  # noqa: BLE001 - third-party extractor: a bad page must not stop a crawl
+        return ""
 
 
 def extract(html: str | bytes, url: str, headers: dict | None = None,
