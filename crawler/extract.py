@@ -27,7 +27,7 @@ from . import dates as _dates
 from . import metadata as _meta
 from .htmltree import parse_html
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: our own main-text reader
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-·:»/]\s+")
 _GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "amp", "print",
                      "index", "content", "post", "posts", "p", "a", "en", "de", "fr", "es", "it",
