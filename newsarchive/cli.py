@@ -469,7 +469,8 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
     body, author, topic, section, source; wildcards (elect*); dates in the query
     (date:2024-05, date:[2024-01 to 2024-03]). With any of these, words not joined by OR
     are all required. For plain words, stories that also use the words this archive puts
-    with yours (crude, barrel for "oil prices") rank higher among those that match.
+    with yours (crude, barrel for "oil prices") rank higher among those that match, and a
+    word that does not go with your others counts a little less.
 
     \b
     Examples:

@@ -284,15 +284,17 @@ class SearchIndex:
         if is_plain(text) and text.strip():
             words = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
                                self.ix.schema["body"].analyzer)
-            scored = score_plain(searcher, self.cache.arrays, words, allowed)
+            model = self.cache.concepts
+            weights = model.coherence(words) if model is not None and sort == "relevance" else {}
+            scored = score_plain(searcher, self.cache.arrays, words, allowed, weights)
         if scored is not None:  # the fast path: one pass scores and matches
             matched, scores = scored
             total = len(matched)
             if sort == "relevance":
                 proximity_bonus(searcher, self.cache.arrays, words, matched, scores,
                                 PROXIMITY_DEPTH)
-                concept_bonus(searcher, self.cache.arrays, self.cache.concepts, words, matched,
-                              scores, CONCEPT_DEPTH, self.cache.body_postings)
+                concept_bonus(searcher, self.cache.arrays, model, words, matched, scores,
+                              CONCEPT_DEPTH, self.cache.body_postings, weights)
             top = self._top_scored(matched, scores, sort)
         else:
             matched = self._matched(searcher, q, allowed)

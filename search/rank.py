@@ -60,11 +60,14 @@ def word_terms(words: list[str], analyzer) -> list[tuple[str, ...]]:
     return out
 
 
-def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndarray | None
+def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndarray | None,
+                weights: dict[tuple[str, ...], float] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, scores) of every live story matching at least one of ``words``
     (as :func:`word_terms` gives them; and ``allowed``, a boolean mask, when given), in
-    document order."""
+    document order. ``weights`` (word -> weight, default 1) scales each word's BM25F: how well
+    it goes with the query's other words (:meth:`indexer.concepts.ConceptModel.coherence`)."""
+    weights = weights or {}
     n_docs = arrays.doc_count
     scores = np.zeros(n_docs, dtype=np.float64)
     counts = np.zeros(n_docs, dtype=np.int16)
@@ -74,7 +77,7 @@ def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndar
             ids, score = _word_scores(searcher, arrays, field, word, stats)
             if not len(ids):
                 continue
-            scores[ids] += score
+            scores[ids] += score * weights.get(word, 1.0)
             counts[ids] += 1
     docs = arrays.live(counts > 0, allowed)
     out = scores[docs]
@@ -253,15 +256,18 @@ def top_positions(keys: np.ndarray, n: int) -> np.ndarray:
 
 
 def concept_bonus(searcher, arrays, model, words: list[tuple[str, ...]], docs: np.ndarray,
-                  scores: np.ndarray, depth: int, postings=None) -> dict[str, float]:
+                  scores: np.ndarray, depth: int, postings=None,
+                  weights: dict[tuple[str, ...], float] | None = None) -> dict[str, float]:
     """Re-rank the ``depth`` best stories (in place) by the words ``model`` finds closest to
     the query's: each story gains up to ``CONCEPT_WEIGHT`` × the best score, in proportion to
     its body BM25F for those words (weighted by their closeness). Stories below ``depth`` keep
     their scores, so they stay below. ``postings(term)`` reads a word's body postings
-    (default: from ``arrays``). Returns the words used, with their weights."""
+    (default: from ``arrays``); ``weights`` as :func:`score_plain` takes them. Returns the
+    words used, with their weights."""
     if model is None or not len(docs):
         return {}
-    expansion = model.expand(flat_terms(words))
+    term_weights = {t: w for word, w in (weights or {}).items() for t in word}
+    expansion = model.expand(flat_terms(words), weights=term_weights)
     if not expansion:
         return {}
     best = top_positions(scores, depth)

@@ -44,8 +44,16 @@ def test_the_model_learns_which_words_go_together():
     assert set(closest) == {t.text for t in news_analyzer()(" ".join(VIETNAM[1:]))}
     assert "saigon" not in near and max(near.values()) == 1.0
     assert model.expand(["unknownword"]) == {}
+    # a query word that does not go with the others counts less; one word alone is left be
+    weights = model.coherence([("saigon",), ("diem",), ("wheat",), ("unknownword",)], strength=0.25)
+    assert set(weights) == {("saigon",), ("diem",), ("wheat",)}
+    assert 0.75 <= weights[("wheat",)] < 0.8 < min(weights[("saigon",)], weights[("diem",)])
+    assert model.coherence([("saigon",)]) == {}
     # too few stories say nothing about which words go together
     assert ConceptModel.fit(texts[:MIN_STORIES - 1], news_analyzer(), stories=99) is None
+
+
+FILLER = "The weather was mild and the trains ran on time across the region all week. "
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +68,13 @@ def idx(tmp_path_factory):
         Article(canonical_url="https://a.example/crisis", url="https://a.example/crisis",
                 title="Weekend notes", body="Saigon. " + "The monks at the pagoda and the "
                 "generals near Diem waited all week in the region. " * 3, source="a.example",
+                published="2023-06-01"),
+        # one matches a Viet Nam word, the other (shorter, so BM25 ranks it higher) a grain word
+        Article(canonical_url="https://a.example/diem", url="https://a.example/diem",
+                title="Weekend notes", body="Diem. " + FILLER * 2, source="a.example",
+                published="2023-06-01"),
+        Article(canonical_url="https://a.example/wheat", url="https://a.example/wheat",
+                title="Weekend notes", body="Wheat. " + FILLER, source="a.example",
                 published="2023-06-01"),
     ] + _background(2 * MIN_STORIES)
     index = open_test_index(tmp_path_factory, "concepts", stories)
@@ -82,6 +97,19 @@ def test_words_that_go_with_the_query_lift_the_story_about_its_subject(idx, monk
 def _order(results) -> list[str]:
     """The two test stories in the order the results give them."""
     return [h.url.rsplit("/", 1)[1] for h in results.hits if h.url.startswith("https://a.example/")]
+
+
+def test_a_query_word_that_does_not_go_with_the_others_weighs_less(idx, monkeypatch):
+    # "saigon diem wheat": a reader asking about Saigon and Diem, with one stray word. The
+    # story matching "diem" goes above the (shorter) one matching only "wheat".
+    import indexer.concepts
+
+    res = idx.search("saigon diem wheat", source="a.example", facets=False, collapse=False)
+    assert [s for s in _order(res) if s in ("diem", "wheat")] == ["diem", "wheat"]
+    monkeypatch.setattr(indexer.concepts, "COHERENCE", 0.0)
+    plain = idx.search("saigon diem wheat", source="a.example", facets=False, collapse=False)
+    assert [s for s in _order(plain) if s in ("diem", "wheat")] == ["wheat", "diem"]
+    assert plain.total == res.total
 
 
 def test_the_model_is_refitted_only_when_the_archive_changes_much(tmp_path):
