@@ -49,6 +49,7 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
                "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td",
                "th", "thead", "tbody", "tfoot", "caption", "hr", "address", "center",
                "details", "summary"}
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}  # a story's own (ids such as "nav_1" are anchors)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 MIN_WORDS = 80  # less than this and the container may hold a summary: ask trafilatura
 MAX_LINK_SHARE = 0.4  # a block whose text is mostly links is a list of other stories
@@ -186,13 +187,18 @@ def _skip(el) -> bool:
     if style and _HIDDEN_STYLE.search(style):
         return True
     marks = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if marks.strip() and _DISCARD.search(marks) and el.get("itemprop") != "articleBody":
+    if marks.strip() and tag not in _HEADINGS and _DISCARD.search(marks) \
+            and el.get("itemprop") != "articleBody":
         return True
     if tag in ("ul", "ol", "div", "section", "table") and _link_share(el) > MAX_LINK_SHARE:
         return True
     if tag == "p" and len(el) and _link_share(el) > TEASER_LINK_SHARE:
         return True
     return False
+
+
+def _has_text(el) -> bool:
+    return any(t.strip() for t in el.itertext())
 
 
 def _link_share(el) -> float:
@@ -207,7 +213,7 @@ def _read(el, lines: list[str]) -> None:
     """Append ``el``'s text to ``lines``, a block element starting a new line."""
     for child in el:
         if _skip(child):
-            if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+            if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS and _has_text(child):
                 lines.append(_DROPPED)
                 lines.append("")
             if child.tail:

@@ -121,3 +121,18 @@ def test_find_story_names_how_it_found_the_story():
     assert maintext.find_story(single).how == "article"
     assert maintext.find_story(dense).how == "paragraphs"
     assert maintext.find_story(spread) is None
+
+
+def test_the_story_s_own_headings_stay(trafilatura_calls):
+    # a subheading whose id is a table-of-contents anchor ("nav_..."), and one followed by a
+    # photo: neither is the label of a left-out block
+    story = (f"<p>{PARA} Paragraph 0 of the story.</p>"
+             "<h3 id='nav_what_the_vote_means__1'>What the vote means</h3>"
+             f"<p>{PARA} Paragraph 1 of the story.</p>"
+             "<h3>Reactions in the districts</h3><div class='image-block'><img src='b.jpg'></div>"
+             f"<p>{PARA} Paragraph 2 of the story.</p>")
+    html = page("<title>Council approves budget</title>",
+                f"<h1>Council approves budget</h1><div class='entry-content'>{story}</div>")
+    body = extract(html, URL).body
+    assert "What the vote means" in body and "Reactions in the districts" in body
+    assert trafilatura_calls == []
