@@ -49,6 +49,8 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
                "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td",
                "th", "thead", "tbody", "tfoot", "caption", "hr", "address", "center",
                "details", "summary"}
+#: marked elements that cannot hold the story (a <meta itemprop="articleBody">, a script)
+_NOT_CONTAINERS = {"body", "html", "span", "a", "meta", "link", "head", "title"} | _DROP_TAGS
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}  # a story's own (ids such as "nav_1" are anchors)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 MIN_WORDS = 80  # less than this and the container may hold a summary: ask trafilatura
@@ -74,15 +76,17 @@ class Story:
 
 def find_story(tree) -> Story | None:
     """Where ``tree`` keeps its story, or None when no layout rule is sure."""
-    marked = [el for el in tree.iter("*") if el.get("itemprop") == "articleBody"]
+    marked = [el for el in tree.iter("*")
+              if el.get("itemprop") == "articleBody" and el.tag not in _NOT_CONTAINERS]
     for pattern in _BODY_MARKS:
         if marked:
             break
         marked = [el for el in _CANDIDATES(tree)
-                  if el.tag not in ("body", "html", "span", "a")
+                  if el.tag not in _NOT_CONTAINERS
                   and (pattern.search(el.get("class") or "") or pattern.search(el.get("id") or ""))]
     if marked:
-        outer = [el for el in marked if not any(a in marked for a in el.iterancestors())]
+        seen = set(marked)
+        outer = [el for el in marked if not any(a in seen for a in el.iterancestors())]
         if all(el.tag == "p" for el in outer):  # marked paragraphs: the story is all of them
             return Story(outer, "marked")
         # among several containers (the story and teasers of others), the one with most text
