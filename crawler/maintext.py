@@ -60,7 +60,6 @@ TEASER_LINK_SHARE = 0.75  # a paragraph that is all link: "Read more: ..."
 PARAGRAPH_SHARE = 0.7
 PARAGRAPH_CHARS = 25  # shorter <p>s are labels, dates, captions: not the story's paragraphs
 LEDE_LEVELS = 2  # how far up a lede set apart from the story's paragraphs is looked for
-_CANDIDATES = etree.XPath("//*[@itemprop='articleBody' or @class or @id]")
 
 
 @dataclass
@@ -76,14 +75,8 @@ class Story:
 
 def find_story(tree) -> Story | None:
     """Where ``tree`` keeps its story, or None when no layout rule is sure."""
-    marked = [el for el in tree.iter("*")
-              if el.get("itemprop") == "articleBody" and el.tag not in _NOT_CONTAINERS]
-    for pattern in _BODY_MARKS:
-        if marked:
-            break
-        marked = [el for el in _CANDIDATES(tree)
-                  if el.tag not in _NOT_CONTAINERS
-                  and (pattern.search(el.get("class") or "") or pattern.search(el.get("id") or ""))]
+    itemprop, marks, articles = _scan(tree)
+    marked = itemprop or next((m for m in marks if m), [])
     if marked:
         seen = set(marked)
         outer = [el for el in marked if not any(a in seen for a in el.iterancestors())]
@@ -91,11 +84,37 @@ def find_story(tree) -> Story | None:
             return Story(outer, "marked")
         # among several containers (the story and teasers of others), the one with most text
         return Story([max(outer, key=_paragraph_chars)], "marked")
-    articles = tree.xpath("//article")
     if len(articles) == 1:
         return Story(articles, "article")
     blocks = _densest(tree)
     return Story(blocks, "paragraphs") if blocks else None
+
+
+def _scan(tree) -> tuple[list, list[list], list]:
+    """One pass over the page: its ``itemprop="articleBody"`` elements, its elements whose
+    class or id is one of each of ``_BODY_MARKS``, and its ``<article>`` elements. (One pass
+    in Python costs less than an XPath query apiece: ~1 ms against ~5 on a news page.)"""
+    itemprop: list = []
+    marks: list[list] = [[] for _ in _BODY_MARKS]
+    articles: list = []
+    for el in tree.iter(etree.Element):
+        tag = el.tag
+        if tag == "article":
+            articles.append(el)
+        elif tag in _NOT_CONTAINERS:
+            continue
+        if el.get("itemprop") == "articleBody":
+            itemprop.append(el)
+        for value in (el.get("class"), el.get("id")):
+            if value and ("ody" in value or "ontent" in value or "ext" in value or "ntry" in value):
+                for found, pattern in zip(marks, _BODY_MARKS):
+                    if pattern.search(value):
+                        found.append(el)
+                        break
+                else:
+                    continue
+                break
+    return itemprop, marks, articles
 
 
 def read(story: Story) -> str | None:
