@@ -93,7 +93,8 @@ def find_story(tree) -> Story | None:
 def _scan(tree) -> tuple[list, list[list], list]:
     """One pass over the page: its ``itemprop="articleBody"`` elements, its elements whose
     class or id is one of each of ``_BODY_MARKS``, and its ``<article>`` elements. (One pass
-    in Python costs less than an XPath query apiece: ~1 ms against ~5 on a news page.)"""
+    in Python costs about half of an XPath query apiece: ~2.4 against ~4.7 ms median on 200
+    pages of the bench.)"""
     itemprop: list = []
     marks: list[list] = [[] for _ in _BODY_MARKS]
     articles: list = []
