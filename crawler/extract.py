@@ -281,17 +281,18 @@ def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> 
     a fresh tree when the quick pass found little: trafilatura prunes the tree it is given).
     Blocks shown only in print are dropped first. The tree is pruned in place.
 
-    On the benchmarks (bench/extract.py) our reader takes about 60% of the pages: the median
-    page 30-33 -> 15-18 ms (trafilatura alone: 38-43 ms in the same runs), Zyte F1 0.972 ->
-    0.976 and pages read exactly 73 -> 82 of 181; on trafilatura's set "without" snippets
-    left out 0.919 -> 0.923, "with" snippets found 0.917 -> 0.914.
+    On the benchmarks (bench/extract.py) our reader takes 59% of the pages; the median page
+    takes 0.35-0.40x trafilatura's time in the same run (15-23 ms against 38-60 as the
+    machine's load varies; 0.68x before), Zyte F1 0.972 -> 0.976 and pages read exactly 73 ->
+    82 of 181; on trafilatura's set "without" snippets left out 0.919 -> 0.922, "with"
+    snippets found 0.917 -> 0.915.
     """
     story = maintext.find_story(tree)
     if story is not None and story.how != "article":
         text = maintext.read(story)
         if text is not None:
             return text
-    if story is not None and story.how == "article":
+    elif story is not None:  # the page's lone <article>: trafilatura cleans that element
         page = lxml.html.fromstring("<html><body></body></html>")
         page.find("body").append(story.blocks[0])  # moved: the tree is trafilatura's to prune
         _drop_print_only(page)

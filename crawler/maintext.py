@@ -35,7 +35,8 @@ _DISCARD = re.compile(
     r"promo|teaser|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|dfp|outbrain|taboola|sponsor|"
     r"comment|disqus|byline|author|caption|credit|(?:^|[\s_-])tags?(?:$|[\s_-])|tag-list|"
     r"breadcrumb|(?:^|[\s_-])nav|menu|sidebar|footer|(?:^|[\s_-])meta(?:$|[\s_-])|"
-    r"timestamp|dateline|(?:^|\s)(?:hidden|hide|noprint|d-none)(?:$|\s)|print|sr-only|modal|popup|cookie|"
+    r"timestamp|dateline|(?:^|\s)(?:hidden|hide|noprint|d-none)(?:$|\s)|print|sr-only|"
+    r"modal|popup|cookie|"
     r"consent|more-?(?:on|from|stories)|read-?more|most-?(?:read|popular)|embed|"
     r"gallery|slideshow|widget|toolbar|button|rating|infobox|factbox|trending|login|pagination|"
     r"(?:^|[\s_-])(?:rail|next|prev|next-prev)(?:$|[\s_-])",

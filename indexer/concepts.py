@@ -14,8 +14,9 @@ The same space weighs the query's own words: one that does not go with the other
 
 On the TIME collection (bench/relevance.py) MAP 0.658 -> 0.686, +9.2% over rank-bm25 (35
 queries better, 19 worse); other settings of rank (50-200) and words (5-20) land
-between +6.8% and +9.2%. Weighing the query's words: 0.693, +10.4% (36 better, 18 worse). Fitting takes ~25 s on a 200k-story archive (a 20k-story sample),
-and the model is refitted when the archive has grown or shrunk by a quarter since.
+between +6.8% and +9.2%. Weighing the query's words: 0.693, +10.4% (36 better, 18 worse).
+Fitting takes ~25 s on a 200k-story archive (a 20k-story sample), and the model is refitted
+when the archive has grown or shrunk by a quarter since.
 """
 
 from __future__ import annotations
