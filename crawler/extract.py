@@ -175,7 +175,7 @@ def _crumb_section(tree, nodes) -> str | None:
 
 
 def _date_candidates(tree, meta, article, url, hint_date,
-                     day_first: bool = False) -> list[_dates.DateCandidate]:
+                     day_first: bool = False, title: str | None = None) -> list[_dates.DateCandidate]:
     cands: list[_dates.DateCandidate] = []
 
     def add(raw, source):
@@ -202,7 +202,7 @@ def _date_candidates(tree, meta, article, url, hint_date,
         if len(times) == 1:
             add(times[0].get("datetime"), "time")
     udt = _dates.url_date(url)
-    shown = _dates.visible_dates("\n".join(_byline_lines(tree)), day_first)
+    shown = _dates.visible_dates("\n".join(_byline_lines(tree, title)), day_first, iso=True)
     if shown and not (udt and abs((shown[0] - udt).days) > 1):
         cands.append(_dates.DateCandidate(shown[0], "byline", "", _dates.CONFIDENCE["byline"]))
     if udt:
@@ -213,19 +213,65 @@ def _date_candidates(tree, meta, article, url, hint_date,
 
 
 #: the text that follows the headline, where the page shows readers its date (the byline)
-_AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::text()[position() <= 40]")
+_AFTER = etree.XPath("following::text()[position() <= 40]")
 HEADER_CHARS = 400
 #: a byline's date stands in a short line of its own ("11.01.2022, 09:50 Uhr", "PUBLISHED:
 #: April 24, 2020 at 9:11 a.m."); a date inside a sentence of the lede is an event's
 BYLINE_CHARS = 60
+#: a headline shares at least this share of its words with the page's title
+HEADLINE_MATCH = 0.5
 
 
-def _byline_lines(tree) -> list[str]:
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _headline(tree, title: str | None):
+    """The page's headline element: the ``<h1>`` that reads like the title (the first
+    ``<h1>`` is often the site's logo), or an ``<h2>`` that does when no ``<h1>`` does."""
+    h1s = list(tree.iter("h1"))
+    want = _words(title or "")
+    if want:
+        def match(el) -> float:
+            got = _words(el.text_content())
+            return len(got & want) / len(got | want) if got else 0.0
+
+        found = [(match(el), i, el) for i, el in enumerate(h1s)]
+        best = max(found, default=None, key=lambda f: (f[0], -f[1]))
+        if best and best[0] >= HEADLINE_MATCH:
+            return best[2]
+    return h1s[0] if h1s else None
+
+
+#: classes that hide an element (not ``hidden-xs`` and the like, which hide it on some screens,
+#: nor Drupal's ``field--label-hidden``, which hides a field's label)
+_HIDDEN_CLASSES = frozenset(("hidden", "rich-snippet-hidden", "d-none", "sr-only", "visually-hidden"))
+
+
+def _not_shown(el) -> bool:
+    """``el`` holds a page's last-modified date rather than its publication date
+    (``itemprop="dateModified"``, a class ``updated`` alone: ``<time class="updated">``, but
+    not ``<time class="entry-date updated">``, which some themes use for the date shown), or
+    is hidden (``class="updated rich-snippet-hidden"``)."""
+    if el.get("itemprop") in ("dateModified", "datePublished") or el.get("pubdate") is not None:
+        return el.get("itemprop") == "dateModified"
+    tokens = (el.get("class") or "").lower().split()
+    if any(t in _HIDDEN_CLASSES for t in tokens) or el.get("hidden") is not None:
+        return True
+    return any(t in ("updated", "modified", "date-modified") for t in tokens) and not any(
+        "date" in t or "publish" in t for t in tokens if t not in ("updated", "modified", "date-modified"))
+
+
+def _byline_lines(tree, title: str | None = None) -> list[str]:
     """The short lines of text among the first ``HEADER_CHARS`` characters after the page's
-    first headline."""
+    headline (:func:`_headline`), leaving out a last-modified date."""
+    head = _headline(tree, title)
+    if head is None:
+        return []
     out, size = [], 0
-    for text in _AFTER_HEADLINE(tree):
-        if not text.is_tail and text.getparent().tag in ("script", "style"):
+    for text in _AFTER(head):
+        parent = text.getparent()
+        if not text.is_tail and (parent.tag in ("script", "style") or _not_shown(parent)):
             continue
         line = text.strip()
         if line and len(line) <= BYLINE_CHARS:
@@ -234,6 +280,19 @@ def _byline_lines(tree) -> list[str]:
         if size >= HEADER_CHARS:
             break
     return out
+
+
+def _text_lines(tree) -> list[str]:
+    """The page's text, one text node a line, without scripts and styles."""
+    body = tree.find("body")
+    if body is None:
+        return []
+    lines = []
+    for text in body.xpath(".//text()[not(parent::script or parent::style or parent::noscript)]"):
+        line = " ".join(text.split())
+        if line:
+            lines.append(line)
+    return lines
 
 
 def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCandidate | None:
@@ -406,8 +465,10 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     # -- dates ------------------------------------------------------------------------------
     locale = _dates.site_locale(url, tree.get("lang"), _meta.first(meta, "og:locale"),
                                 tree.get("xml:lang"))
-    cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first)
+    cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first, result.title)
     if not any(c.confidence >= 0.8 for c in cands):
+        cands += [_dates.DateCandidate(dt, "label", "", _dates.CONFIDENCE["label"])
+                  for dt in _dates.labelled_dates(_text_lines(tree), locale.day_first)]
         found = _htmldate(tree, url, fetched_at)
         if found:
             cands.append(found)
