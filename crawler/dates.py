@@ -258,12 +258,16 @@ def _month(name: str) -> int | None:
     return None
 
 
-def visible_dates(text: str, day_first: bool = True, iso: bool = False) -> list[datetime]:
-    """The dates written out for readers in ``text`` (``07.11.2023``, ``7 novembre 2023``, ``7 de mayo de 2022``, ``Nov. 7, 2023``, ``7/11/2023``), in order.
+def visible_dates(text: str, day_first: bool = True, iso: bool = False,
+                  settled_by: list[datetime] = ()) -> list[datetime]:
+    """The dates written out for readers in ``text`` (``07.11.2023``, ``7 novembre 2023``,
+    ``7 de mayo de 2022``, ``Nov. 7, 2023``, ``7/11/2023``), in order.
     ISO dates (``2023-11-07``) are left out unless ``iso``: in a page's text they are mostly
     timestamps its theme prints for machines, not the date shown to readers (measured on
     trafilatura's set); in a byline they are the date shown.
-    ``day_first`` reads ``7/11/2023`` as the 7th of November (see :attr:`SiteLocale.day_first`)."""
+    ``day_first`` reads ``7/11/2023`` as the 7th of November (see :attr:`SiteLocale.day_first`),
+    unless the other reading is within a day of one of ``settled_by`` (the page's structured
+    dates) and this one is not: an Austrian site may print its dates the American way."""
     out = []
     for m in _VISIBLE_DATE.finditer(text):
         g = m.groupdict()
@@ -277,6 +281,14 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False) -> list[
             y, mo, d = g["y6"], g["m6"], g["d6"]
         elif g["y5"]:
             y, (d, mo) = g["y5"], (g["a5"], g["b5"]) if day_first else (g["b5"], g["a5"])
+            if settled_by and int(d) <= 12 and d != mo:
+                try:
+                    this, other = datetime(int(y), int(mo), int(d)), datetime(int(y), int(d), int(mo))
+                except ValueError:
+                    continue
+                near = lambda dt: any(abs((dt - s).days) <= 1 for s in settled_by)  # noqa: E731
+                if near(other) and not near(this):
+                    d, mo = mo, d
         else:
             name, d, y = (g["n3"], g["d3"], g["y3"]) if g["y3"] else (g["n4"], g["d4"], g["y4"])
             mo = _month(name)

@@ -202,7 +202,11 @@ def _date_candidates(tree, meta, article, url, hint_date,
         if len(times) == 1:
             add(times[0].get("datetime"), "time")
     udt = _dates.url_date(url)
-    shown = _dates.visible_dates("\n".join(_byline_lines(tree, title)), day_first, iso=True)
+    structured = [c.value for c in cands] + ([udt] if udt else [])
+    shown = _dates.visible_dates("\n".join(_byline_lines(tree, title)), day_first, True, structured)
+    if not shown:
+        shown = _dates.visible_dates("\n".join(_before_lines(tree, title)), day_first, True,
+                                     structured)[-1:]
     if shown and not (udt and abs((shown[0] - udt).days) > 1):
         cands.append(_dates.DateCandidate(shown[0], "byline", "", _dates.CONFIDENCE["byline"]))
     if udt:
@@ -214,6 +218,7 @@ def _date_candidates(tree, meta, article, url, hint_date,
 
 #: the text that follows the headline, where the page shows readers its date (the byline)
 _AFTER = etree.XPath("following::text()[position() <= 40]")
+_BEFORE = etree.XPath("preceding::text()[position() <= 12]")
 HEADER_CHARS = 400
 #: a byline's date stands in a short line of its own ("11.01.2022, 09:50 Uhr", "PUBLISHED:
 #: April 24, 2020 at 9:11 a.m."); a date inside a sentence of the lede is an event's
@@ -293,6 +298,24 @@ def _text_lines(tree) -> list[str]:
         if line:
             lines.append(line)
     return lines
+
+
+def _before_lines(tree, title):
+    head = _headline(tree, title)
+    if head is None:
+        return []
+    out, size = [], 0
+    for text in reversed(_BEFORE(head)):
+        parent = text.getparent()
+        if not text.is_tail and (parent.tag in ("script", "style") or _not_shown(parent)):
+            continue
+        line = text.strip()
+        if line and len(line) <= BYLINE_CHARS:
+            out.append(line)
+        size += len(line)
+        if size >= 200:
+            break
+    return out[::-1]
 
 
 def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCandidate | None:
