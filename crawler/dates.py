@@ -32,8 +32,8 @@ from dateutil import parser as dateparser
 # timestamp: on trafilatura's evaluation set, reading it changes the day of 36 pages, 33 of them
 # to the right one (bench/extract.py: date accuracy 0.865 -> 0.907; htmldate's set: 2 and 2).
 # A date the text labels ("Veröffentlicht am 16.08.2019") is read only when no strong source
-# has spoken, and beats htmldate there: on trafilatura's set it changes 6 such pages' days,
-# 5 to the right one.
+# has spoken, and beats htmldate there: on trafilatura's set it puts 6 more pages on the right
+# day (665 -> 671 of 728; htmldate's set unchanged).
 CONFIDENCE = {"byline": 0.97, "jsonld": 0.95, "meta": 0.9, "microdata": 0.88, "time": 0.7,
               "url": 0.85, "hint": 0.8, "label": 0.78, "htmldate": 0.75, "text": 0.6,
               "lastmod": 0.5}
@@ -264,7 +264,7 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False,
     ``7 de mayo de 2022``, ``Nov. 7, 2023``, ``7/11/2023``), in order.
     ISO dates (``2023-11-07``) are left out unless ``iso``: in a page's text they are mostly
     timestamps its theme prints for machines, not the date shown to readers (measured on
-    trafilatura's set); in a byline they are the date shown.
+    trafilatura's set); after a label ("Written: 2023-11-07") they are the date shown.
     ``day_first`` reads ``7/11/2023`` as the 7th of November (see :attr:`SiteLocale.day_first`),
     unless the other reading is within a day of one of ``settled_by`` (the page's structured
     dates) and this one is not: an Austrian site may print its dates the American way."""
@@ -303,11 +303,11 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False,
 
 _SHOWN_DATE = (r"(?:[0-3]?\d\.\s?[01]?\d\.\s?(?:19|20)\d\d|(?:19|20)\d\d-[01]\d-[0-3]\d"
                r"|[0-3]?\d/[0-3]?\d/(?:19|20)\d\d|[0-3]?\d\.?\s+[^\W\d_]{3,10}\.?\s+(?:19|20)\d\d"
-               r"|[^\W\d_]{3,10}\.?\s+[0-3]?\d,?\s+(?:19|20)\d\d)")
+               r"|[^\W\d_]{3,10}\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d)")
 #: "Veröffentlicht am 16.08.2019", "Published: March 3, 2020", "Datum: 18.10.2021",
 #: "Publié le mardi, 3 mars 2020"
 _LABELLED = re.compile(
-    r"(?<!\w)(?:ver[öo]ffentlicht|erschienen|erstellt|publiziert|written|published|posted|publié"
+    r"(?<!\w)(?:ver[öo]ffentlicht|erschienen|erstellt|publiziert|wurde|written|published|posted|publié"
     r"|publicado|pubblicato|gepubliceerd|datum|date|fecha|data)(?:\s+(?:am|on|le|el|il|op))?\s*:?\s*"
     rf"(?:[^\W\d_]+,\s*(?:den\s+)?)?({_SHOWN_DATE})", re.I)
 #: a paragraph that opens with its date: "29.11.2022 – Mehrfach hatte …", "31. Oktober 2023.

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from . import byline as _byline
 from . import continuation, maintext
 from . import dates as _dates
 from . import metadata as _meta
@@ -203,119 +204,14 @@ def _date_candidates(tree, meta, article, url, hint_date,
             add(times[0].get("datetime"), "time")
     udt = _dates.url_date(url)
     structured = [c.value for c in cands] + ([udt] if udt else [])
-    shown = _dates.visible_dates("\n".join(_byline_lines(tree, title)), day_first, True, structured)
-    if not shown:
-        shown = _dates.visible_dates("\n".join(_before_lines(tree, title)), day_first, True,
-                                     structured)[-1:]
-    if shown and not (udt and abs((shown[0] - udt).days) > 1):
-        cands.append(_dates.DateCandidate(shown[0], "byline", "", _dates.CONFIDENCE["byline"]))
+    shown = _byline.shown_date(tree, title, day_first, structured)
+    if shown and not (udt and abs((shown - udt).days) > 1):
+        cands.append(_dates.DateCandidate(shown, "byline", "", _dates.CONFIDENCE["byline"]))
     if udt:
         cands.append(_dates.DateCandidate(udt, "url", url, _dates.CONFIDENCE["url"]))
     if hint_date:
         add(hint_date, "hint")
     return cands
-
-
-#: the text that follows the headline, where the page shows readers its date (the byline)
-_AFTER = etree.XPath("following::text()[position() <= 40]")
-_BEFORE = etree.XPath("preceding::text()[position() <= 12]")
-HEADER_CHARS = 400
-#: a byline's date stands in a short line of its own ("11.01.2022, 09:50 Uhr", "PUBLISHED:
-#: April 24, 2020 at 9:11 a.m."); a date inside a sentence of the lede is an event's
-BYLINE_CHARS = 60
-#: a headline shares at least this share of its words with the page's title
-HEADLINE_MATCH = 0.5
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def _headline(tree, title: str | None):
-    """The page's headline element: the ``<h1>`` that reads like the title (the first
-    ``<h1>`` is often the site's logo), or an ``<h2>`` that does when no ``<h1>`` does."""
-    h1s = list(tree.iter("h1"))
-    want = _words(title or "")
-    if want:
-        def match(el) -> float:
-            got = _words(el.text_content())
-            return len(got & want) / len(got | want) if got else 0.0
-
-        found = [(match(el), i, el) for i, el in enumerate(h1s)]
-        best = max(found, default=None, key=lambda f: (f[0], -f[1]))
-        if best and best[0] >= HEADLINE_MATCH:
-            return best[2]
-    return h1s[0] if h1s else None
-
-
-#: classes that hide an element (not ``hidden-xs`` and the like, which hide it on some screens,
-#: nor Drupal's ``field--label-hidden``, which hides a field's label)
-_HIDDEN_CLASSES = frozenset(("hidden", "rich-snippet-hidden", "d-none", "sr-only", "visually-hidden"))
-
-
-def _not_shown(el) -> bool:
-    """``el`` holds a page's last-modified date rather than its publication date
-    (``itemprop="dateModified"``, a class ``updated`` alone: ``<time class="updated">``, but
-    not ``<time class="entry-date updated">``, which some themes use for the date shown), or
-    is hidden (``class="updated rich-snippet-hidden"``)."""
-    if el.get("itemprop") in ("dateModified", "datePublished") or el.get("pubdate") is not None:
-        return el.get("itemprop") == "dateModified"
-    tokens = (el.get("class") or "").lower().split()
-    if any(t in _HIDDEN_CLASSES for t in tokens) or el.get("hidden") is not None:
-        return True
-    return any(t in ("updated", "modified", "date-modified") for t in tokens) and not any(
-        "date" in t or "publish" in t for t in tokens if t not in ("updated", "modified", "date-modified"))
-
-
-def _byline_lines(tree, title: str | None = None) -> list[str]:
-    """The short lines of text among the first ``HEADER_CHARS`` characters after the page's
-    headline (:func:`_headline`), leaving out a last-modified date."""
-    head = _headline(tree, title)
-    if head is None:
-        return []
-    out, size = [], 0
-    for text in _AFTER(head):
-        parent = text.getparent()
-        if not text.is_tail and (parent.tag in ("script", "style") or _not_shown(parent)):
-            continue
-        line = text.strip()
-        if line and len(line) <= BYLINE_CHARS:
-            out.append(line)
-        size += len(line)
-        if size >= HEADER_CHARS:
-            break
-    return out
-
-
-def _text_lines(tree) -> list[str]:
-    """The page's text, one text node a line, without scripts and styles."""
-    body = tree.find("body")
-    if body is None:
-        return []
-    lines = []
-    for text in body.xpath(".//text()[not(parent::script or parent::style or parent::noscript)]"):
-        line = " ".join(text.split())
-        if line:
-            lines.append(line)
-    return lines
-
-
-def _before_lines(tree, title):
-    head = _headline(tree, title)
-    if head is None:
-        return []
-    out, size = [], 0
-    for text in reversed(_BEFORE(head)):
-        parent = text.getparent()
-        if not text.is_tail and (parent.tag in ("script", "style") or _not_shown(parent)):
-            continue
-        line = text.strip()
-        if line and len(line) <= BYLINE_CHARS:
-            out.append(line)
-        size += len(line)
-        if size >= 200:
-            break
-    return out[::-1]
 
 
 def _htmldate(tree, url, fetched_at, extensive: bool = False) -> _dates.DateCandidate | None:
@@ -491,7 +387,7 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first, result.title)
     if not any(c.confidence >= 0.8 for c in cands):
         cands += [_dates.DateCandidate(dt, "label", "", _dates.CONFIDENCE["label"])
-                  for dt in _dates.labelled_dates(_text_lines(tree), locale.day_first)]
+                  for dt in _dates.labelled_dates(_byline.text_lines(tree), locale.day_first)]
         found = _htmldate(tree, url, fetched_at)
         if found:
             cands.append(found)

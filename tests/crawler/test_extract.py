@@ -186,6 +186,76 @@ def test_dates_near_the_headline_that_are_not_the_byline(body_extra, url):
     assert ex.published[:10] == "2022-01-11" and ex.published_source != "byline"
 
 
+def _headed(before: str, after: str, head: str = "", lang: str = "de",
+            url: str = "https://post.example/city/story", tail: str = ""):
+    """A page whose story has the headline "Council approves the budget", ``before`` and
+    ``after`` it, and ``tail`` after the story."""
+    title = "<title>Council approves the budget</title>"
+    return extract(page(title + head, f"<article>{before}<h1>Council approves the budget</h1>"
+                                      f"{after}{ARTICLE_BODY}{tail}</article>", lang),
+                   url, fetched_at=datetime(2024, 6, 1))
+
+
+def test_the_byline_is_read_under_the_headline_not_under_the_sites_logo():
+    ex = extract(page("<title>Council approves the budget</title>",
+                      "<header><h1>Stadtblatt</h1><p>Termin: 21.02.2020, 19 Uhr</p></header>"
+                      "<article><h1>Council approves the budget</h1><p>Von Anna Berg</p>"
+                      f"<p>15.12.2022</p>{ARTICLE_BODY}</article>", "de"),
+                 "https://post.example/city/story", fetched_at=datetime(2024, 6, 1))
+    assert (ex.published, ex.published_source) == ("2022-12-15", "byline")
+
+
+@pytest.mark.parametrize("byline", [
+    # WordPress themes print the last edit first, for search engines
+    "<time class='updated' datetime='2022-12-29'>29. Dezember 2022</time>"
+    "<time class='entry-date published' datetime='2022-12-30'>30. Dezember 2022</time>",
+    "<time itemprop='dateModified'>29.12.2022</time> <time itemprop='datePublished' "
+    "class='updated'>30.12.2022</time>",
+    "<span class='rich-snippet-hidden'>29.12.2022</span><span>30.12.2022</span>",
+], ids=["class-updated", "itemprop", "hidden"])
+def test_a_last_edit_or_hidden_date_in_the_byline_is_passed_over(byline):
+    ex = _headed("", f"<p class='byline'>Von Anna Berg | {byline}</p>",
+                 _published_meta("2022-12-01T10:00:00+01:00"))
+    assert (ex.published, ex.published_source) == ("2022-12-30", "byline")
+
+
+def test_a_byline_above_the_headline():
+    ex = _headed("<p class='meta'>Par Loïc Le Clerc | 30 septembre 2018</p>", "",
+                 _published_meta("2018-09-11T10:00:00+02:00"), lang="fr")
+    assert (ex.published, ex.published_source) == ("2018-09-30", "byline")
+    # several dates above it are a list of other stories
+    teasers = "".join(f"<li><a href='/s{i}'>Other story {i}</a> <span>{d} November 2023</span></li>"
+                      for i, d in enumerate((3, 2)))
+    ex = _headed(f"<ul>{teasers}</ul>", "", _published_meta("2023-11-06T10:00:00+01:00"))
+    assert (ex.published[:10], ex.published_source) == ("2023-11-06", "meta")
+
+
+def test_structured_data_settles_which_way_a_numeric_date_reads():
+    # an Austrian site printing its dates the American way
+    meta = _published_meta("2021-11-01T10:00:00+01:00")
+    assert _headed("", "<p>Von Anna Berg | 11/01/2021</p>", meta, lang="de-AT").published == "2021-11-01"
+    assert _headed("", "<p>Von Anna Berg | 11/01/2021</p>", lang="de-AT").published == "2021-01-11"
+
+
+@pytest.mark.parametrize("text, day", [
+    ("<footer><p>Letzte Änderung: 31.10.2023 - 14:49<br>Erschienen am: 01.11.2023</p></footer>",
+     "2023-11-01"),
+    ("<p class='pod'>Veröffentlicht am 16.08.2019<br>Dauer: 1 Stunde</p>", "2019-08-16"),
+    ("<div class='docData'><span class='label'>Datum:</span> <span>18.10.2021</span></div>",
+     "2021-10-18"),
+    ("<p>This entry was posted on Wednesday, May 19th, 2010 at 11:03 pm.</p>", "2010-05-19"),
+    ("<p>29.11.2022 – Mehrfach hatte die Branche vor den Folgen gewarnt.</p>", "2022-11-29"),
+], ids=["erschienen", "veroeffentlicht", "datum", "posted-on", "dateline"])
+def test_a_date_the_text_labels_when_nothing_stronger_says(text, day):
+    lang = "en-US" if "posted" in text else "de"
+    assert _headed("", "", lang=lang).published is None
+    ex = _headed("", "", lang=lang, tail=text)
+    assert (ex.published, ex.published_source) == (day, "label")
+    # the structured data outweighs it
+    ex = _headed("", "", _published_meta("2009-03-03T10:00:00+01:00"), lang=lang, tail=text)
+    assert ex.published[:10] == "2009-03-03"
+
+
 def test_hint_from_sitemap_is_a_source():
     ex = extract(page("", f"<article>{ARTICLE_BODY}</article>"), "https://post.example/a/story",
                  fetched_at=datetime(2024, 6, 1), hint_date="2024-04-04T10:00:00Z")
@@ -295,8 +365,8 @@ def test_htmldate_news_pages_get_the_right_day():
 
 
 def test_trafilatura_eval_pages_get_the_right_day():
-    # the day shown under the headline, the structured data and the URL, combined: 0.907 of
-    # the 728 dated pages with the full set (bench/extract.py), trafilatura 0.863
+    # the day shown by the headline, the structured data, the URL and dates the text labels,
+    # combined: 0.922 of the 728 dated pages with the full set (bench/extract.py), trafilatura 0.863
     root = shared("html-trafilatura-eval")
     import tarfile
 
@@ -316,7 +386,7 @@ def test_trafilatura_eval_pages_get_the_right_day():
             if total == 300:
                 break
     assert total == 300
-    assert right / total >= 0.9, right  # 279 of these 300; 266 without the byline
+    assert right / total >= 0.92, right  # 283 of these 300; 266 without the byline
 
 
 @pytest.mark.parametrize("url, tags, country, zone, day_first", [
