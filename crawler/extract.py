@@ -5,7 +5,8 @@ Signals combined:
 - structured data: JSON-LD ``NewsArticle`` (headline, articleBody, dates, author, section,
   keywords), Open Graph / ``article:*`` meta tags, microdata, ``<time>`` elements;
 - trafilatura (precision mode) for the main text, run on the tree we already parsed;
-- htmldate as a fallback date finder when the page carries no structured date;
+- the date the page shows by its headline (:mod:`crawler.byline`); when nothing strong says,
+  a date its text labels as the publication's, and htmldate as a fallback date finder;
 - the URL (dates in the path, section in the first segment) and hints from sitemaps/feeds.
 
 :func:`extract` never raises on bad HTML: an empty or unparsable page gives an empty record
