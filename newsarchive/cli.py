@@ -452,7 +452,7 @@ def _open_index(archive: Path) -> SearchIndex:
 @click.option("--section", help="Only stories from this section.")
 @click.option("--source", help="Only stories from this site (e.g. bbc.co.uk).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
-              show_default=True)
+              show_default=True, help="relevance ranks by the words (newest first when there are none).")
 @click.option("--recency", type=click.FloatRange(0, 10), default=0.0, show_default=True,
               help="Boost recent stories (0: none; 1: a story from today scores up to 2x).")
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)

@@ -278,6 +278,8 @@ class SearchIndex:
         notes: list[str] = []
         searcher = self.searcher
         q = parse(text, self.ix.schema, notes)
+        if isinstance(q, Every) and sort == "relevance":
+            sort = "newest"  # no words to rank by: a reader browsing wants the latest first
         start, end = _dates.span(date_from, date_to)
         allowed = self._filter(start, end, topic, section, source)
         scored = None

@@ -161,6 +161,13 @@ def test_sorts(idx):
     assert urls(oldest) == list(reversed(urls(newest)))
 
 
+def test_browsing_without_words_lists_the_newest_first(idx):
+    r = idx.search("", date_from="2024-04", limit=50, collapse=False)
+    days = [h.published[:10] for h in r.hits]
+    assert len(days) >= 4 and days == sorted(days, reverse=True)
+    assert urls(r)[0] == "rates"
+
+
 def test_recency_boost_lifts_recent_stories(idx):
     plain = idx.search("election", limit=3, collapse=False)
     boosted = idx.search("election", limit=3, recency=5.0, collapse=False)
