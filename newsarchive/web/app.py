@@ -64,6 +64,11 @@ class _Index:
             self._idx.close()
 
 
+def _utc(timestamp) -> str:
+    """A Unix time as readers read it: ``2026-11-28 01:28 UTC``."""
+    return datetime.fromtimestamp(float(timestamp), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def create_app(archive: str | Path) -> FastAPI:
     archive = Path(archive)
     index = _Index(archive)
@@ -79,6 +84,7 @@ def create_app(archive: str | Path) -> FastAPI:
     app.state.index = index
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    templates.env.filters["utc"] = _utc
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree
 
 import feedparser
@@ -116,6 +117,7 @@ def test_capture_is_served_sandboxed(http):
     hit = http.get("/api/search", params={"q": "striker contract"}).json()["hits"][0]
     page = http.get(f"/articles/{hit['id']}").text
     assert f'/articles/{hit["id"]}/capture' in page
+    assert re.search(r"\(fetched \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", page)
     capture = http.get(f"/articles/{hit['id']}/capture")
     assert capture.status_code == 200 and "Striker signs record contract" in capture.text
     assert capture.headers["content-security-policy"] == "sandbox"
