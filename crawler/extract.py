@@ -122,6 +122,29 @@ def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
     return (sep.group(0) if sep else " ").join(parts).strip()
 
 
+#: what bylines put before a name: "By", "Posted by", "Geschrieben von", "Autor:", "View all
+#: posts by", "| " (one or more of them)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:[|:·•–—-]\s*|(?:(?:view|show) all (?:posts|articles) (?:by|of)|(?:zeige )?alle beiträge von"
+    r"|post author|posted|written|published|geschrieben|veröffentlicht|eingestellt|erstellt"
+    r"|verfasst|artikel|beitrag|rezept|interview|text|autor(?:in)?|author|auteur|autore|by|von|vom"
+    r"|par|por|di)\b\s*:?\s*)+", re.I)
+#: what bylines put after a name: a date or time, "said", a separator and what follows
+_AUTHOR_TAIL = re.compile(
+    r"(?:\s+(?:am|at|um|said|says|schrieb|stand)\b|\s*[»|–—]|\s+-(?:\s|$)|,?\s+\d{1,2}[./]\d{1,2}[./]"
+    r"|,\s*\d{1,2}\.\s*\w+\s+\d{4}).*$", re.I)
+#: what a comment form or an empty byline says instead of a name
+_NOT_A_NAME = re.compile(r"^(?:name\b.*|no author|posted|follow|auteurs?|authors?|admin)$", re.I)
+
+
+def _author_name(text: str) -> str:
+    """A byline's name without its labels and what follows it: "Posted by Günter W. Kienitz
+    at 18:52" -> "Günter W. Kienitz"; "" for a form label ("Name *")."""
+    text = _clean(text)
+    name = _AUTHOR_TAIL.sub("", _AUTHOR_LABEL.sub("", text)).strip()
+    return "" if _NOT_A_NAME.match(name) else name
+
+
 def _paragraphs(text: str) -> str:
     lines = [_clean(line) for line in (text or "").splitlines()]
     return "\n\n".join(line for line in lines if line)
@@ -359,8 +382,7 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
         authors = _meta.byline_authors(tree)
     cleaned: list[str] = []
     for a in authors:
-        a = re.sub(r"^(?:by|von|par|por|di)\s+", "", _clean(a), flags=re.I)
-        for part in re.split(r"\s*(?:,| and | & |;)\s*", a):
+        for part in re.split(r"\s*(?:,| and | & |;)\s*", _author_name(a)):
             if part and len(part) <= 60 and not part.startswith("http") and part not in cleaned:
                 cleaned.append(part)
     result.authors = cleaned[:6]

@@ -281,6 +281,46 @@ def test_topics_section_author_language_canonical():
     assert ex.description == "The council approved the budget."
 
 
+@pytest.mark.parametrize("byline, name", [
+    ("<p class='byline'>Posted by Günter W. Kienitz at 18:52</p>", "Günter W. Kienitz"),
+    ("<span class='author vcard'><a class='url fn n' href='/a/dl'>View all posts by Daniel Lemire"
+     "</a></span>", "Daniel Lemire"),
+    ("<div class='author'>Geschrieben von Elisa Marvena</div>", "Elisa Marvena"),
+    ("<span class='post-author'>lupa am 26/10/13, 03:48 pm</span>", "lupa"),
+    ("<a rel='author' href='/a/r'>Robert -</a>", "Robert"),
+    ("<span class='author'>Autor: Walter von Aachen <time datetime='2022-01-12'>Mittwoch</time>"
+     "</span>", "Walter von Aachen"),
+], ids=["posted-by-at", "view-all-posts", "geschrieben-von", "am-date", "dash", "label-time"])
+def test_the_bylines_name_without_its_labels(byline, name):
+    ex = extract(page("", f"<article><h1>Story</h1>{byline}{ARTICLE_BODY}</article>"),
+                 "https://post.example/city/story")
+    assert ex.authors == [name]
+
+
+@pytest.mark.parametrize("marks", [
+    "<p class='byline'>Reading time 4 min</p><span id='author'>Anna Berg</span>",
+    "<div class='writer-box'>Our writers and editors</div><p class='byline'>By Anna Berg</p>",
+], ids=["id-author-over-byline", "byline-over-writer"])
+def test_the_best_marked_byline_wins(marks):
+    # trafilatura's order of trust, whatever the order on the page
+    ex = extract(page("", f"<article><h1>Story</h1>{marks}{ARTICLE_BODY}</article>"),
+                 "https://post.example/city/story")
+    assert ex.authors == ["Anna Berg"]
+
+
+def test_names_in_comments_sidebars_and_forms_are_not_the_bylines():
+    sidebar = "<div class='sidebar'><span class='author'>Sidebar Person</span></div>"
+    comments = ("<section class='comments'><span class='comment-author'>Troll</span></section>"
+                "<form id='respond'><p class='comment-form-author'><label>Name *</label>"
+                "<input name='author'></p></form>")
+    ex = extract(page("", f"{sidebar}<article><h1>Story</h1><p class='byline'>By Anna Berg</p>"
+                          f"{ARTICLE_BODY}</article>{comments}"), "https://post.example/city/story")
+    assert ex.authors == ["Anna Berg"]
+    ex = extract(page("", f"{sidebar}<article><h1>Story</h1>{ARTICLE_BODY}</article>{comments}"),
+                 "https://post.example/city/story")
+    assert ex.authors == []
+
+
 def test_breadcrumbs_and_url_give_a_section():
     crumbs = "<nav class='breadcrumbs'><a href='/'>Home</a> <a href='/sport'>Sport</a></nav>"
     assert extract(page("", crumbs + f"<article>{ARTICLE_BODY}</article>"),
