@@ -235,13 +235,13 @@ def byline_authors(tree) -> list[str]:
 def _text_outside(el) -> str:
     """``el``'s text without that of its descendants that :func:`_discarded` leaves out."""
     parts, skipping = [], None
-    for event, node in etree.iterwalk(el, events=("start", "end")):
+    for event, node in etree.iterwalk(el, events=("start", "end", "comment", "pi")):
         if event == "start":
             if skipping is None and node is not el and _discarded(node):
                 skipping = node
             if skipping is None and node.text and isinstance(node.tag, str):
                 parts.append(node.text)
-        else:
+        else:  # the end of an element, or a comment
             if node is skipping:
                 skipping = None
             if skipping is None and node is not el and node.tail:
