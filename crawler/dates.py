@@ -301,18 +301,17 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False,
     return out
 
 
-_SHOWN_DATE = (r"(?:[0-3]?\d\.\s?[01]?\d\.\s?(?:19|20)\d\d|(?:19|20)\d\d-[01]\d-[0-3]\d"
-               r"|[0-3]?\d/[0-3]?\d/(?:19|20)\d\d|[0-3]?\d\.?\s+[^\W\d_]{3,10}\.?\s+(?:19|20)\d\d"
-               r"|[^\W\d_]{3,10}\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d)")
+#: a date written out for readers, as :func:`visible_dates` reads it
+_SHOWN_DATE = _VISIBLE_DATE.pattern
 #: "Veröffentlicht am 16.08.2019", "Published: March 3, 2020", "Datum: 18.10.2021",
 #: "Publié le mardi, 3 mars 2020"
 _LABELLED = re.compile(
     r"(?<!\w)(?:ver[öo]ffentlicht|erschienen|erstellt|publiziert|wurde|written|published|posted|publié"
     r"|publicado|pubblicato|gepubliceerd|datum|date|fecha|data)(?:\s+(?:am|on|le|el|il|op))?\s*:?\s*"
-    rf"(?:[^\W\d_]+,\s*(?:den\s+)?)?({_SHOWN_DATE})", re.I)
+    rf"(?:[^\W\d_]+,\s*(?:den\s+)?)?(?P<shown>{_SHOWN_DATE})", re.I)
 #: a paragraph that opens with its date: "29.11.2022 – Mehrfach hatte …", "31. Oktober 2023.
 #: Dragqueens sind …"
-_DATELINE = re.compile(rf"^({_SHOWN_DATE})(?:\.?\s+[–—-]\s+\w|\.\s+[A-ZÄÖÜ])", re.M)
+_DATELINE = re.compile(rf"^(?P<shown>{_SHOWN_DATE})(?:\.?\s+[–—-]\s+\w|\.\s+[A-ZÄÖÜ])", re.M)
 
 
 def labelled_dates(lines: list[str], day_first: bool = True) -> list[datetime]:
@@ -322,7 +321,7 @@ def labelled_dates(lines: list[str], day_first: bool = True) -> list[datetime]:
     out = []
     for rx in (_LABELLED, _DATELINE):
         m = rx.search(text)
-        found = visible_dates(m.group(1), day_first, iso=True) if m else []
+        found = visible_dates(m.group("shown"), day_first, iso=True) if m else []
         out += found[:1]
     return out
 
