@@ -59,6 +59,8 @@ class CrawlStats:
     started: float = field(default_factory=time.time)
     outcomes: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
+    #: a few pages classed as listings, so a user can spot a site the cleaner misreads
+    listing_samples: list[str] = field(default_factory=list)
 
     @property
     def articles(self) -> int:
@@ -76,7 +78,7 @@ class CrawlStats:
                 "retries": self.retries, "bytes": self.bytes, "queued": self.queued,
                 "held": self.held, "seconds": round(self.elapsed, 2),
                 "pages_per_second": round(self.pages / self.elapsed, 1),
-                "outcomes": dict(self.outcomes)}
+                "outcomes": dict(self.outcomes), "listing_samples": self.listing_samples}
 
 
 class _Host:
@@ -593,6 +595,8 @@ class Crawler:
 
     def _article_from(self, url: str, ex: Extraction, result: FetchResult, capture):
         if not ex.is_article:
+            if len(self.stats.listing_samples) < 10:
+                self.stats.listing_samples.append(url)
             return "listing", None
         canonical = url
         if ex.canonical_url:

@@ -6,7 +6,10 @@ Each candidate has a source (``byline``: the date the page shows under its headl
 ``htmldate``) and a confidence. The strongest wins; when strong sources
 contradict each other and nothing backs the winner, or only weak evidence exists, we return
 no date: no date is better than a wrong one. Dates after the fetch (plus a day for time
-zones) or before 1990 are never returned.
+zones) are never returned; an archive holds news of every era, so the only floor is the
+earliest printed news (:data:`EARLIEST`). Old dates come from the page's own evidence (URL,
+structured data, byline, labels, sitemap or feed hints); htmldate's guesses keep its own
+floor, since a guess from the whole text of a modern page may be any year it mentions.
 
 The day is the publisher's: a timestamp in UTC is moved to the site's time zone
 (:func:`site_locale`), and a date in the URL settles a day either side; numeric dates are
@@ -39,7 +42,10 @@ CONFIDENCE = {"byline": 0.97, "jsonld": 0.95, "meta": 0.9, "microdata": 0.88, "t
               "lastmod": 0.5}
 _FOUND = ("htmldate", "text")  # sources that read the page as a whole
 MIN_CONFIDENCE = 0.6
-EARLIEST = datetime(1990, 1, 1)
+#: the earliest date a story can carry: the first printed newspapers (Strasbourg, 1605)
+EARLIEST = datetime(1600, 1, 1)
+#: a year as pages and URLs write it, from the first printed news to this century
+_YEAR = r"(?:1[6-9]|20)\d{2}"
 
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time",
                   "datepublished", "date", "dc.date.issued", "dc.date", "dcterms.created",
@@ -52,8 +58,8 @@ UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dct
                 "last-modified", "lastmod", "article.updated", "dc.date.modified")
 
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.|$)")
-_URL_DATE_SLASH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
+    rf"/({_YEAR})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.|$)")
+_URL_DATE_SLASH = re.compile(rf"/({_YEAR})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
 
 
 @dataclass
@@ -241,12 +247,12 @@ _MONTHS = {
 _MONTH_WORD = r"[^\W\d_]{3,10}"
 _VISIBLE_DATE = re.compile(
     r"(?<![\d.])(?:"
-    r"(?P<d1>[0-3]?\d)\.\s?(?P<m1>[01]?\d)\.\s?(?P<y1>(?:19|20)\d\d)"  # 07.11.2023
-    r"|(?P<y2>(?:19|20)\d\d)/(?P<m2>[01]?\d)/(?P<d2>[0-3]?\d)"  # 2023/11/7
-    r"|(?P<y6>(?:19|20)\d\d)-(?P<m6>[01]\d)-(?P<d6>[0-3]\d)"  # 2023-11-07
-    r"|(?P<a5>[0-3]?\d)/(?P<b5>[0-3]?\d)/(?P<y5>(?:19|20)\d\d)"  # 7/11/2023 or 11/7/2023
-    rf"|(?P<d3>[0-3]?\d)(?:\.|er|º)?\s+(?:de\s+)?(?P<n3>{_MONTH_WORD})\.?,?\s+(?:del?\s+)?(?P<y3>(?:19|20)\d\d)"
-    rf"|(?P<n4>{_MONTH_WORD})\.?\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d\d)"
+    rf"(?P<d1>[0-3]?\d)\.\s?(?P<m1>[01]?\d)\.\s?(?P<y1>{_YEAR})"  # 07.11.2023
+    rf"|(?P<y2>{_YEAR})/(?P<m2>[01]?\d)/(?P<d2>[0-3]?\d)"  # 2023/11/7
+    rf"|(?P<y6>{_YEAR})-(?P<m6>[01]\d)-(?P<d6>[0-3]\d)"  # 2023-11-07
+    rf"|(?P<a5>[0-3]?\d)/(?P<b5>[0-3]?\d)/(?P<y5>{_YEAR})"  # 7/11/2023 or 11/7/2023
+    rf"|(?P<d3>[0-3]?\d)(?:\.|er|º)?\s+(?:de\s+)?(?P<n3>{_MONTH_WORD})\.?,?\s+(?:del?\s+)?(?P<y3>{_YEAR})"
+    rf"|(?P<n4>{_MONTH_WORD})\.?\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y4>{_YEAR})"
     r")(?![\d])")
 
 

@@ -120,9 +120,11 @@ class _Progress:
 @click.option("--no-discover", is_flag=True,
               help="Do not look for sitemaps and feeds at the usual paths.")
 @click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the crawl's figures as one JSON object instead of the summary.")
 def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, host_budget,
           pattern_budget, allow_domain, allow_private, contact, workers, max_bytes, timeout,
-          no_discover, no_index):
+          no_discover, no_index, as_json):
     """Crawl news sites into the archive, then update the search index.
 
     Discovers articles from robots.txt sitemaps, /sitemap.xml, RSS/Atom feeds and links;
@@ -161,6 +163,24 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         progress.done()
         raise click.ClickException(str(exc)) from None
     progress.done()
+    if as_json:
+        click.echo(json.dumps(stats.as_dict()))
+    else:
+        _crawl_summary(stats)
+    if not no_index:
+        _index(archive, rebuild=False, lock_timeout=60.0)
+
+
+_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (9, 10))
+_CONTROL.update(dict.fromkeys(range(0x7f, 0xa0)))
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters: a crawled string cannot drive the terminal."""
+    return text.translate(_CONTROL)
+
+
+def _crawl_summary(stats) -> None:
     verb = "Resumed crawl" if stats.resumed else "Crawl"
     done = "stopped early (run the same command again to resume)" if stats.interrupted \
         else "finished"
@@ -175,8 +195,12 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         click.echo(f"  {stats.held} URLs held back by trap defence (patterns with no articles)")
     for sample in stats.error_samples[:5]:
         click.echo(f"  error: {sample}")
-    if not no_index:
-        _index(archive, rebuild=False, lock_timeout=60.0)
+    listings = stats.outcomes.get("listing", 0)
+    if listings:
+        click.echo(f"  {listings} pages classed as listings (section, topic and home pages), "
+                   f"not stored as stories; for example:")
+        for url in stats.listing_samples[:5]:
+            click.echo(f"    {_printable(url)}")
 
 
 # -- index ---------------------------------------------------------------------------------------

@@ -1,0 +1,145 @@
+"""Archiving faithfully: crawl the many-layout site and judge what the archive holds.
+
+    python bench/site.py [--stories 1800] [--seed 7] [--holdout amp,print,french,vietnamese]
+
+Serves ``newsarchive.layout_site`` (nine layouts, stories from the 1850s to today, one
+sentence to thousands of words, 2% of story pages failing once) in its own process, runs the
+command a user runs — ``newsarchive crawl URL --delay 0 --per-host 16 --no-index`` at
+otherwise default settings — and compares the store with the site's ground truth, per layout:
+
+- recall: share of the layout's stories stored (and, over all layouts, of stories under 60
+  words and of longer ones);
+- title exact: stored title == the headline;
+- date: stored date on the story's calendar day (every era);
+- body F1: 4-word shingles of the stored body against the story's paragraphs (the Zyte
+  benchmark's metric, see bench/extract.py), averaged over stored stories;
+- topics exact: the stored topics (without the section) == the tags the page shows, over
+  stories whose page shows tags.
+
+Layouts named in ``--holdout`` are marked: the cleaner was not tuned on them. Prints one
+table, the crawl's pages/s and the pages it classed as listings, and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def shingles(text: str) -> Counter:
+    words = re.findall(r"\w+", text or "")
+    if len(words) < 4:
+        return Counter([tuple(words)]) if words else Counter()
+    return Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
+
+
+def f1(pred: str, gold: str) -> float:
+    p, g = shingles(pred), shingles(gold)
+    tp = sum((p & g).values())
+    if not tp:
+        return 0.0
+    precision, recall = tp / sum(p.values()), tp / sum(g.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def serve(stories: int, seed: int) -> tuple[subprocess.Popen, str]:
+    code = ("import sys; from newsarchive.layout_site import LayoutSite; "
+            f"s = LayoutSite({stories}, seed={seed}).start(); print(s.url, flush=True); "
+            "s.thread.join()")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+    return proc, proc.stdout.readline().strip()
+
+
+def judge(archive: Path, site_stories, base: str) -> dict:
+    from crawler.store import Store
+    from newsarchive.layouts import story_path
+
+    by_path = {story_path(s): s for s in site_stories}
+    with Store(archive, create=False) as store:
+        stored = {}
+        for a in store.articles():
+            for u in (a.url, a.canonical_url):
+                path = u[len(base):] if u.startswith(base) else None
+                if path in by_path:
+                    stored[by_path[path].id] = a
+    rows: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for s in site_stories:
+        row = rows[s.layout]
+        a = stored.get(s.id)
+        row["recall"].append(a is not None)
+        rows["short" if s.words < 60 else "long"]["recall"].append(a is not None)
+        if a is None:
+            continue
+        row["title"].append(a.title == s.title)
+        row["date"].append((a.published or "")[:10] == s.day.isoformat())
+        row["body"].append(f1(a.body, s.body))
+        if s.topics:
+            got = {t.lower() for t in a.topics} - {(a.section or "").lower()}
+            row["topics"].append(got == {t.lower() for t in s.topics})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--stories", type=int, default=1800)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--holdout", default="amp,print,french,vietnamese",
+                    help="layouts the cleaner was not tuned on (marked in the table)")
+    ap.add_argument("--keep", type=Path, help="keep the archive in this folder")
+    args = ap.parse_args()
+    from newsarchive.site_stories import LAYOUTS, generate
+
+    holdout = set(filter(None, args.holdout.split(",")))
+    proc, base = serve(args.stories, args.seed)
+    work = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    archive = args.keep or work / "data"
+    try:
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli", "crawl", base + "/", "--archive", str(archive),
+             "--delay", "0", "--per-host", "16", "--no-index", "--json"],
+            capture_output=True, text=True, cwd=ROOT)
+        seconds = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+    if out.returncode not in (0, 1):
+        sys.exit(f"crawl failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    summary = json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout.strip() else {}
+    rows = judge(archive, generate(args.stories, args.seed), base)
+
+    def mean(xs):
+        return round(sum(xs) / len(xs), 3) if xs else None
+
+    table = {}
+    print(f"{'layout':<13} {'stories':>7} {'recall':>7} {'title':>7} {'date':>7} {'body F1':>8}"
+          f" {'topics':>7}")
+    for name in (*LAYOUTS, "short", "long"):
+        row = rows.get(name, {})
+        figures = {k: mean(row.get(k, [])) for k in ("recall", "title", "date", "body", "topics")}
+        table[name] = {"stories": len(row.get("recall", [])), **figures}
+        mark = " *" if name in holdout else ""
+        cells = " ".join(f"{'-' if v is None else format(v, '.3f'):>7}" for v in figures.values())
+        print(f"{name + mark:<13} {len(row.get('recall', [])):>7} {cells}")
+    pages = summary.get("pages", 0)
+    print(f"* held out. crawl: {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} pages/s;"
+          f" listings {summary.get('outcomes', {}).get('listing', 0)}")
+    for sample in summary.get("listing_samples", [])[:5]:
+        print(f"  listing: {sample}")
+    print(json.dumps({"layouts": table, "pages": pages, "seconds": round(seconds, 1),
+                      "pages_per_second": round(pages / seconds, 1),
+                      "listings": summary.get("outcomes", {}).get("listing", 0)}))
+
+
+if __name__ == "__main__":
+    main()
