@@ -47,9 +47,10 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def headline(tree, title: str | None):
+def headline(tree, title: str | None, shown=None):
     """The page's headline element: the ``<h1>`` that reads most like ``title`` (the first of
-    equals), else the first ``<h1>``; None without one."""
+    equals), else ``shown`` (the element showing the title, when it is no ``<h1>``: see
+    :func:`crawler.headline.shown_headline`), else the first ``<h1>``; None without any."""
     h1s = list(tree.iter("h1"))
     want = _words(title or "")
     best, best_score = None, HEADLINE_MATCH
@@ -60,6 +61,8 @@ def headline(tree, title: str | None):
             best, best_score = el, score
     if best is not None:
         return best
+    if shown is not None:
+        return shown
     return h1s[0] if h1s else None
 
 
@@ -104,11 +107,11 @@ def before_lines(head) -> list[str]:
 
 
 def shown_date(tree, title: str | None, day_first: bool,
-               structured: list[datetime] = ()) -> datetime | None:
+               structured: list[datetime] = (), shown=None) -> datetime | None:
     """The date shown by the headline: the first date after it, or else the one date above it
     (several dates there are a list of other stories). ``structured`` (the page's structured
     dates) settles an ambiguous ``11/01/2021`` (see :func:`crawler.dates.visible_dates`)."""
-    head = headline(tree, title)
+    head = headline(tree, title, shown)
     if head is None:
         return None
     after = _dates.visible_dates("\n".join(after_lines(head)), day_first, settled_by=structured)

@@ -34,8 +34,9 @@ from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
 from .store import Article, Store
+from .template import SiteTemplate, TemplateView
 from .transport import crawl_transport
-from .warc import Records, WarcWriter, build_exchange, read_response
+from .warc import Capture, Records, WarcWriter, build_exchange, read_response
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -97,15 +98,30 @@ class _Host:
 GROUP_COMMIT_SECONDS = 0.1
 
 
+#: a host's pages cleaned while its template was this young are re-cleaned, if it changed since,
+#: at the end of the crawl (see crawler.template)
+YOUNG_TEMPLATE_PAGES = 200
+
+
 def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: float,
-                hint_date: str | None) -> tuple[Extraction, discover.Discovered]:
-    """A fetched HTML page's article and links."""
+                hint_date: str | None, view: TemplateView | None = None
+                ) -> tuple[Extraction, discover.Discovered]:
+    """A fetched HTML page's article and links, cleaned with its host's template ``view``."""
     text, _enc = decode(body, content_type)
     when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
     tree = parse_html(text)
     links = _canonical_links(discover.links_in(tree), url)  # before the cleaner prunes the tree
-    ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree, quick_listings=True)
+    ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree, quick_listings=True,
+                 template=view)
     return ex, links
+
+
+def _reclean_capture(warc_path: str, offset: int, url: str, fetched_at: float,
+                     hint_date: str | None, view: TemplateView) -> Extraction:
+    """A stored capture cleaned again with its host's settled template."""
+    _, headers, body = read_response(warc_path, offset)
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    return _clean_page(body, ctype, url, fetched_at, hint_date, view)[0]
 
 
 def _canonical_links(found: discover.Discovered, base: str) -> discover.Discovered:
@@ -135,11 +151,13 @@ def _records(result: FetchResult, meta: dict) -> Records:
         truncated=result.truncated, fetched_at=result.fetched_at, metadata=meta)
 
 
-def _capture_and_clean(result: FetchResult, meta: dict, hint_date: str | None):
+def _capture_and_clean(result: FetchResult, meta: dict, hint_date: str | None,
+                       view: TemplateView | None = None):
     """In a cleaning process: the page's WARC records (compressed), article and links. The
     crawling process is left to fetch, append and decide: it is the crawl's bottleneck."""
     return (_records(result, meta),
-            *_clean_page(result.body, result.content_type, result.url, result.fetched_at, hint_date))
+            *_clean_page(result.body, result.content_type, result.url, result.fetched_at,
+                         hint_date, view))
 
 
 def _run_loop(coro):
@@ -228,6 +246,9 @@ class Crawler:
         self.active = 0
         #: URLs this crawl has queued or held: found again, they are not counted again
         self.known: set[str] = set()
+        #: each host's template as learned so far, and the pages cleaned while it was young
+        self.templates: dict[str, SiteTemplate] = {}
+        self.young: dict[str, list[tuple]] = {}
         if resumed:
             self._rebuild_counters()
         with self.store.transaction():
@@ -268,6 +289,8 @@ class Crawler:
                                          transport=transport, trust_env=False) as client:
                 self.client = client
                 await self._schedule()
+            if not self._stop:
+                await self._reclean_young()
             completed = True
         except asyncio.CancelledError:
             raise KeyboardInterrupt from None  # a second Ctrl-C
@@ -484,16 +507,19 @@ class Crawler:
             meta = {"crawl": self.crawl_id, "tries": result.tries, "outcome": result.outcome,
                     "kind": kind}
             if self.pool is not None and self._is_page(result):
-                records, *cleaned = await self.pool.run(_capture_and_clean, result, meta, hint)
+                view = self._template(host.name).view()
+                records, *cleaned = await self.pool.run(_capture_and_clean, result, meta, hint,
+                                                        view)
+                cleaned.append(view)
                 capture = self.warc.append(records)
             else:
                 capture = self._capture(result, meta)
         await self._handle(url, depth, kind, hint, result, capture, cleaned)
 
     async def _handle(self, url, depth, kind, hint, result: FetchResult, capture,
-                      cleaned: tuple[Extraction, discover.Discovered] | None = None) -> None:
-        """Record one fetch and what it led to. ``cleaned`` is the page's article and links
-        when a cleaning process already made them."""
+                      cleaned: list | None = None) -> None:
+        """Record one fetch and what it led to. ``cleaned`` is the page's article, links and
+        the template view it was cleaned with, when a cleaning process already made them."""
         status = result.status
         fetch_row = dict(url=url, crawl_id=self.crawl_id, status=status,
                          content_type=result.header("content-type"), etag=result.header("etag"),
@@ -508,6 +534,7 @@ class Crawler:
         article: Article | None = None
         outcome = "ok"
         error = result.error
+        learned = None
         if status is None or result.outcome == "gave-up":
             outcome = result.outcome if status is None else "gave-up"
             if status is None:
@@ -550,11 +577,16 @@ class Crawler:
                 parsed = discover.parse_feed(result.body)
                 found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
             elif sniffed == "html" and _html_type(ctype):
-                ex, links = cleaned or _clean_page(result.body, ctype, url, result.fetched_at, hint)
+                if cleaned:
+                    ex, links, view = cleaned
+                else:
+                    view = self._template(urls.host_of(url)).view()
+                    ex, links = _clean_page(result.body, ctype, url, result.fetched_at, hint, view)
+                learned = (ex, view, capture, hint, result.fetched_at)
                 # canonical already (see _canonical_links)
                 canonical = [(href, depth + 1, "page", None) for href, _ in links.pages]
                 canonical += [(href, depth, "feed", None) for href in links.feeds]
-                outcome, article = self._article_from(url, ex, result, capture)
+                outcome, article = self._article_from(url, ex, result.fetched_at, capture)
                 if ex.canonical_url:
                     try:
                         canon = urls.canonicalize(ex.canonical_url)
@@ -569,6 +601,8 @@ class Crawler:
         released = []
         with self.store.transaction():
             self.store.add_fetch(**fetch_row)
+            if learned is not None:
+                self._learn(url, *learned)
             if article is not None:
                 verdict = self._store_article(article, url)
                 if verdict == "duplicate":
@@ -593,7 +627,8 @@ class Crawler:
                 (row["url"], row["depth"], row["kind"], row["hint_date"], 0))
         self.stats.outcomes[outcome] += 1
 
-    def _article_from(self, url: str, ex: Extraction, result: FetchResult, capture):
+    def _article_from(self, url: str, ex: Extraction, fetched_at: float,
+                      capture: Capture | None):
         if not ex.is_article:
             if len(self.stats.listing_samples) < 10:
                 self.stats.listing_samples.append(url)
@@ -607,7 +642,7 @@ class Crawler:
                     canonical = candidate
             except InvalidURLError:
                 pass
-        art = ex.to_article(canonical, url, fetched_at=result.fetched_at,
+        art = ex.to_article(canonical, url, fetched_at=fetched_at,
                             warc_file=capture.warc_file if capture else None,
                             warc_offset=capture.offset if capture else None)
         return "article", art
@@ -628,6 +663,60 @@ class Crawler:
         else:
             self.stats.articles_unchanged += 1
         return verdict
+
+    # -- site templates ------------------------------------------------------------------------
+    def _template(self, host: str) -> SiteTemplate:
+        tpl = self.templates.get(host)
+        if tpl is None:
+            tpl = self.templates[host] = SiteTemplate.from_json(self.store.template(host))
+        return tpl
+
+    def _learn(self, url: str, ex: Extraction, view: TemplateView, capture, hint,
+               fetched_at) -> None:
+        """Count what the page tells its host's template (in the page's transaction); note
+        a page cleaned while the template was young, for :meth:`_reclean_young`."""
+        if ex.features is None:
+            return
+        host = urls.host_of(url)
+        tpl = self._template(host)
+        changed = tpl.learn(ex.features)
+        if changed or tpl.pages % 100 == 0:
+            self.store.save_template(host, tpl.to_json())
+        if capture is not None and tpl.pages <= YOUNG_TEMPLATE_PAGES:
+            self.young.setdefault(host, []).append(
+                (url, view.version, capture.warc_file, capture.offset, fetched_at, hint,
+                 ex.is_article))
+
+    async def _reclean_young(self) -> None:
+        """Clean again, with the template the crawl has learned, the pages cleaned before it
+        settled: a site's first pages are read without knowing its chrome."""
+        for host, pages in self.young.items():
+            tpl = self.templates[host]
+            self.store.save_template(host, tpl.to_json())
+            view = tpl.view()
+            for url, version, warc_file, offset, fetched_at, hint, was_article in pages:
+                if version == view.version:
+                    continue
+                args = (str(self.store.warc_dir / warc_file), offset, url, fetched_at, hint, view)
+                try:
+                    if self.pool is not None:
+                        ex = await self.pool.run(_reclean_capture, *args)
+                    else:
+                        ex = _reclean_capture(*args)
+                except Exception as exc:  # noqa: BLE001 - the first reading stays
+                    self.log(f"{url}: could not clean it again ({type(exc).__name__}: {exc})")
+                    continue
+                if not ex.is_article:
+                    continue  # a story stays stored; a listing stays a listing
+                outcome, art = self._article_from(url, ex, fetched_at,
+                                                  Capture(warc_file, offset, 0))
+                with self.store.transaction():
+                    self._store_article(art, url)
+                    if not was_article:
+                        self.stats.outcomes["listing"] -= 1
+                        self.stats.outcomes[outcome] += 1
+                        self.store.finish_url(url, "done", outcome)
+        self.young.clear()
 
     async def _relink_from_previous(self, url: str, depth: int) -> list:
         """On 304, rediscover the page's links from its last capture (no re-download)."""

@@ -24,16 +24,20 @@ import lxml.html
 from lxml import etree
 
 from . import byline as _byline
-from . import continuation, maintext
+from . import continuation, maintext, pagekind
 from . import dates as _dates
+from . import headline as _headline
 from . import metadata as _meta
+from . import topics as _topics
 from .htmltree import parse_html
+from .template import EMPTY, PageFeatures, TemplateView, container_key, is_sentence, page_keys
 
-EXTRACTOR_VERSION = "2"  # 2: our own main-text reader
-_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-·:»/]\s+")
+EXTRACTOR_VERSION = "3"  # 2: our own main-text reader; 3: site templates, any story length
 _GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "amp", "print",
                      "index", "content", "post", "posts", "p", "a", "en", "de", "fr", "es", "it",
-                     "pt", "id", "home", "html", "item", "blog", "blogs", "live", "video", "n"}
+                     "pt", "id", "home", "html", "item", "blog", "blogs", "live", "video", "n",
+                     "section", "sections", "category", "categories", "topic", "topics", "tag",
+                     "tags", "t", "archive", "archives", "cgi-bin", "stories"}
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Extraction:
     site_name: str | None = None
     is_article: bool = False
     words: int = 0
+    #: what this page tells its site's template (see crawler.template), for the crawl to count
+    features: PageFeatures | None = field(default=None, repr=False, compare=False)
 
     @property
     def author(self) -> str | None:
@@ -79,6 +85,7 @@ class Extraction:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("features", None)
         d["author"] = self.author
         return d
 
@@ -87,39 +94,6 @@ def _clean(text: str | None) -> str:
     """Each run of whitespace (any Unicode space or line break) as one space, none at the
     ends. ``str.split`` does it five times faster than a regex, on every line of every page."""
     return " ".join((text or "").split())
-
-
-def _strip_site(title: str, site_names: list[str], h1: str | None) -> str:
-    title = _clean(title)
-    if not title:
-        return title
-    if h1 and len(h1) > 10 and title.startswith(h1) and len(h1) < len(title):
-        return h1
-    for name in site_names:
-        # "Site Name: Headline"
-        if name and len(name) > 3 and title.lower().startswith(name.lower() + ":"):
-            return title[len(name) + 1:].strip()
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    lowered = [s.lower() for s in site_names if s]
-
-    def is_site(part: str) -> bool:
-        p = part.lower().strip()
-        return any(p == s or p in s or s in p for s in lowered if len(p) > 2)
-
-    removed = False
-    while len(parts) > 1 and is_site(parts[-1]):
-        parts.pop()
-        removed = True
-    while len(parts) > 1 and is_site(parts[0]):
-        parts.pop(0)
-        removed = True
-    if removed and len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) >= 3:
-        # "Headline words here — Section | Site": drop the section label too
-        parts.pop()
-    sep = re.search(_TITLE_SEPARATORS, title)
-    return (sep.group(0) if sep else " ").join(parts).strip()
 
 
 #: what bylines put before a name: "By", "Posted by", "Geschrieben von", "Autor:", "View all
@@ -199,8 +173,8 @@ def _crumb_section(tree, nodes) -> str | None:
     return crumbs[0] if crumbs else None
 
 
-def _date_candidates(tree, meta, article, url, hint_date,
-                     day_first: bool = False, title: str | None = None) -> list[_dates.DateCandidate]:
+def _date_candidates(tree, meta, article, url, hint_date, day_first: bool = False,
+                     title: str | None = None, shown=None) -> list[_dates.DateCandidate]:
     cands: list[_dates.DateCandidate] = []
 
     def add(raw, source):
@@ -228,9 +202,9 @@ def _date_candidates(tree, meta, article, url, hint_date,
             add(times[0].get("datetime"), "time")
     udt = _dates.url_date(url)
     structured = [c.value for c in cands] + ([udt] if udt else [])
-    shown = _byline.shown_date(tree, title, day_first, structured)
-    if shown and not (udt and abs((shown - udt).days) > 1):
-        cands.append(_dates.DateCandidate(shown, "byline", "", _dates.CONFIDENCE["byline"]))
+    byline = _byline.shown_date(tree, title, day_first, structured, shown)
+    if byline and not (udt and abs((byline - udt).days) > 1):
+        cands.append(_dates.DateCandidate(byline, "byline", "", _dates.CONFIDENCE["byline"]))
     if udt:
         cands.append(_dates.DateCandidate(udt, "url", url, _dates.CONFIDENCE["url"]))
     if hint_date:
@@ -276,12 +250,14 @@ def _drop_print_only(tree) -> None:
             el.drop_tree()
 
 
-def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> str:
+def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True,
+               boilerplate: frozenset[str] = frozenset()) -> tuple[str, maintext.Story | None]:
     """The story's text: our own reader (:mod:`crawler.maintext`) where the page's layout
     tells where the story is; else trafilatura, on the page's only ``<article>`` when it has
     one, or on the whole page (its quick pass, then, if ``full_cascade``, its full cascade on
     a fresh tree when the quick pass found little: trafilatura prunes the tree it is given).
-    Blocks shown only in print are dropped first. The tree is pruned in place.
+    Blocks shown only in print are dropped first. The tree is pruned in place. Returns the
+    text and, when our reader read it, where it found the story.
 
     On the benchmarks (bench/extract.py) our reader takes 59% of the pages; the median page
     takes 0.35-0.40x trafilatura's time in the same run (15-23 ms against 38-60 as the
@@ -289,21 +265,21 @@ def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> 
     82 of 181; on trafilatura's set "without" snippets left out 0.919 -> 0.922, "with"
     snippets found 0.917 -> 0.915.
     """
-    story = maintext.find_story(tree)
+    story = maintext.find_story(tree, boilerplate)
     if story is not None and story.how != "article":
         text = maintext.read(story)
         if text is not None:
-            return text
+            return text, story
     elif story is not None:  # the page's lone <article>: trafilatura cleans that element
         page = lxml.html.fromstring("<html><body></body></html>")
         page.find("body").append(story.blocks[0])  # moved: the tree is trafilatura's to prune
         _drop_print_only(page)
         text = _trafilatura(page, url, fast=True)
         if len(text.split()) >= maintext.MIN_WORDS:
-            return text
+            return text, None
         tree = parse_html(html)  # the <article> held too little: the whole page, afresh
         if tree is None:
-            return text
+            return text, None
     _drop_print_only(tree)
     text = _trafilatura(tree, url, fast=True)
     if full_cascade and len(text) < QUICK_PASS_ENOUGH:
@@ -311,7 +287,7 @@ def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True) -> 
         if fresh is not None:
             _drop_print_only(fresh)
             text = max(text, _trafilatura(fresh, url, fast=False), key=len)
-    return text
+    return text, None
 
 
 def _trafilatura(tree, url: str, fast: bool) -> str:
@@ -326,88 +302,182 @@ def _trafilatura(tree, url: str, fast: bool) -> str:
         return ""
 
 
+@dataclass
+class _Page:
+    """One page as the cleaner reads it: its tree and structured data, parsed once."""
+
+    url: str
+    html: str | bytes
+    tree: object
+    nodes: list
+    article: dict | None
+    meta: dict
+    view: TemplateView
+
+    @property
+    def og_type(self) -> str:
+        return (_meta.first(self.meta, "og:type") or "").lower()
+
+    @property
+    def structured_kind(self) -> str | None:
+        """What the page's structured data says it is: "article", "website" (a home or
+        section page: no article in its structured data and ``og:type`` website, or the
+        site's root) or None."""
+        if self.article is not None or self.og_type == "article":
+            return "article"
+        if self.og_type == "website" or not urlsplit(self.url).path.strip("/"):
+            return "website"
+        return None
+
+
 def extract(html: str | bytes, url: str, headers: dict | None = None,
             fetched_at: datetime | None = None, hint_date: str | None = None,
-            tree=None, quick_listings: bool = False) -> Extraction:
+            tree=None, quick_listings: bool = False,
+            template: TemplateView | None = None) -> Extraction:
     """Clean one page. ``fetched_at`` bounds dates (no date after the fetch). ``tree`` is the
     page as :func:`parse_html` made it, when the caller has it already; it is pruned in place.
     ``quick_listings``: a page that cannot be an article (a home or section page) gets
-    trafilatura's quick pass only, for callers that keep no text of such pages (the crawl)."""
+    trafilatura's quick pass only, for callers that keep no text of such pages (the crawl).
+    ``template``: what the site's other pages have shown to be its template (lines, title
+    affixes, story containers; see :mod:`crawler.template`)."""
     result = Extraction(url=url)
     if tree is None:
         tree = parse_html(html)
     if tree is None:
         return result
     nodes = _meta.jsonld_nodes(tree)
-    article = _meta.jsonld_article(nodes)
-    meta = _meta.meta_tags(tree)
-    # -- canonical URL -----------------------------------------------------------------
-    canonical = _meta.link_href(tree, "canonical") or _meta.first(meta, "og:url")
+    page = _Page(url, html, tree, nodes, _meta.jsonld_article(nodes), _meta.meta_tags(tree),
+                 template or EMPTY)
+    result.canonical_url = _canonical(page)
+    shown_el, affixes = _read_title(page, result)
+    _read_description(page, result)
+    result.authors = _authors(page)
+    _read_topics(page, result)
+    _read_dates(page, result, fetched_at, hint_date, shown_el)
+    teaser_items = pagekind.teasers(tree)  # before the main-text readers prune the tree
+    page_keys_ = page_keys(maintext.page_lines(tree))
+    story = _read_body(page, result, quick_listings)
+    result.features.keys = list(dict.fromkeys(result.features.keys + page_keys_))
+    container = container_key(story.blocks[-1]) if story is not None else None
+    result.is_article = pagekind.is_story(
+        structured=page.structured_kind, words=result.words, teaser_items=teaser_items,
+        url=url, from_feed=hint_date is not None,
+        known_container=container in page.view.story_containers)
+    result.features.affixes = affixes
+    result.features.container = container
+    result.features.is_article = result.is_article
+    return result
+
+
+def _canonical(page: _Page) -> str | None:
+    canonical = _meta.link_href(page.tree, "canonical") or _meta.first(page.meta, "og:url")
     if canonical:
-        canonical = urljoin(url, canonical)
-        if not canonical.startswith(("http://", "https://")):
-            canonical = None
-    result.canonical_url = canonical
-    # -- site name / title ---------------------------------------------------------------
-    site = _meta.first(meta, "og:site_name", "application-name", "twitter:site")
-    publisher = _meta.names(article.get("publisher")) if article else []
-    host = (urlsplit(url).hostname or "").lower()
+        canonical = urljoin(page.url, canonical)
+        if canonical.startswith(("http://", "https://")):
+            return canonical
+    return None
+
+
+def _site_names(page: _Page, result: Extraction) -> list[str]:
+    site = _meta.first(page.meta, "og:site_name", "application-name", "twitter:site")
+    publisher = _meta.names(page.article.get("publisher")) if page.article else []
+    host = (urlsplit(page.url).hostname or "").lower()
     host_parts = [p for p in host.split(".") if p not in ("www", "com", "co", "uk", "org", "net")]
-    site_names = [s for s in [site, *publisher, *host_parts, host] if s]
     result.site_name = site or (publisher[0] if publisher else None)
-    h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
-    h1 = h1s[0] if len(h1s) == 1 else None
-    headline = article.get("headline") if article and isinstance(article.get("headline"), str) else None
-    raw_title = (headline or _meta.first(meta, "og:title", "twitter:title")
-                 or h1 or _clean(tree.findtext(".//title")))
-    result.title = _strip_site(raw_title or "", site_names, h1)
-    # -- description, image, language -----------------------------------------------------
+    return [s for s in [site, *publisher, *host_parts, host] if s]
+
+
+def _read_title(page: _Page, result: Extraction):
+    """The headline (see :mod:`crawler.headline`); the element showing it, and what the
+    ``<title>`` adds to it (for the host's template)."""
+    site_names = _site_names(page, result)
+    article, tree = page.article, page.tree
+    structured = (article.get("headline") if article and isinstance(article.get("headline"), str)
+                  else None) or _meta.first(page.meta, "og:title", "twitter:title")
+    structured = _clean(structured) or None
+    doc_title = _clean(tree.findtext(".//title"))
+    shown_el, shown = _headline.shown_headline(tree, structured or doc_title, site_names)
+    if shown is None and structured and doc_title:
+        shown_el, shown = _headline.shown_headline(tree, doc_title, site_names)
+    if structured:
+        title = _headline.strip_site(structured, site_names, shown, page.view.affixes)
+    elif shown:
+        title = shown
+    else:
+        h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
+        title = _headline.strip_site(doc_title or (h1s[0] if len(h1s) == 1 else ""),
+                                     site_names, None, page.view.affixes)
+    result.title = title
+    result._title_variants = [t for t in (title, structured, doc_title, shown) if t]
+    return shown_el, _headline.title_affixes(doc_title, shown or title)
+
+
+def _read_description(page: _Page, result: Extraction) -> None:
+    meta, article = page.meta, page.article
     result.description = _meta.first(meta, "og:description", "description", "twitter:description")
     image = _meta.first(meta, "og:image", "twitter:image", "og:image:url")
     if not image and article and article.get("image"):
         img = article["image"]
         img = img[0] if isinstance(img, list) and img else img
         image = img.get("url") if isinstance(img, dict) else img if isinstance(img, str) else None
-    result.image = urljoin(url, image) if image else None
-    lang = (tree.get("lang") or tree.get("xml:lang") or _meta.first(meta, "content-language", "og:locale", "language")
-            or (article.get("inLanguage") if article and isinstance(article.get("inLanguage"), str) else None))
+    result.image = urljoin(page.url, image) if image else None
+    in_language = article.get("inLanguage") if article else None
+    lang = (page.tree.get("lang") or page.tree.get("xml:lang")
+            or _meta.first(meta, "content-language", "og:locale", "language")
+            or (in_language if isinstance(in_language, str) else None))
     result.language = lang.replace("_", "-").split("-")[0].lower().strip() or None if lang else None
-    # -- authors ------------------------------------------------------------------------------
-    authors = _meta.names(article.get("author")) if article else []
+
+
+def _authors(page: _Page) -> list[str]:
+    meta = page.meta
+    authors = _meta.names(page.article.get("author")) if page.article else []
     if not authors:
-        author_meta = meta.get("author", []) + meta.get("article:author", []) + meta.get("dc.creator", []) \
-            + meta.get("parsely-author", []) + meta.get("sailthru.author", [])
+        author_meta = meta.get("author", []) + meta.get("article:author", []) \
+            + meta.get("dc.creator", []) + meta.get("parsely-author", []) \
+            + meta.get("sailthru.author", [])
         authors = [a for a in author_meta if not a.startswith("http")]
     if not authors:
-        authors = _meta.byline_authors(tree)
+        authors = _meta.byline_authors(page.tree)
     cleaned: list[str] = []
     for a in authors:
         for part in re.split(r"\s*(?:,| and | & |;)\s*", _author_name(a)):
             if part and len(part) <= 60 and not part.startswith("http") and part not in cleaned:
                 cleaned.append(part)
-    result.authors = cleaned[:6]
-    # -- section and topics -------------------------------------------------------------------
+    return cleaned[:6]
+
+
+def _read_topics(page: _Page, result: Extraction) -> None:
+    """The section, and the topics: the structured data's, then the tags the page shows."""
+    article, meta, tree = page.article, page.meta, page.tree
     section = None
     if article and article.get("articleSection"):
         sec = article["articleSection"]
         section = sec[0] if isinstance(sec, list) and sec else sec if isinstance(sec, str) else None
-    section = section or _meta.first(meta, "article:section", "section", "parsely-section",
-                                     "category") or _crumb_section(tree, nodes) or _url_section(url)
+    categories = _topics.category_links(tree)
+    section = (section or _meta.first(meta, "article:section", "section", "parsely-section",
+                                      "category") or (categories[0] if categories else None)
+               or _crumb_section(tree, page.nodes) or _url_section(page.url))
     result.section = _clean(section) or None if section else None
-    topic_values = []
+    topic_values: list = []
     if article:
-        topic_values += [article.get("keywords") or [], article.get("about") and _meta.names(article.get("about")) or []]
+        about = article.get("about")
+        topic_values += [article.get("keywords") or [], about and _meta.names(about) or []]
     topic_values += meta.get("article:tag", []) + meta.get("news_keywords", [])
+    topic_values += _topics.shown_topics(tree)
     if not any(topic_values):
         topic_values += meta.get("keywords", [])[:1]
     topics = _topics_from(topic_values)
     if result.section and result.section.lower() not in (t.lower() for t in topics):
         topics.insert(0, result.section)
     result.topics = topics[:20]
-    # -- dates ------------------------------------------------------------------------------
+
+
+def _read_dates(page: _Page, result: Extraction, fetched_at, hint_date, shown_el) -> None:
+    tree, meta, article, url = page.tree, page.meta, page.article, page.url
     locale = _dates.site_locale(url, tree.get("lang"), _meta.first(meta, "og:locale"),
                                 tree.get("xml:lang"))
-    cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first, result.title)
+    cands = _date_candidates(tree, meta, article, url, hint_date, locale.day_first,
+                             result.title, shown_el)
     if not any(c.confidence >= 0.8 for c in cands):
         cands += [_dates.DateCandidate(dt, "label", "", _dates.CONFIDENCE["label"])
                   for dt in _dates.labelled_dates(_byline.text_lines(tree), locale.day_first)]
@@ -422,29 +492,51 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
             choice = _dates.decide(cands + [found], fetched_at, locale.zone)
     result.published, result.published_source = choice.iso, choice.source
     result.published_confidence = choice.confidence
-    updated = (article.get("dateModified") if article else None) or _meta.first(meta, *_dates.UPDATED_META)
+    updated = (article.get("dateModified") if article else None) \
+        or _meta.first(meta, *_dates.UPDATED_META)
     udt = _dates.parse_date(updated, locale.day_first) if isinstance(updated, str) else None
     result.updated = _dates.iso(udt) if udt else None
-    # -- body (trafilatura prunes the tree: look at its structure first) --------------------
-    og_type = (_meta.first(meta, "og:type") or "").lower()
-    path = urlsplit(url).path.strip("/")
-    # a page that says it is a website (a home or section page) without an article in its
-    # structured data is a listing whatever its text
-    may_be_article = article is not None or og_type == "article" or (bool(path) and og_type != "website")
-    has_article_tag = bool(tree.xpath("//article"))
-    runs = continuation.container_runs(tree)
-    text = _main_text(tree, url, html, full_cascade=may_be_article or not quick_listings)
+
+
+def _read_body(page: _Page, result: Extraction, quick_listings: bool) -> maintext.Story | None:
+    """The story's paragraphs, without the lines the site's template repeats; where our
+    reader found them (None when trafilatura read the page)."""
+    article, view = page.article, page.view
+    runs = continuation.container_runs(page.tree)
+    full = page.structured_kind != "website" or not quick_listings
+    text, story = _main_text(page.tree, page.url, page.html, full_cascade=full,
+                             boilerplate=view.lines)
     body = continuation.add_continuations(_paragraphs(text), runs)
-    ld_body = _paragraphs(article.get("articleBody")) if article and isinstance(article.get("articleBody"), str) else ""
+    ld_body = article.get("articleBody") if article else None
+    ld_body = _paragraphs(ld_body) if isinstance(ld_body, str) else ""
     if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
         body = ld_body
-    body = _drop_headline(body, [result.title, raw_title or "", h1 or ""])
-    result.body = body
-    result.words = len(body.split())
-    # -- article or listing? ---------------------------------------------------------------------
-    if article is not None or og_type == "article":
-        result.is_article = result.words >= 40
-    else:
-        result.is_article = may_be_article and (
-            result.words >= 150 or (has_article_tag and result.words >= 60))
-    return result
+    body = _drop_headline(body, getattr(result, "_title_variants", [result.title]))
+    lines = body.split("\n\n") if body else []
+    result.features = PageFeatures(keys=page_keys(lines))
+    lines = [line for line in lines if not view.is_boilerplate(line)]
+    if story is not None and story.how == "text":
+        lines = _trim_edges(lines)
+    result.body = "\n\n".join(lines)
+    result.words = len(result.body.split())
+    return story
+
+
+#: a line at a story's edge this short and not a sentence is the page's chrome (a headline,
+#: a byline, a date, "Printer-friendly version", "Filed under: ...")
+EDGE_WORDS = 20
+
+
+def _trim_edges(lines: list[str]) -> list[str]:
+    """``lines`` without the short non-sentence lines that open and close them (for a story
+    read from a block of text that also holds the headline, the byline and labels); the last
+    line stays."""
+    def chrome(line: str) -> bool:
+        return len(line.split()) <= EDGE_WORDS and not is_sentence(line)
+
+    start, end = 0, len(lines)
+    while end - start > 1 and chrome(lines[start]):
+        start += 1
+    while end - start > 1 and chrome(lines[end - 1]):
+        end -= 1
+    return lines[start:end]

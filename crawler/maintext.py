@@ -74,8 +74,10 @@ class Story:
     how: str
 
 
-def find_story(tree) -> Story | None:
-    """Where ``tree`` keeps its story, or None when no layout rule is sure."""
+def find_story(tree, boilerplate: frozenset[str] = frozenset()) -> Story | None:
+    """Where ``tree`` keeps its story, or None when no layout rule is sure. ``boilerplate``:
+    keys (:func:`crawler.template.line_key`) of lines the site repeats on many pages, which
+    are no story's text."""
     itemprop, marks, articles = _scan(tree)
     marked = itemprop or next((m for m in marks if m), [])
     if marked:
@@ -88,7 +90,10 @@ def find_story(tree) -> Story | None:
     if len(articles) == 1:
         return Story(articles, "article")
     blocks = _densest(tree)
-    return Story(blocks, "paragraphs") if blocks else None
+    if blocks:
+        return Story(blocks, "paragraphs")
+    container = _text_container(tree, boilerplate)
+    return Story([container], "text") if container is not None else None
 
 
 def _scan(tree) -> tuple[list, list[list], list]:
@@ -128,6 +133,8 @@ def read(story: Story) -> str | None:
         _read(block, lines)
         lines.append("")
     text = "\n".join(_lines(lines))
+    if story.how == "text":  # chosen by its running text against the rest: any length
+        return text if text else None
     return text if len(text.split()) >= MIN_WORDS else None
 
 
@@ -198,6 +205,116 @@ def _densest(tree) -> list:
     return out
 
 
+#: a text block holding this many times the text of any other is the story, whatever its length
+TEXT_DOMINANCE = 2.0
+#: a line of more words than this is running text even without a full stop
+SENTENCE_WORDS = 12
+_REGION_TAGS = _DROP_TAGS - {"img", "picture", "label", "input", "select", "textarea"}
+
+
+def _text_container(tree, boilerplate: frozenset[str]):
+    """For pages without ``<p>``s: the block whose own running text (its sentences, not its
+    links', not its block children's) holds ``PARAGRAPH_SHARE`` of the page's, or
+    ``TEXT_DOMINANCE`` times any other block's. A block's text counts for its parent
+    (paragraphs in ``<div>``s), or for itself when ``<br>``s split it into paragraphs (a
+    ``<td>`` of ``<font>`` and ``<br><br>``). Headlines, bylines and labels are no sentences;
+    navigation, sidebars, footers and the site's repeated lines don't count."""
+    from .template import is_boilerplate_line, is_sentence
+
+    body = tree.find("body")
+    if body is None:
+        return None
+    credit: dict = {}
+    total = 0
+    stack = [body]
+    while stack:
+        el = stack.pop()
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag not in _BLOCK_TAGS or _region(child):
+                continue
+            stack.append(child)
+            parts: list[str] = []
+            breaks = _inline_text(child, parts)
+            size = 0
+            for line in "".join(parts).split("\n"):
+                line = " ".join(line.split())
+                if len(line) < PARAGRAPH_CHARS:
+                    continue
+                if not is_sentence(line) and len(line.split()) <= SENTENCE_WORDS:
+                    continue
+                if boilerplate and is_boilerplate_line(line, boilerplate):
+                    continue
+                size += len(line)
+            if size:
+                owner = child if breaks >= 2 else el
+                credit[owner] = credit.get(owner, 0) + size
+                total += size
+    if not credit:
+        return None
+    ranked = sorted(credit.items(), key=lambda kv: -kv[1])
+    best, size = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
+    if size >= PARAGRAPH_SHARE * total or size >= TEXT_DOMINANCE * second:
+        return best
+    return None
+
+
+def _marks(el) -> str:
+    """``el``'s class and id, without the root a framework names for itself (Next.js's
+    ``__next`` is no "next story" link)."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}".replace("__next", "")
+
+
+def page_lines(tree) -> list[str]:
+    """Every line of the page's own text, block by block (split at ``<br>``s), outside
+    navigation and hidden blocks: what a site's pages are compared by to learn its template."""
+    body = tree.find("body")
+    if body is None:
+        return []
+    out: list[str] = []
+    stack = [body]
+    while stack:
+        el = stack.pop()
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag not in _BLOCK_TAGS or _region(child):
+                continue
+            stack.append(child)
+            parts: list[str] = []
+            _inline_text(child, parts)
+            for line in "".join(parts).split("\n"):
+                line = " ".join(line.split())
+                if line:
+                    out.append(line)
+    return out
+
+
+def _region(el) -> bool:
+    """``el`` is navigation, a sidebar, a footer or a hidden block: no story text in it."""
+    if el.tag in _REGION_TAGS or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    marks = _marks(el)
+    return bool(marks.strip()) and el.tag not in _HEADINGS and bool(_DISCARD.search(marks))
+
+
+def _inline_text(el, parts: list[str]) -> int:
+    """Append ``el``'s own text (its inline children's, not its links' nor its blocks') to
+    ``parts``; the number of ``<br>``s in it."""
+    breaks = 0
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _BLOCK_TAGS and tag not in _REGION_TAGS:
+            if tag == "br":
+                breaks += 1
+                parts.append("\n")
+            elif tag != "a":
+                breaks += _inline_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    return breaks
+
+
 def _paragraph_chars(el) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
@@ -211,7 +328,7 @@ def _skip(el) -> bool:
     style = el.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+    marks = _marks(el)
     if marks.strip() and tag not in _HEADINGS and _DISCARD.search(marks) \
             and el.get("itemprop") != "articleBody":
         return True

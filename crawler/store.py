@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS article_versions (
     warc_file TEXT, warc_offset INTEGER, content_hash TEXT, replaced_at REAL);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, canonical_url TEXT NOT NULL, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS site_templates (host TEXT PRIMARY KEY, data TEXT NOT NULL,
+    updated_at REAL);
 """
 
 ARTICLE_FIELDS = ("canonical_url", "url", "title", "body", "published", "published_source",
@@ -334,6 +336,23 @@ class Store:
 
     def _log_change(self, canonical_url: str, op: str) -> None:
         self.db.execute("INSERT INTO changes(canonical_url, op) VALUES (?, ?)", (canonical_url, op))
+
+    def template(self, host: str) -> str | None:
+        """The template learned for ``host`` (JSON, see :mod:`crawler.template`), or None."""
+        row = self.db.execute("SELECT data FROM site_templates WHERE host=?", (host,)).fetchone()
+        return row[0] if row else None
+
+    def save_template(self, host: str, data: str) -> None:
+        self.db.execute("INSERT INTO site_templates (host, data, updated_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT(host) DO UPDATE SET data=excluded.data,"
+                        " updated_at=excluded.updated_at", (host, data, time.time()))
+
+    def fetch_of(self, url: str) -> sqlite3.Row | None:
+        """The last successful fetch of ``url`` with its capture (WARC file and offset)."""
+        return self.db.execute(
+            "SELECT url, warc_file, warc_offset, fetched_at, content_type FROM fetches"
+            " WHERE url=? AND status BETWEEN 200 AND 299 AND warc_file IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", (url,)).fetchone()
 
     def articles(self, batch: int = 1000, after: int = 0, upto: int | None = None
                  ) -> Iterator[Article]:

@@ -1,0 +1,94 @@
+"""Story or listing: decided from the page's structure, its URL and the site's other pages.
+
+A story is one block of running text, however short: a one-paragraph correction or a
+forty-word wire brief is a story. A listing (a home, section or topic page) is many items of
+a headline link and a teaser, however long its teasers or its introduction. So no word count
+decides; in order:
+
+1. structured data that says "article" (JSON-LD, ``og:type``), or "website" without one;
+2. teasers: :data:`MIN_TEASERS` or more items that pair a headline-like link with text of
+   their own make a listing;
+3. a page without any story text is a listing;
+4. the site's other pages: a container where :data:`crawler.template.CONTAINER_PAGES` of the
+   host's stories were read, and none of its listings, holds a story;
+5. the URL's shape (a date, a slug of several words, an id with an extension) or a sitemap or
+   feed entry that led here makes a story;
+6. otherwise only a long text is a story (an essay at ``/about``).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+
+from . import dates as _dates
+
+MIN_TEASERS = 3
+HEADLINE_WORDS = 4  # a link of this many words reads as a headline
+TEASER_WORDS = 12  # text of its own beside the headline link makes an item a teaser
+MAX_ITEM_WORDS = 150  # a larger block is a story with a link in it, not a teaser
+LONG_TEXT_WORDS = 150
+_ITEM_TAGS = frozenset(("li", "div", "article", "section", "td", "tr", "dd", "p", "header"))
+_NOT_ITEMS = frozenset(("nav", "header", "footer", "aside", "menu"))
+_SLUG_WORDS = re.compile(r"[a-z0-9]+", re.I)
+_ID_PAGE = re.compile(r"\d{3,}.*\.(?:s?html?|php|aspx?|jsp|cms)$|\.amp\.html?$", re.I)
+
+
+def teasers(tree) -> int:
+    """How many items of the page pair a headline link with a teaser of their own. An item
+    is the link's nearest list item or block (``<li>``, ``<div>``, ``<article>`` ...); a
+    list of bare links (a sidebar, "MOST READ") has none."""
+    items: set = set()
+    for a in tree.iter("a"):
+        if not a.get("href"):
+            continue
+        link_words = len(a.text_content().split())
+        if link_words < HEADLINE_WORDS:
+            continue
+        item = None
+        for anc in a.iterancestors():
+            if anc.tag in _NOT_ITEMS:
+                item = None
+                break
+            if item is None and anc.tag in _ITEM_TAGS:
+                item = anc
+        if item is None or item in items:
+            continue
+        words = len(item.text_content().split())
+        if TEASER_WORDS <= words - link_words and words <= MAX_ITEM_WORDS:
+            items.add(item)
+    return len(items)
+
+
+def story_url(url: str) -> bool:
+    """The URL looks like one story's: a date in it, a slug of three words or more, or an
+    id before an extension (``story1005.html``)."""
+    if _dates.url_date(url):
+        return True
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments:
+        return False
+    last = segments[-1]
+    if len(_SLUG_WORDS.findall(last.rsplit(".", 1)[0])) >= 3:
+        return True
+    return bool(_ID_PAGE.search(last))
+
+
+def is_story(*, structured: str | None, words: int, teaser_items: int, url: str,
+             from_feed: bool = False, known_container: bool = False) -> bool:
+    """The decision above. ``structured``: "article", "website" or None; ``words``: the
+    story text found; ``from_feed``: a sitemap or feed listed the URL; ``known_container``:
+    the story was read from a container that holds this site's stories."""
+    if structured == "article":
+        return words > 0
+    if structured == "website":
+        return False
+    if teaser_items >= MIN_TEASERS or words == 0:
+        return False
+    if known_container or story_url(url) or from_feed:
+        return True
+    return words >= LONG_TEXT_WORDS
+
+
