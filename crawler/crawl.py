@@ -34,7 +34,7 @@ from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
 from .store import Article, Store
-from .template import SiteTemplate, TemplateView
+from .template import HostLearner, SiteTemplate, TemplateView
 from .transport import crawl_transport
 from .warc import Capture, Records, WarcWriter, build_exchange, read_response
 
@@ -62,6 +62,8 @@ class CrawlStats:
     error_samples: list[str] = field(default_factory=list)
     #: a few pages classed as listings, so a user can spot a site the cleaner misreads
     listing_samples: list[str] = field(default_factory=list)
+    #: pages cleaned again at the end, with the site's template as the crawl learned it
+    recleaned: int = 0
 
     @property
     def articles(self) -> int:
@@ -79,7 +81,8 @@ class CrawlStats:
                 "retries": self.retries, "bytes": self.bytes, "queued": self.queued,
                 "held": self.held, "seconds": round(self.elapsed, 2),
                 "pages_per_second": round(self.pages / self.elapsed, 1),
-                "outcomes": dict(self.outcomes), "listing_samples": self.listing_samples}
+                "outcomes": dict(self.outcomes), "listing_samples": self.listing_samples,
+                "recleaned": self.recleaned}
 
 
 class _Host:
@@ -96,11 +99,6 @@ class _Host:
 #: The store commits the pages' writes at most this often (see Store.group_commits): a
 #: commit per page was about 5% of the crawling process's time (profiled).
 GROUP_COMMIT_SECONDS = 0.1
-
-
-#: a host's pages cleaned while its template was this young are re-cleaned, if it changed since,
-#: at the end of the crawl (see crawler.template)
-YOUNG_TEMPLATE_PAGES = 200
 
 
 def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: float,
@@ -246,9 +244,8 @@ class Crawler:
         self.active = 0
         #: URLs this crawl has queued or held: found again, they are not counted again
         self.known: set[str] = set()
-        #: each host's template as learned so far, and the pages cleaned while it was young
-        self.templates: dict[str, SiteTemplate] = {}
-        self.young: dict[str, list[tuple]] = {}
+        #: each host's template as learned so far, and the pages to clean again with it
+        self.learners: dict[str, HostLearner] = {}
         if resumed:
             self._rebuild_counters()
         with self.store.transaction():
@@ -290,7 +287,7 @@ class Crawler:
                 self.client = client
                 await self._schedule()
             if not self._stop:
-                await self._reclean_young()
+                await self._reclean()
             completed = True
         except asyncio.CancelledError:
             raise KeyboardInterrupt from None  # a second Ctrl-C
@@ -582,9 +579,12 @@ class Crawler:
                 else:
                     view = self._template(urls.host_of(url)).view()
                     ex, links = _clean_page(result.body, ctype, url, result.fetched_at, hint, view)
-                learned = (ex, view, capture, hint, result.fetched_at)
+                learned = (ex, view)
                 # canonical already (see _canonical_links)
-                canonical = [(href, depth + 1, "page", None) for href, _ in links.pages]
+                # the next page of a listing is the same listing, not a level deeper: a
+                # section's archive runs to --max-pagination pages whatever --max-depth says
+                canonical = [(href, depth if urls.pagination_depth(href) else depth + 1,
+                              "page", None) for href, _ in links.pages]
                 canonical += [(href, depth, "feed", None) for href in links.feeds]
                 outcome, article = self._article_from(url, ex, result.fetched_at, capture)
                 if ex.canonical_url:
@@ -666,57 +666,62 @@ class Crawler:
 
     # -- site templates ------------------------------------------------------------------------
     def _template(self, host: str) -> SiteTemplate:
-        tpl = self.templates.get(host)
-        if tpl is None:
-            tpl = self.templates[host] = SiteTemplate.from_json(self.store.template(host))
-        return tpl
+        return self._learner(host).template
 
-    def _learn(self, url: str, ex: Extraction, view: TemplateView, capture, hint,
-               fetched_at) -> None:
-        """Count what the page tells its host's template (in the page's transaction); note
-        a page cleaned while the template was young, for :meth:`_reclean_young`."""
+    def _learner(self, host: str) -> HostLearner:
+        learner = self.learners.get(host)
+        if learner is None:
+            template = SiteTemplate.from_json(self.store.template(host))
+            learner = self.learners[host] = HostLearner(template)
+        return learner
+
+    def _learn(self, url: str, ex: Extraction, view: TemplateView) -> None:
+        """Count what the page tells its host's template (in the page's transaction)."""
         if ex.features is None:
             return
         host = urls.host_of(url)
-        tpl = self._template(host)
-        changed = tpl.learn(ex.features)
-        if changed or tpl.pages % 100 == 0:
-            self.store.save_template(host, tpl.to_json())
-        if capture is not None and tpl.pages <= YOUNG_TEMPLATE_PAGES:
-            self.young.setdefault(host, []).append(
-                (url, view.version, capture.warc_file, capture.offset, fetched_at, hint,
-                 ex.is_article))
+        learner = self._learner(host)
+        if learner.learn(url, ex.features, view) or learner.template.pages % 100 == 0:
+            self.store.save_template(host, learner.template.to_json())
 
-    async def _reclean_young(self) -> None:
+    async def _reclean(self) -> None:
         """Clean again, with the template the crawl has learned, the pages cleaned before it
-        settled: a site's first pages are read without knowing its chrome."""
-        for host, pages in self.young.items():
-            tpl = self.templates[host]
-            self.store.save_template(host, tpl.to_json())
-            view = tpl.view()
-            for url, version, warc_file, offset, fetched_at, hint, was_article in pages:
-                if version == view.version:
-                    continue
-                args = (str(self.store.warc_dir / warc_file), offset, url, fetched_at, hint, view)
-                try:
-                    if self.pool is not None:
-                        ex = await self.pool.run(_reclean_capture, *args)
-                    else:
-                        ex = _reclean_capture(*args)
-                except Exception as exc:  # noqa: BLE001 - the first reading stays
-                    self.log(f"{url}: could not clean it again ({type(exc).__name__}: {exc})")
-                    continue
-                if not ex.is_article:
-                    continue  # a story stays stored; a listing stays a listing
-                outcome, art = self._article_from(url, ex, fetched_at,
-                                                  Capture(warc_file, offset, 0))
-                with self.store.transaction():
-                    self._store_article(art, url)
-                    if not was_article:
-                        self.stats.outcomes["listing"] -= 1
-                        self.stats.outcomes[outcome] += 1
-                        self.store.finish_url(url, "done", outcome)
-        self.young.clear()
+        knew their lines: a site's first pages are read without knowing its chrome."""
+        for host, learner in self.learners.items():
+            self.store.save_template(host, learner.template.to_json())
+            view = learner.template.view()
+            for url in sorted(learner.dirty):
+                await self._reclean_page(url, view)
+            learner.dirty.clear()
+        self.store.flush()
+
+    async def _reclean_page(self, url: str, view: TemplateView) -> None:
+        fetch, row = self.store.fetch_of(url), self.store.frontier_row(url)
+        if fetch is None or row is None:
+            return
+        args = (str(self.store.warc_dir / fetch["warc_file"]), fetch["warc_offset"], url,
+                fetch["fetched_at"], row["hint_date"], view)
+        try:
+            if self.pool is not None:
+                ex = await self.pool.run(_reclean_capture, *args)
+            else:
+                ex = _reclean_capture(*args)
+        except Exception as exc:  # noqa: BLE001 - the first reading stays
+            self.log(f"{url}: could not clean it again ({type(exc).__name__}: {exc})")
+            return
+        if not ex.is_article:
+            return  # a story stays stored; a listing stays a listing
+        outcome, art = self._article_from(url, ex, fetch["fetched_at"],
+                                          Capture(fetch["warc_file"], fetch["warc_offset"], 0))
+        with self.store.transaction():
+            if row["outcome"] == "listing":
+                self._store_article(art, url)
+                self.stats.outcomes["listing"] -= 1
+                self.stats.outcomes[outcome] += 1
+                self.store.finish_url(url, "done", outcome)
+            else:
+                self.store.replace_article(art)
+        self.stats.recleaned += 1
 
     async def _relink_from_previous(self, url: str, depth: int) -> list:
         """On 304, rediscover the page's links from its last capture (no re-download)."""

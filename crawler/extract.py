@@ -407,8 +407,10 @@ def _read_title(page: _Page, result: Extraction):
         h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
         title = _headline.strip_site(doc_title or (h1s[0] if len(h1s) == 1 else ""),
                                      site_names, None, page.view.affixes)
+    h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
     result.title = title
-    result._title_variants = [t for t in (title, structured, doc_title, shown) if t]
+    result._title_variants = [t for t in (title, structured, doc_title, shown,
+                                          h1s[0] if len(h1s) == 1 else None) if t]
     return shown_el, _headline.title_affixes(doc_title, shown or title)
 
 

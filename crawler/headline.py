@@ -46,7 +46,9 @@ def shown_headline(tree, title: str, site_names: list[str] = ()):
         for before, _sep, after in splits(title):
             for part in (before, after):
                 key = norm(part)
-                if len(key) >= 8 and key not in wanted and not names_site(part, site_names):
+                # the headline is the larger part: "'Quoted words': the story" is no cut
+                if len(part) >= max(8, len(title) / 2) and key not in wanted \
+                        and not names_site(part, site_names):
                     wanted[key] = part
     body = tree.find("body")
     if not wanted or body is None:
@@ -90,18 +92,21 @@ def names_site(part: str, site_names: list[str]) -> bool:
 def strip_site(title: str, site_names: list[str], shown: str | None = None,
                affixes: tuple[str, ...] = ()) -> str:
     """``title`` without the site's name. ``shown``: the headline the page shows (see
-    :func:`shown_headline`); ``affixes``: separator-and-name strings the host's titles share
-    (`` - The Daily Ledger``)."""
+    :func:`shown_headline`); ``affixes``: what the host's titles share before (``^Site » ``)
+    or after (``$ - The Daily Ledger``) their headlines (see :func:`title_affixes`)."""
     title = " ".join(title.split())
     if not title:
         return title
     if shown and norm(shown) != norm(title) and norm(shown) in norm(title):
         return shown
-    for affix in affixes:
-        if title.endswith(affix) and len(title) > len(affix) + 3:
-            return title[:-len(affix)].strip()
-        if title.startswith(affix) and len(title) > len(affix) + 3:
-            return title[len(affix):].strip()
+    for affix in affixes:  # "$ - Site" ends titles, "^Site » " starts them
+        where, text = affix[:1], affix[1:]
+        if len(title) <= len(text) + 3:
+            continue
+        if where == "$" and title.endswith(text):
+            return title[:-len(text)].strip()
+        if where == "^" and title.startswith(text):
+            return title[len(text):].strip()
     cuts = splits(title)
     if not cuts:
         return title

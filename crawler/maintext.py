@@ -236,7 +236,7 @@ def _text_container(tree, boilerplate: frozenset[str]):
             parts: list[str] = []
             breaks = _inline_text(child, parts)
             size = 0
-            for line in "".join(parts).split("\n"):
+            for line in "".join(parts).split(_BREAK):
                 line = " ".join(line.split())
                 if len(line) < PARAGRAPH_CHARS:
                     continue
@@ -254,9 +254,11 @@ def _text_container(tree, boilerplate: frozenset[str]):
     ranked = sorted(credit.items(), key=lambda kv: -kv[1])
     best, size = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
-    if size >= PARAGRAPH_SHARE * total or size >= TEXT_DOMINANCE * second:
-        return best
-    return None
+    if size < PARAGRAPH_SHARE * total and size < TEXT_DOMINANCE * second:
+        return None
+    if _paragraph_chars(best) > size / 4:
+        return None  # a story in <p>s that _densest found no block for: trafilatura's
+    return best
 
 
 def _marks(el) -> str:
@@ -281,7 +283,7 @@ def page_lines(tree) -> list[str]:
             stack.append(child)
             parts: list[str] = []
             _inline_text(child, parts)
-            for line in "".join(parts).split("\n"):
+            for line in "".join(parts).split(_BREAK):
                 line = " ".join(line.split())
                 if line:
                     out.append(line)
@@ -296,6 +298,9 @@ def _region(el) -> bool:
     return bool(marks.strip()) and el.tag not in _HEADINGS and bool(_DISCARD.search(marks))
 
 
+_BREAK = "\x00"  # where a <br> split a block's text
+
+
 def _inline_text(el, parts: list[str]) -> int:
     """Append ``el``'s own text (its inline children's, not its links' nor its blocks') to
     ``parts``; the number of ``<br>``s in it."""
@@ -307,7 +312,7 @@ def _inline_text(el, parts: list[str]) -> int:
         if isinstance(tag, str) and tag not in _BLOCK_TAGS and tag not in _REGION_TAGS:
             if tag == "br":
                 breaks += 1
-                parts.append("\n")
+                parts.append(_BREAK)
             elif tag != "a":
                 breaks += _inline_text(child, parts)
         if child.tail:

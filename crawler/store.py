@@ -328,6 +328,18 @@ class Store:
         self._log_change(article.canonical_url, "upsert")
         return "changed"
 
+    def replace_article(self, article: Article) -> None:
+        """Put a better reading of the same capture in place of the stored one (the crawl
+        cleaning its first pages again once it knows the site's template): no new version,
+        since the story itself did not change."""
+        article.content_hash = content_hash(article.title, article.body)
+        row = article.row()
+        cur = self.db.execute(
+            f"UPDATE articles SET {', '.join(f'{k}=?' for k in row)} WHERE canonical_url=?",
+            (*row.values(), article.canonical_url))
+        if cur.rowcount:
+            self._log_change(article.canonical_url, "upsert")
+
     def delete_article(self, canonical_url: str) -> bool:
         cur = self.db.execute("DELETE FROM articles WHERE canonical_url=?", (canonical_url,))
         if cur.rowcount:

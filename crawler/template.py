@@ -146,31 +146,33 @@ class SiteTemplate:
         self.version: int = data.get("version", 0)
         self._view: TemplateView | None = None
 
-    def learn(self, page: PageFeatures) -> bool:
-        """Count one page; True when the template changed (its view is new)."""
+    def learn(self, page: PageFeatures) -> set[str]:
+        """Count one page; the keys and containers that became template with it."""
         self.pages += 1
-        changed = False
+        crossed: set[str] = set()
         for key in page.keys:
             entry = self.keys.get(key)
             if entry is None:
                 self.keys[key] = [1, self.pages]
                 continue
             entry[0] += 1
-            need = SHAPE_PAGES if key[0] in "^$" else LINE_PAGES
-            changed |= entry[0] == need
-        for affix in page.affixes:
+            if entry[0] == (SHAPE_PAGES if key[0] in "^$" else LINE_PAGES):
+                crossed.add(key)
+        for affix in page.affixes if page.is_article else ():
             n = self.affixes[affix] = self.affixes.get(affix, 0) + 1
-            changed |= n == AFFIX_PAGES
+            if n == AFFIX_PAGES:
+                crossed.add(affix)
         if page.container:
             counts = self.containers.setdefault(page.container, [0, 0])
             counts[0 if page.is_article else 1] += 1
-            changed |= counts[0] == CONTAINER_PAGES and not counts[1]
+            if counts[0] == CONTAINER_PAGES and not counts[1]:
+                crossed.add(page.container)
         if self.pages % PRUNE_EVERY == 0:
             self._prune()
-        if changed:
+        if crossed:
             self.version += 1
             self._view = None
-        return changed
+        return crossed
 
     def _prune(self) -> None:
         horizon = self.pages - PRUNE_EVERY
@@ -200,3 +202,37 @@ class SiteTemplate:
             return cls(json.loads(text) if text else None)
         except (ValueError, TypeError, AttributeError):
             return cls()
+
+
+class HostLearner:
+    """One host's template as a crawl learns it, and the pages to clean again because they
+    were cleaned before it knew a line they hold (or, for a listing, a container that holds
+    the site's stories). Pages are remembered by URL, per key not yet template; keys the
+    template forgets (seen once, long ago) are forgotten here too, so memory stays bounded."""
+
+    def __init__(self, template: SiteTemplate):
+        self.template = template
+        self.pending: dict[str, list[str]] = {}
+        self.dirty: set[str] = set()
+
+    def learn(self, url: str, page: PageFeatures, used: TemplateView) -> bool:
+        """Count ``page`` (cleaned with ``used``); True when the template changed."""
+        crossed = self.template.learn(page)
+        view = self.template.view()
+        for key in page.keys:
+            if key in view.lines:
+                if key not in used.lines:
+                    self.dirty.add(url)
+            else:
+                self.pending.setdefault(key, []).append(url)
+        if page.container and not page.is_article:
+            if page.container in view.story_containers:
+                self.dirty.add(url)
+            else:
+                self.pending.setdefault(page.container, []).append(url)
+        for key in crossed:
+            self.dirty.update(self.pending.pop(key, ()))
+        if self.template.pages % PRUNE_EVERY == 0:
+            keys, containers = self.template.keys, self.template.containers
+            self.pending = {k: v for k, v in self.pending.items() if k in keys or k in containers}
+        return bool(crossed)
