@@ -30,7 +30,8 @@ from . import headline as _headline
 from . import metadata as _meta
 from . import topics as _topics
 from .htmltree import parse_html
-from .template import EMPTY, PageFeatures, TemplateView, container_key, is_sentence, page_keys
+from .template import (EMPTY, PageFeatures, TemplateView, container_key, drop_boilerplate,
+                       is_sentence, page_keys)
 
 EXTRACTOR_VERSION = "3"  # 2: our own main-text reader; 3: site templates, any story length
 _GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "amp", "print",
@@ -276,7 +277,7 @@ def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True,
         _drop_print_only(page)
         text = _trafilatura(page, url, fast=True)
         if len(text.split()) >= maintext.MIN_WORDS:
-            return text, None
+            return text, story
         tree = parse_html(html)  # the <article> held too little: the whole page, afresh
         if tree is None:
             return text, None
@@ -354,14 +355,16 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     result.authors = _authors(page)
     _read_topics(page, result)
     _read_dates(page, result, fetched_at, hint_date, shown_el)
-    teaser_items = pagekind.teasers(tree)  # before the main-text readers prune the tree
+    teaser_items, teaser_words = pagekind.teasers(tree, result.title)  # before pruning
     page_keys_ = page_keys(maintext.page_lines(tree))
+    lone_article = sum(1 for _ in tree.iter("article")) == 1
     story = _read_body(page, result, quick_listings)
     result.features.keys = list(dict.fromkeys(result.features.keys + page_keys_))
     container = container_key(story.blocks[-1]) if story is not None else None
     result.is_article = pagekind.is_story(
         structured=page.structured_kind, words=result.words, teaser_items=teaser_items,
-        url=url, from_feed=hint_date is not None,
+        teaser_words=teaser_words,
+        url=url, from_feed=hint_date is not None, one_block=story is not None or lone_article,
         known_container=container in page.view.story_containers)
     result.features.affixes = affixes
     result.features.container = container
@@ -399,14 +402,15 @@ def _read_title(page: _Page, result: Extraction):
     shown_el, shown = _headline.shown_headline(tree, structured or doc_title, site_names)
     if shown is None and structured and doc_title:
         shown_el, shown = _headline.shown_headline(tree, doc_title, site_names)
+    sections = [_url_section(page.url) or "", _meta.first(page.meta, "article:section") or ""]
     if structured:
-        title = _headline.strip_site(structured, site_names, shown, page.view.affixes)
+        title = _headline.strip_site(structured, site_names, shown, page.view.affixes, sections)
     elif shown:
         title = shown
     else:
         h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
         title = _headline.strip_site(doc_title or (h1s[0] if len(h1s) == 1 else ""),
-                                     site_names, None, page.view.affixes)
+                                     site_names, None, page.view.affixes, sections)
     h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
     result.title = title
     result._title_variants = [t for t in (title, structured, doc_title, shown,
@@ -516,12 +520,38 @@ def _read_body(page: _Page, result: Extraction, quick_listings: bool) -> maintex
     body = _drop_headline(body, getattr(result, "_title_variants", [result.title]))
     lines = body.split("\n\n") if body else []
     result.features = PageFeatures(keys=page_keys(lines))
-    lines = [line for line in lines if not view.is_boilerplate(line)]
+    lines = _drop_bylines(drop_boilerplate(lines, view.lines), result.authors)
     if story is not None and story.how == "text":
         lines = _trim_edges(lines)
     result.body = "\n\n".join(lines)
     result.words = len(result.body.split())
     return story
+
+
+def _signature(line: str) -> bool:
+    """A name signed under a story: two to four capitalised words and nothing else."""
+    words = line.split()
+    return 2 <= len(words) <= 4 and all(
+        w[0].isupper() and all(c.isalpha() or c in "'’.-" for c in w) for w in words)
+
+
+def _drop_bylines(lines: list[str], authors: list[str]) -> list[str]:
+    """``lines`` without a first or last line that only names the story's author ("By Ana
+    Silva"), or a name signed under the story: the byline, not the story."""
+    names = {a.casefold() for a in authors}
+    if len(lines) < 2:
+        return lines
+
+    def byline(line: str) -> bool:
+        return len(line.split()) <= 8 and _author_name(line).casefold() in names
+
+    if byline(lines[-1]):
+        lines = lines[:-1]
+    elif _signature(lines[-1]) and is_sentence(lines[-2]):
+        lines = lines[:-1]
+    if len(lines) > 1 and byline(lines[0]):
+        lines = lines[1:]
+    return lines
 
 
 #: a line at a story's edge this short and not a sentence is the page's chrome (a headline,

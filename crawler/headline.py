@@ -90,10 +90,12 @@ def names_site(part: str, site_names: list[str]) -> bool:
 
 
 def strip_site(title: str, site_names: list[str], shown: str | None = None,
-               affixes: tuple[str, ...] = ()) -> str:
+               affixes: tuple[str, ...] = (), sections: list[str] = ()) -> str:
     """``title`` without the site's name. ``shown``: the headline the page shows (see
     :func:`shown_headline`); ``affixes``: what the host's titles share before (``^Site » ``)
-    or after (``$ - The Daily Ledger``) their headlines (see :func:`title_affixes`)."""
+    or after (``$ - The Daily Ledger``) their headlines (see :func:`title_affixes`);
+    ``sections``: the page's section as its URL or metadata names it ("Headline — City | Site"
+    loses " — City" only when the page is in the city section)."""
     title = " ".join(title.split())
     if not title:
         return title
@@ -112,12 +114,17 @@ def strip_site(title: str, site_names: list[str], shown: str | None = None,
         return title
     # the name at the end ("Headline | Site"), then at the start ("Site » Headline")
     for before, _sep, after in reversed(cuts):
-        if names_site(after, site_names) and before:
-            return strip_site(before, site_names) if before != title else before
+        if before and (names_site(after, site_names) or _names_section(after, sections)):
+            return strip_site(before, site_names, sections=sections)
     for before, _sep, after in cuts:
-        if names_site(before, site_names) and after:
-            return after
+        if after and (names_site(before, site_names) or _names_section(before, sections)):
+            return strip_site(after, site_names, sections=sections)
     return title
+
+
+def _names_section(part: str, sections: list[str]) -> bool:
+    key = norm(part)
+    return bool(key) and any(key == norm(s) for s in sections if s)
 
 
 def title_affixes(title: str, headline: str) -> list[str]:

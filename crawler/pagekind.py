@@ -7,13 +7,16 @@ decides; in order:
 
 1. structured data that says "article" (JSON-LD, ``og:type``), or "website" without one;
 2. teasers: :data:`MIN_TEASERS` or more items that pair a headline-like link with text of
-   their own make a listing;
+   their own make a listing, and so do fewer when their teasers make half the page's text
+   (a topic page with an introduction and two stories);
 3. a page without any story text is a listing;
-4. the site's other pages: a container where :data:`crawler.template.CONTAINER_PAGES` of the
-   host's stories were read, and none of its listings, holds a story;
+4. one block of running text (the reader found the story's container, or the page's lone
+   ``<article>``) makes a story, and so does a container where
+   :data:`crawler.template.CONTAINER_PAGES` of the host's stories were read (and none of its
+   listings);
 5. the URL's shape (a date, a slug of several words, an id with an extension) or a sitemap or
    feed entry that led here makes a story;
-6. otherwise only a long text is a story (an essay at ``/about``).
+6. otherwise only a long text is a story.
 """
 
 from __future__ import annotations
@@ -29,17 +32,24 @@ HEADLINE_WORDS = 4  # a link of this many words reads as a headline
 TEASER_WORDS = 12  # text of its own beside the headline link makes an item a teaser
 MAX_ITEM_WORDS = 150  # a larger block is a story with a link in it, not a teaser
 LONG_TEXT_WORDS = 150
+#: boxes beside a story that list other stories (with teasers): not what the page is
+_ASIDE = re.compile(r"related|recommend|more-?(?:on|from|stories)|most-?(?:read|popular)|"
+                    r"trending|sidebar|(?:^|[\s_-])rail(?:$|[\s_-])|widget|outbrain|taboola", re.I)
 _ITEM_TAGS = frozenset(("li", "div", "article", "section", "td", "tr", "dd", "p", "header"))
 _NOT_ITEMS = frozenset(("nav", "header", "footer", "aside", "menu"))
 _SLUG_WORDS = re.compile(r"[a-z0-9]+", re.I)
 _ID_PAGE = re.compile(r"\d{3,}.*\.(?:s?html?|php|aspx?|jsp|cms)$|\.amp\.html?$", re.I)
 
 
-def teasers(tree) -> int:
-    """How many items of the page pair a headline link with a teaser of their own. An item
-    is the link's nearest list item or block (``<li>``, ``<div>``, ``<article>`` ...); a
-    list of bare links (a sidebar, "MOST READ") has none."""
-    items: set = set()
+def teasers(tree, headline: str = "") -> tuple[int, int]:
+    """How many items of the page pair a headline link with a teaser of their own, and the
+    words of those teasers. An item is the link's nearest list item or block (``<li>``,
+    ``<div>``, ``<article>`` ...); a list of bare links (a sidebar, "MOST READ") has none,
+    a story's own "related stories" box does not count, nor does an item that holds the
+    page's own ``headline`` (the story, with a link in it)."""
+    items: dict = {}
+    lists: set = set()
+    own = " ".join(headline.split())
     for a in tree.iter("a"):
         if not a.get("href"):
             continue
@@ -48,17 +58,22 @@ def teasers(tree) -> int:
             continue
         item = None
         for anc in a.iterancestors():
-            if anc.tag in _NOT_ITEMS:
+            if anc.tag in _NOT_ITEMS or _ASIDE.search(f"{anc.get('class') or ''} {anc.get('id') or ''}"):
                 item = None
                 break
             if item is None and anc.tag in _ITEM_TAGS:
                 item = anc
-        if item is None or item in items:
+        if item is None or item in items or item in lists:
             continue
-        words = len(item.text_content().split())
-        if TEASER_WORDS <= words - link_words and words <= MAX_ITEM_WORDS:
-            items.add(item)
-    return len(items)
+        if sum(len(x.text_content().split()) >= HEADLINE_WORDS for x in item.iter("a")) > 1:
+            lists.add(item)  # headlines in a row: a list of links ("MOST READ"), no teaser
+            continue
+        text = item.text_content()
+        words = len(text.split())
+        if TEASER_WORDS <= words - link_words and words <= MAX_ITEM_WORDS \
+                and not (own and own in " ".join(text.split())):
+            items[item] = words - link_words
+    return len(items), sum(items.values())
 
 
 def story_url(url: str) -> bool:
@@ -77,17 +92,20 @@ def story_url(url: str) -> bool:
 
 
 def is_story(*, structured: str | None, words: int, teaser_items: int, url: str,
-             from_feed: bool = False, known_container: bool = False) -> bool:
+             teaser_words: int = 0,
+             from_feed: bool = False, one_block: bool = False,
+             known_container: bool = False) -> bool:
     """The decision above. ``structured``: "article", "website" or None; ``words``: the
-    story text found; ``from_feed``: a sitemap or feed listed the URL; ``known_container``:
-    the story was read from a container that holds this site's stories."""
+    story text found; ``from_feed``: a sitemap or feed listed the URL; ``one_block``: the text
+    was read from one container of running text; ``known_container``: the story was read from
+    a container that holds this site's stories."""
     if structured == "article":
         return words > 0
     if structured == "website":
         return False
-    if teaser_items >= MIN_TEASERS or words == 0:
+    if teaser_items >= MIN_TEASERS or words == 0 or (teaser_items and 2 * teaser_words >= words):
         return False
-    if known_container or story_url(url) or from_feed:
+    if one_block or known_container or story_url(url) or from_feed:
         return True
     return words >= LONG_TEXT_WORDS
 

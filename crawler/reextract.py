@@ -1,47 +1,89 @@
-"""Re-clean stored captures from the WARC files after the cleaner improves (no fetching)."""
+"""Re-clean stored captures from the WARC files after the cleaner improves (no fetching).
+
+Each host's pages are cleaned with the template its crawls learned (:mod:`crawler.template`,
+kept in the store); a host without one (an archive from before templates, or imported WARC
+files) has its template learned first, from its own captures, then applied.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from . import urls
 from .charset import decode
-from .extract import extract
-from .store import Store
+from .extract import Extraction, extract
+from .store import Article, Store
+from .template import HostLearner, SiteTemplate, TemplateView
 from .warc import read_response
+
+
+def _capture(store: Store, article: Article) -> str | None:
+    path = Path(article.warc_file)
+    if not path.is_absolute():
+        path = store.warc_dir / path
+    try:
+        _, headers, body = read_response(path, article.warc_offset)
+    except (OSError, ValueError):
+        return None
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    return decode(body, ctype)[0]
+
+
+def _clean(store: Store, article: Article, text: str, view: TemplateView | None) -> Extraction:
+    when = datetime.fromtimestamp(article.fetched_at or 0, timezone.utc).replace(tzinfo=None)
+    row = store.frontier_row(article.url)
+    hint = row["hint_date"] if row is not None else None
+    return extract(text, article.url, fetched_at=when, hint_date=hint, template=view)
 
 
 def reextract_archive(archive: str | Path, progress: Callable | None = None) -> dict:
     """Re-clean every article's capture; changed stories get a new version. Returns counts."""
     report = {"checked": 0, "changed": 0, "unchanged": 0, "missing": 0}
     with Store(archive, create=False) as store:
-        articles = [a for a in store.articles() if a.warc_file and a.warc_offset is not None]
-        for article in articles:
-            path = Path(article.warc_file)
-            if not path.is_absolute():
-                path = store.warc_dir / path
-            try:
-                _, headers, body = read_response(path, article.warc_offset)
-            except (OSError, ValueError):
-                report["missing"] += 1
-                continue
-            report["checked"] += 1
-            ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-            text, _ = decode(body, ctype)
-            when = datetime.fromtimestamp(article.fetched_at or 0, timezone.utc).replace(tzinfo=None)
-            hint = None
-            row = store.frontier_row(article.url)
-            if row is not None:
-                hint = row["hint_date"]
-            ex = extract(text, article.url, fetched_at=when, hint_date=hint)
-            if not ex.is_article:
-                report["unchanged"] += 1
-                continue
-            fresh = ex.to_article(article.canonical_url, article.url,
-                                  fetched_at=article.fetched_at, warc_file=article.warc_file,
-                                  warc_offset=article.warc_offset)
-            with store.transaction():
-                verdict = store.upsert_article(fresh)
-            report["changed" if verdict == "changed" else "unchanged"] += 1
+        by_host: dict[str, list[Article]] = defaultdict(list)
+        for a in store.articles():
+            if a.warc_file and a.warc_offset is not None:
+                by_host[urls.host_of(a.url)].append(a)
+        for host, articles in by_host.items():
+            template = SiteTemplate.from_json(store.template(host))
+            if not template.pages:
+                _learn(store, host, template, articles)
+            view = template.view()
+            for article in articles:
+                _reextract_one(store, article, view, report)
+                if progress:
+                    progress(report)
     return report
+
+
+def _learn(store: Store, host: str, template: SiteTemplate, articles: list[Article]) -> None:
+    """A host's template from its own captures, kept in the store."""
+    learner = HostLearner(template)
+    for article in articles:
+        text = _capture(store, article)
+        if text is not None:
+            ex = _clean(store, article, text, None)
+            if ex.features is not None:
+                learner.learn(article.url, ex.features, TemplateView())
+    with store.transaction():
+        store.save_template(host, template.to_json())
+
+
+def _reextract_one(store: Store, article: Article, view: TemplateView, report: dict) -> None:
+    text = _capture(store, article)
+    if text is None:
+        report["missing"] += 1
+        return
+    report["checked"] += 1
+    ex = _clean(store, article, text, view)
+    if not ex.is_article:
+        report["unchanged"] += 1
+        return
+    fresh = ex.to_article(article.canonical_url, article.url, fetched_at=article.fetched_at,
+                          warc_file=article.warc_file, warc_offset=article.warc_offset)
+    with store.transaction():
+        verdict = store.upsert_article(fresh)
+    report["changed" if verdict == "changed" else "unchanged"] += 1

@@ -81,6 +81,28 @@ def is_boilerplate_line(line: str, keys: frozenset) -> bool:
     return any(k in keys for k in shape_keys(line))
 
 
+#: lines a page's source broke in two ("Copyright The Ledger. Do not" / "redistribute.") are
+#: looked up joined, up to this many at a time
+JOIN_LINES = 3
+
+
+def drop_boilerplate(lines: list[str], keys: frozenset) -> list[str]:
+    """``lines`` without those the template holds, alone or joined with the next ones."""
+    if not keys:
+        return lines
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        for n in range(min(JOIN_LINES, len(lines) - i), 0, -1):
+            if is_boilerplate_line(" ".join(lines[i:i + n]), keys):
+                i += n
+                break
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
 def page_keys(lines: list[str]) -> list[str]:
     """Every key a page's lines give, each once."""
     keys: dict[str, None] = {}

@@ -50,8 +50,9 @@ def test_body_keeps_paragraphs_and_drops_boilerplate():
     ("Budget: what it means for you", None, "Budget: what it means for you"),
 ], ids=["pipe", "dash", "prefix", "section-and-site", "colon-in-headline"])
 def test_title_without_site_name(title, site, expected):
+    # the story is in the city section (its URL says): " — City" is the section's label
     head = f"<title>{title}</title>" + (f"<meta property='og:site_name' content='{site}'>" if site else "")
-    ex = extract(page(head, f"<article>{ARTICLE_BODY}</article>"), "https://post.example/a/b")
+    ex = extract(page(head, f"<article>{ARTICLE_BODY}</article>"), "https://post.example/city/b")
     assert ex.title == expected
 
 

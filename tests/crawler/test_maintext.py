@@ -93,8 +93,6 @@ def test_a_page_whose_only_article_element_is_all_it_has_goes_to_trafilatura_alo
 
 
 @pytest.mark.parametrize("layout", [
-    # text between line breaks, no paragraphs, no marks
-    "<div>" + "<br>".join(f"{PARA} Line {i}." for i in range(8)) + "</div>",
     # a marked container holding only a summary (the story is elsewhere)
     f"<div class='article-body'><p>{PARA}</p></div><div>{STORY}</div>",
     # paragraphs spread over several blocks, none with most of them
