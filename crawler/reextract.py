@@ -39,14 +39,18 @@ def _clean(store: Store, article: Article, text: str, view: TemplateView | None)
     return extract(text, article.url, fetched_at=when, hint_date=hint, template=view)
 
 
-def reextract_archive(archive: str | Path, progress: Callable | None = None) -> dict:
-    """Re-clean every article's capture; changed stories get a new version. Returns counts."""
+def reextract_archive(archive: str | Path,
+                      progress: Callable[[int, int], None] | None = None) -> dict:
+    """Re-clean every article's capture; changed stories get a new version. Returns counts.
+    ``progress`` is called with (captures done, captures in all) as it goes."""
     report = {"checked": 0, "changed": 0, "unchanged": 0, "missing": 0}
     with Store(archive, create=False) as store:
         by_host: dict[str, list[Article]] = defaultdict(list)
         for a in store.articles():
             if a.warc_file and a.warc_offset is not None:
                 by_host[urls.host_of(a.url)].append(a)
+        total = sum(len(v) for v in by_host.values())
+        done = 0
         for host, articles in by_host.items():
             template = SiteTemplate.from_json(store.template(host))
             if not template.pages:
@@ -54,8 +58,9 @@ def reextract_archive(archive: str | Path, progress: Callable | None = None) -> 
             view = template.view()
             for article in articles:
                 _reextract_one(store, article, view, report)
+                done += 1
                 if progress:
-                    progress(report)
+                    progress(done, total)
     return report
 
 

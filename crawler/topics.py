@@ -71,7 +71,7 @@ def _labelled_links(el) -> list[str]:
     for child in el:
         if child.tag == "br":
             break
-        if child.tag == "a":
+        if child.tag == "a" and "category" not in (child.get("rel") or "").lower().split():
             out.append(_clean(child.text_content()))
     return out if len(out) <= MAX_LINKS else []
 

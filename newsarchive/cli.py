@@ -231,6 +231,26 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) ->
                f"updated, {report.deleted} removed; {report.documents} stories searchable.")
 
 
+class _Counter:
+    """"label N of M" as a live line on a terminal, every few seconds in a log."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < (0.2 if self.tty else 5.0):
+            return
+        self.last = now
+        line = f"{self.label} {done} of {total}"
+        if self.tty:
+            click.echo("\r\x1b[2K" + line, err=True, nl=done >= total)
+        else:
+            _err(line)
+
+
 @main.command()
 @archive_option
 @click.option("--rebuild", is_flag=True, help="Rebuild the index from the store from scratch.")
@@ -412,7 +432,7 @@ def reextract(archive, no_index):
     from crawler.reextract import reextract_archive
 
     try:
-        report = reextract_archive(archive, progress=_Progress())
+        report = reextract_archive(archive, progress=_Counter("re-cleaned"))
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "
