@@ -57,8 +57,10 @@ PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:pub
 UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
                 "last-modified", "lastmod", "article.updated", "dc.date.modified")
 
+#: a date in a URL: /2024/05/07/, /2024-05-07-, /20240507.html; the same separator between
+#: year, month and day ("/1971/1009.html" is a year and an id, not the 9th of October)
 _URL_DATE = re.compile(
-    rf"/({_YEAR})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.|$)")
+    rf"/({_YEAR})([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?:/|[_-]|\.|$)")
 _URL_DATE_SLASH = re.compile(rf"/({_YEAR})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
 
 
@@ -253,6 +255,7 @@ _VISIBLE_DATE = re.compile(
     rf"|(?P<a5>[0-3]?\d)/(?P<b5>[0-3]?\d)/(?P<y5>{_YEAR})"  # 7/11/2023 or 11/7/2023
     rf"|(?P<d3>[0-3]?\d)(?:\.|er|º)?\s+(?:de\s+)?(?P<n3>{_MONTH_WORD})\.?,?\s+(?:del?\s+)?(?P<y3>{_YEAR})"
     rf"|(?P<n4>{_MONTH_WORD})\.?\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y4>{_YEAR})"
+    rf"|(?P<d7>[0-3]?\d)-(?P<n7>{_MONTH_WORD})-(?P<y7>{_YEAR})"  # 03-MAR-1987
     r")(?![\d])")
 
 
@@ -296,7 +299,8 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False,
                 if near(other) and not near(this):
                     d, mo = mo, d
         else:
-            name, d, y = (g["n3"], g["d3"], g["y3"]) if g["y3"] else (g["n4"], g["d4"], g["y4"])
+            name, d, y = ((g["n3"], g["d3"], g["y3"]) if g["y3"] else
+                          (g["n4"], g["d4"], g["y4"]) if g["y4"] else (g["n7"], g["d7"], g["y7"]))
             mo = _month(name)
             if mo is None:
                 continue
@@ -333,14 +337,17 @@ def labelled_dates(lines: list[str], day_first: bool = True) -> list[datetime]:
 
 
 def url_date(url: str) -> datetime | None:
-    for rx in (_URL_DATE, _URL_DATE_SLASH):
-        m = rx.search(url)
-        if m:
-            try:
-                return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-    return None
+    m = _URL_DATE.search(url)
+    parts = m.group(1, 3, 4) if m else None
+    if parts is None:
+        m = _URL_DATE_SLASH.search(url)
+        parts = m.group(1, 2, 3) if m else None
+    if parts is None:
+        return None
+    try:
+        return datetime(*(int(p) for p in parts))
+    except ValueError:
+        return None
 
 
 

@@ -29,7 +29,7 @@ from . import dates as _dates
 from . import headline as _headline
 from . import metadata as _meta
 from . import topics as _topics
-from .htmltree import parse_html
+from .htmltree import parse_html, unwrap_prose
 from .template import (EMPTY, PageFeatures, TemplateView, container_key, drop_boilerplate,
                        is_sentence, page_keys)
 
@@ -278,17 +278,26 @@ def _main_text(tree, url: str, html: str | bytes, full_cascade: bool = True,
         text = _trafilatura(page, url, fast=True)
         if len(text.split()) >= maintext.MIN_WORDS:
             return text, story
-        tree = parse_html(html)  # the <article> held too little: the whole page, afresh
+        tree = _reparse(html)  # the <article> held too little: the whole page, afresh
         if tree is None:
             return text, None
     _drop_print_only(tree)
     text = _trafilatura(tree, url, fast=True)
     if full_cascade and len(text) < QUICK_PASS_ENOUGH:
-        fresh = parse_html(html)
+        fresh = _reparse(html)
         if fresh is not None:
             _drop_print_only(fresh)
             text = max(text, _trafilatura(fresh, url, fast=False), key=len)
     return text, None
+
+
+def _reparse(html: str | bytes):
+    """The page parsed afresh (trafilatura prunes the tree it is given), prose in ``<pre>``s
+    made paragraphs as on the first reading."""
+    tree = parse_html(html)
+    if tree is not None:
+        unwrap_prose(tree)
+    return tree
 
 
 def _trafilatura(tree, url: str, fast: bool) -> str:
@@ -355,6 +364,7 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     result.authors = _authors(page)
     _read_topics(page, result)
     _read_dates(page, result, fetched_at, hint_date, shown_el)
+    unwrap_prose(tree)
     teaser_items, teaser_words = pagekind.teasers(tree, result.title)  # before pruning
     page_keys_ = page_keys(maintext.page_lines(tree))
     lone_article = sum(1 for _ in tree.iter("article")) == 1
@@ -520,7 +530,12 @@ def _read_body(page: _Page, result: Extraction, quick_listings: bool) -> maintex
     body = _drop_headline(body, getattr(result, "_title_variants", [result.title]))
     lines = body.split("\n\n") if body else []
     result.features = PageFeatures(keys=page_keys(lines))
-    lines = _drop_bylines(drop_boilerplate(lines, view.lines), result.authors)
+    kept = drop_boilerplate(lines, view.lines)
+    if not any(map(is_sentence, kept)):
+        # the template would leave no sentence: the story's text is a stock phrase of the
+        # site's, not its chrome; a story is never dropped whole by its template
+        kept = [line for line in lines if line in kept or is_sentence(line)]
+    lines = _drop_bylines(kept, result.authors)
     if story is not None and story.how == "text":
         lines = _trim_edges(lines)
     result.body = "\n\n".join(lines)
@@ -535,6 +550,10 @@ def _signature(line: str) -> bool:
         w[0].isupper() and all(c.isalpha() or c in "'’.-" for c in w) for w in words)
 
 
+#: a last paragraph this short that opens with the author's name is their biography
+BIO_WORDS = 40
+
+
 def _drop_bylines(lines: list[str], authors: list[str]) -> list[str]:
     """``lines`` without a first or last line that only names the story's author ("By Ana
     Silva"), or a name signed under the story: the byline, not the story."""
@@ -545,8 +564,15 @@ def _drop_bylines(lines: list[str], authors: list[str]) -> list[str]:
     def byline(line: str) -> bool:
         return len(line.split()) <= 8 and _author_name(line).casefold() in names
 
-    if byline(lines[-1]):
+    def bio(line: str) -> bool:  # "Ana Silva is a staff writer at ..., covering trade."
+        first = line.split()[:2]
+        return len(first) == 2 and len(line.split()) <= BIO_WORDS and any(
+            a.split()[:2] == first for a in authors)
+
+    if byline(lines[-1]) or bio(lines[-1]):
         lines = lines[:-1]
+    elif len(lines) > 2 and bio(" ".join(lines[-2:])):  # a biography its source wrapped
+        lines = lines[:-2]
     elif _signature(lines[-1]) and is_sentence(lines[-2]):
         lines = lines[:-1]
     if len(lines) > 1 and byline(lines[0]):

@@ -21,3 +21,56 @@ def parse_html(html: str | bytes):
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return None
+
+
+#: a <pre> of prose typed or wrapped at a fixed width: every line that goes on into the next
+#: without ending a sentence is at least ``WRAPPED_CHARS`` long (and none over ``MAX_CHARS``);
+#: sentences in it, and hardly any of code's symbols
+WRAPPED_CHARS = 30
+MAX_CHARS = 100
+CODE_SYMBOLS = 0.02
+_CODE = re.compile(r"[{}();=<>\[\]_#$\\|]")
+_ENDS_SENTENCE = (".", "!", "?", '"', "'", ")")
+#: a short line after a sentence closes its paragraph (a sign-off: "REUTER", "-- 30 --")
+SIGN_OFF_CHARS = 30
+
+
+def prose_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of a ``<pre>`` holding prose typed at a fixed width (a wire service's
+    archive, a plain-text page): blank lines separate them, wrapped lines are joined. None
+    for anything else (code, tables), whose lines are the point."""
+    lines = [line.strip() for line in text.splitlines()]
+    filled = [line for line in lines if line]
+    wrapped = [line for line, after in zip(lines, lines[1:])
+               if line and after and not line.endswith(_ENDS_SENTENCE)]
+    if (not wrapped or not any(line.endswith(_ENDS_SENTENCE) for line in filled)
+            or max(map(len, filled)) > MAX_CHARS
+            or any(len(line) < WRAPPED_CHARS for line in wrapped)
+            or len(_CODE.findall(text)) > CODE_SYMBOLS * len(text)):
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        current = paragraphs[-1]
+        if not line:
+            if current:
+                paragraphs.append([])
+        elif current and len(line) < SIGN_OFF_CHARS and current[-1].endswith(_ENDS_SENTENCE):
+            paragraphs.append([line])
+        else:
+            current.append(line)
+    return [" ".join(p) for p in paragraphs if p]
+
+
+def unwrap_prose(tree) -> None:
+    """Turn every ``<pre>`` of prose (see :func:`prose_paragraphs`) into a ``<div>`` of
+    ``<p>``s, in place, so that its paragraphs read as paragraphs."""
+    for pre in list(tree.iter("pre")):
+        paragraphs = prose_paragraphs(pre.text_content())
+        if paragraphs is None:
+            continue
+        div = etree.Element("div", {"class": "prose"})
+        for text in paragraphs:
+            etree.SubElement(div, "p").text = text
+        div.tail = pre.tail
+        pre.getparent().replace(pre, div)
+

@@ -33,7 +33,7 @@ _BODY_MARKS = [
 _DISCARD = re.compile(
     r"share|social|sharing|newsletter|subscribe|signup|sign-up|related|recommend|"
     r"promo|teaser|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|dfp|outbrain|taboola|sponsor|"
-    r"comment|disqus|byline|author|caption|credit|(?:^|[\s_-])tags?(?:$|[\s_-])|tag-list|"
+    r"comment|disqus|byline|author|caption|credit|pull-?quote|(?:^|[\s_-])tags?(?:$|[\s_-])|tag-list|"
     r"breadcrumb|(?:^|[\s_-])nav|menu|sidebar|footer|(?:^|[\s_-])meta(?:$|[\s_-])|"
     r"timestamp|dateline|(?:^|\s)(?:hidden|hide|noprint|d-none)(?:$|\s)|print|sr-only|"
     r"modal|popup|cookie|"
@@ -165,8 +165,9 @@ def _is_label(line: str) -> bool:
 
 
 def _densest(tree) -> list:
-    """The element whose paragraphs hold most of the page's paragraph text, when one holds
-    ``PARAGRAPH_SHARE`` of it, after the blocks of paragraphs just before it: a lede set apart."""
+    """The element whose paragraphs hold most of the page's paragraph text (outside its
+    navigation, sidebars, footers and boxes of teasers), when one holds ``PARAGRAPH_SHARE`` of
+    it, after the blocks of paragraphs just before it: a lede set apart."""
     direct: dict = {}
     within: dict = {}
     total = 0
@@ -174,12 +175,15 @@ def _densest(tree) -> list:
         n = len(p.text_content().strip())
         if n < PARAGRAPH_CHARS:
             continue
+        ancestors = list(p.iterancestors())
+        if any(_region(a) for a in ancestors):
+            continue  # an author's bio, a teaser card, a footer: not the story's
         total += n
         parent = p.getparent()
         if parent is None:
             continue
         direct[parent] = direct.get(parent, 0) + n
-        for a in p.iterancestors():
+        for a in ancestors:
             within[a] = within.get(a, 0) + n
     if not direct:
         return []
@@ -267,9 +271,13 @@ def _marks(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".replace("__next", "")
 
 
+_NO_TEXT = frozenset(("script", "style", "noscript", "template", "svg", "select", "textarea",
+                      "iframe", "object"))
+
+
 def page_lines(tree) -> list[str]:
-    """Every line of the page's own text, block by block (split at ``<br>``s), outside
-    navigation and hidden blocks: what a site's pages are compared by to learn its template."""
+    """Every line of the page's own text, block by block (split at ``<br>``s), sidebars and
+    footers included: what a site's pages are compared by to learn its template."""
     body = tree.find("body")
     if body is None:
         return []
@@ -278,7 +286,9 @@ def page_lines(tree) -> list[str]:
     while stack:
         el = stack.pop()
         for child in el:
-            if not isinstance(child.tag, str) or child.tag not in _BLOCK_TAGS or _region(child):
+            if not isinstance(child.tag, str) or child.tag in _NO_TEXT:
+                continue
+            if child.tag not in _BLOCK_TAGS and child.tag not in _REGION_TAGS:
                 continue
             stack.append(child)
             parts: list[str] = []

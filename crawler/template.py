@@ -12,9 +12,9 @@ counts, per host:
 - what ``<title>`` adds to the headline (" - The Daily Ledger");
 - the containers its stories and its listings are read from (:func:`container_key`).
 
-A line is template once :data:`LINE_PAGES` pages hold it; a shape once :data:`SHAPE_PAGES`
-do (absolute counts, not shares: one host may have several templates, each on a minority of
-its pages). The counts are bounded: keys seen once and not again within :data:`PRUNE_EVERY`
+A line is template once :data:`LINE_PAGES` pages hold it (a sentence, once a share of the
+host's pages do); a shape once :data:`SHAPE_PAGES` do (absolute counts, not shares: one host
+may have several templates, each on a minority of its pages). The counts are bounded: keys seen once and not again within :data:`PRUNE_EVERY`
 pages are dropped (lossy counting), so a host of a million pages costs kilobytes.
 
 The crawl learns as it goes (each cleaning job gets the host's current :class:`TemplateView`),
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 LINE_PAGES = 4
 SHAPE_PAGES = 6
+SENTENCE_SHARE = 0.02
 AFFIX_PAGES = 3
 #: a container key that held this many stories (and no listing) says "story" for the host
 CONTAINER_PAGES = 3
@@ -52,8 +53,22 @@ def _digest(text: str) -> str:
 
 def line_key(line: str) -> str:
     """A line's key: its text with case, spacing and numbers aside ("Copyright 1998" and
-    "Copyright 1999" are one line of a template)."""
-    return _digest(_norm(line))
+    "Copyright 1999" are one line of a template); a sentence's key starts with "=" (it needs
+    more pages to be template, see :func:`pages_needed`)."""
+    return ("=" if is_sentence(line) else "~") + _digest(_norm(line))
+
+
+def pages_needed(key: str, pages: int) -> int:
+    """How many of a host's ``pages`` must hold ``key`` for it to be template: a sentence
+    repeated on a few pages may be a stock phrase of the site's stories ("The council
+    approved the budget."), a template's sentences ("All rights reserved.") are on a good
+    share of its pages."""
+    kind = key[0]
+    if kind in "^$":
+        return SHAPE_PAGES
+    if kind == "=":
+        return max(LINE_PAGES, int(SENTENCE_SHARE * pages))
+    return LINE_PAGES
 
 
 def is_sentence(line: str) -> bool:
@@ -178,7 +193,7 @@ class SiteTemplate:
                 self.keys[key] = [1, self.pages]
                 continue
             entry[0] += 1
-            if entry[0] == (SHAPE_PAGES if key[0] in "^$" else LINE_PAGES):
+            if entry[0] == pages_needed(key, self.pages):
                 crossed.add(key)
         for affix in page.affixes if page.is_article else ():
             n = self.affixes[affix] = self.affixes.get(affix, 0) + 1
@@ -205,7 +220,7 @@ class SiteTemplate:
     def view(self) -> TemplateView:
         if self._view is None:
             lines = frozenset(k for k, (n, _) in self.keys.items()
-                              if n >= (SHAPE_PAGES if k[0] in "^$" else LINE_PAGES))
+                              if n >= pages_needed(k, self.pages))
             affixes = tuple(sorted((a for a, n in self.affixes.items() if n >= AFFIX_PAGES),
                                    key=len, reverse=True))
             stories = frozenset(c for c, (a, b) in self.containers.items()

@@ -60,8 +60,20 @@ def shown_topics(tree) -> list[str]:
         if any(_TAG_BLOCK.match(m) for m in marks):
             found += _link_texts(el)
         elif el.text and _LABEL.match(el.text):
-            found += _labelled_links(el)
+            found += _labelled_links(el) if len(el) else _links_after(el)
     return _unique(found)
+
+
+def _links_after(label) -> list[str]:
+    """The links that follow a label element ("<b>Topics:</b> <a>crude</a> <a>grain</a>"),
+    up to the next line break or block."""
+    out = []
+    for sib in label.itersiblings():
+        if sib.tag != "a":
+            break
+        if "category" not in (sib.get("rel") or "").lower().split():
+            out.append(_clean(sib.text_content()))
+    return out if len(out) <= MAX_LINKS else []
 
 
 def _labelled_links(el) -> list[str]:

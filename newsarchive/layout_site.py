@@ -29,7 +29,8 @@ PER_PAGE = 15
 #: layouts whose stories the sitemap lists (with <lastmod>), and the feed's
 SITEMAP_LAYOUTS = ("semantic", "amp", "german", "french")
 FEED_LAYOUTS = ("blog2000",)
-_TOPIC_PREFIXES = ("/topic/", "/tag/", "/tags/", "/t/", "/thema/", "/sujet/")
+_TOPIC_PREFIXES = ("/topic/", "/tag/", "/tags/", "/t/", "/thema/", "/sujet/", "/topics/",
+                   "/etiqueta/", "/wire/topic/")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -77,13 +78,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, site.feed(), "application/rss+xml")
         if path == "/":
             links = "".join(f'<li><a href="/section/{name}/">{layouts.SITE_NAMES[name]} '
-                            f'({name})</a></li>' for name in LAYOUTS)
+                            f'({name})</a></li>' for name in site.layouts)
             latest = site.stories[-PER_PAGE:]
             return self._send(200, layouts.listing_page("semantic", "Front page", latest, None,
                                                         "") .replace("<h1>", f"<ul>{links}</ul><h1>"))
         if path.startswith("/section/"):
             name = path.split("/")[2]
-            if name not in LAYOUTS:
+            if name not in site.layouts:
                 return self._send(404, "<h1>Not found</h1>")
             page = int((query.get("page") or ["1"])[0] or 1)
             chosen = [s for s in site.stories if s.layout == name]
@@ -116,14 +117,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class LayoutSite:
-    """Serve ``stories`` generated stories (layouts in turn) in a background thread.
+    """Serve ``stories`` generated stories (``layout_names`` in turn) in a background thread.
     ``fault_share`` of story pages answer 500 the first time they are asked for."""
 
     def __init__(self, stories: int = 180, seed: int = 1, fault_share: float = 0.02,
-                 host: str = "127.0.0.1", port: int = 0):
+                 host: str = "127.0.0.1", port: int = 0,
+                 layout_names: tuple[str, ...] = LAYOUTS):
         self.seed = seed
         self.fault_share = fault_share
-        self.stories: list[SiteStory] = generate(stories, seed)
+        self.layouts = layout_names
+        self.stories: list[SiteStory] = generate(stories, seed, layout_names)
         self.by_path = {layouts.story_path(s): s for s in self.stories}
         self.hits: Counter = Counter()
         self.lock = threading.Lock()

@@ -21,11 +21,14 @@ SITE_NAMES = {
     "table1990": "The Daily Ledger", "blog2000": "Ledger Blog", "divsoup": "LEDGER",
     "semantic": "The Ledger", "amp": "The Ledger", "print": "The Ledger",
     "german": "Der Anzeiger", "french": "Le Courrier", "vietnamese": "Báo Tin Tức",
+    "wire": "Wire Archive", "spanish": "El Diario del Sur", "magazine": "Longform Weekly",
 }
 _EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"]
 _FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre"]
+_ES_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+              "septiembre", "octubre", "noviembre", "diciembre"]
 _EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _VI_DAYS = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
 
@@ -53,6 +56,9 @@ def story_path(s: SiteStory) -> str:
         "german": f"/{ascii_slug(s.section)}/{s.slug}-{s.id}.html",
         "french": f"/{y}/{m:02d}/{d:02d}/{s.slug}_{s.id}.html",
         "vietnamese": f"/{s.slug}-{s.id}.html",
+        "wire": f"/wire/{y}/{s.id}.txt.html",
+        "spanish": f"/noticias/{ascii_slug(s.section)}/{s.slug}-n{s.id}",
+        "magazine": f"/features/{s.slug}",
     }[s.layout]
 
 
@@ -73,6 +79,12 @@ def shown_date(layout: str, day: date) -> str:
         return f"{d} {_FR_MONTHS[m - 1]} {y} à 09h30"
     if layout == "vietnamese":
         return f"{_VI_DAYS[wd]}, {d}/{m}/{y}, 09:30 (GMT+7)"
+    if layout == "wire":
+        return f"{d:02d}-{_EN_MONTHS[m - 1][:3].upper()}-{y} 09:30:12.34"
+    if layout == "spanish":
+        return f"{d} de {_ES_MONTHS[m - 1]} de {y}"
+    if layout == "magazine":
+        return f"{d}.{m}.{y}"
     return f"{_EN_MONTHS[m - 1]} {d}, {y}"
 
 
@@ -269,9 +281,84 @@ def _vietnamese(s, url, most, see):
 <div class="footer">© Báo Tin Tức. Giấy phép số 548/GP-BTTTT.</div></body></html>"""
 
 
+def _wire(s, url, most, see):
+    import textwrap
+
+    text = "\n\n".join(textwrap.fill(p, 68, initial_indent="    ", subsequent_indent=" ")
+                       for p in s.paragraphs)
+    topics = " ".join(f'<a href="/wire/topic/{ascii_slug(t)}">{esc(t)}</a>' for t in s.topics)
+    return f"""<html><head><title>WIRE ARCHIVE: {esc(s.title)}</title></head><body>
+<p><a href="/">Archive home</a> &gt; <a href="/section/wire/">{s.day.year}</a></p>
+<h2>{esc(s.title)}</h2>
+<p><b>Date:</b> {shown_date("wire", s.day)}<br><b>Topics:</b> {topics}<br><b>Places:</b> uk</p>
+<pre>
+{esc(text)}
+ REUTER
+</pre><hr><a href="{esc(see[0])}">Next story</a> | <a href="/section/wire/">Index</a></body></html>"""
+
+
+def _spanish(s, url, most, see):
+    paras = "\n".join(f"<p>{esc(p)}</p>" for p in s.paragraphs)
+    tags = ", ".join(f'<a href="/etiqueta/{ascii_slug(t)}">{esc(t)}</a>' for t in s.topics)
+    related = "".join(f'<li><a href="{esc(p)}">{esc(t)}</a></li>' for p, t in most[:3])
+    read = "".join(f'<li><a href="{esc(p)}">{esc(t)}</a></li>' for p, t in most[2:])
+    return f"""<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<title>{esc(s.title)} | El Diario del Sur</title>
+<meta property="og:title" content="{esc(s.title)}"><meta property="og:type" content="article">
+<meta name="keywords" content="noticias, diario, sur, actualidad"></head><body>
+<nav class="navbar navbar-default"><div class="container"><a class="navbar-brand" href="/">El
+Diario del Sur</a><ul class="nav navbar-nav"><li><a href="/section/spanish/">Portada</a></li>
+<li><a href="/section/spanish/">Economía</a></li></ul></div></nav>
+<div class="container"><div class="row"><div class="col-md-8">
+<ol class="breadcrumb"><li><a href="/">Inicio</a></li><li><a href="/section/spanish/">{esc(s.section)}</a></li></ol>
+<h1 class="titulo">{esc(s.title)}</h1>
+<p class="fecha">Publicado el {shown_date("spanish", s.day)}</p>
+<p class="autor">Por {esc(s.author)}</p>
+<div class="cuerpo">{paras}</div>
+<div class="etiquetas">Etiquetas: {tags}</div>
+<div class="compartir"><a href="#">Facebook</a> <a href="#">Twitter</a> <a href="#">WhatsApp</a></div>
+</div><div class="col-md-4"><div class="panel"><h3>Noticias relacionadas</h3><ul>{related}</ul></div>
+<div class="panel"><h3>Lo más leído</h3><ol>{read}</ol></div></div></div></div>
+<footer class="footer"><p>© El Diario del Sur S.A. Todos los derechos reservados.</p></footer>
+</body></html>"""
+
+
+def _magazine(s, url, most, see):
+    parts = []
+    for i, p in enumerate(s.paragraphs):
+        parts.append(f"<p>{esc(p)}</p>")
+        if i == 0:
+            parts.append('<figure><img src="/img/a.jpg" alt=""><figcaption>The harbour at '
+                         'dawn. Photograph: Agency</figcaption></figure>')
+        if i == 1:
+            parts.append(f'<blockquote class="pullquote">{esc(p.split(".")[0])}.</blockquote>')
+    cards = "".join(f'<article class="card"><h3><a href="{esc(p)}">{esc(t)}</a></h3>'
+                    f'<p>A longer read from our archive, with pictures and a map.</p></article>'
+                    for p, t in most[:3])
+    topics = "".join(f'<li><a class="topic-pill" href="/topics/{ascii_slug(t)}">{esc(t)}</a></li>'
+                     for t in s.topics)
+    return f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
+<title>{esc(s.title)} — Longform Weekly</title><meta property="og:type" content="article">
+<meta property="og:site_name" content="Longform Weekly"></head><body><div class="site">
+<header class="masthead"><a class="brand" href="/">Longform Weekly</a>
+<button class="menu-toggle">Menu</button></header><main id="main">
+<header class="story-header"><p class="kicker">{esc(s.section)}</p>
+<h1 class="story-title">{esc(s.title)}</h1>
+<p class="standfirst">What happened, and why it matters: our correspondent reports.</p>
+<div class="story-meta"><span class="writer">Words by {esc(s.author)}</span>
+<span class="pub-date">{shown_date("magazine", s.day)}</span></div></header>
+<div class="rich-text">{"".join(parts)}</div>
+<div class="author-bio"><p>{esc(s.author)} is a staff writer at Longform Weekly, covering
+trade and transport.</p></div><ul class="topic-list">{topics}</ul>
+<section class="more-stories"><h2>Read next</h2>{cards}</section></main>
+<footer class="site-footer"><p>Longform Weekly is published by Longform Media Ltd.</p></footer>
+</div></body></html>"""
+
+
 _RENDER = {"table1990": _table1990, "blog2000": _blog2000, "divsoup": _divsoup,
            "semantic": _semantic, "amp": _amp, "print": _print, "german": _german,
-           "french": _french, "vietnamese": _vietnamese}
+           "french": _french, "vietnamese": _vietnamese, "wire": _wire, "spanish": _spanish,
+           "magazine": _magazine}
 
 
 def listing_page(layout: str, heading: str, stories: list[SiteStory], next_path: str | None,
@@ -284,7 +371,7 @@ def listing_page(layout: str, heading: str, stories: list[SiteStory], next_path:
         for s in stories)
     more = f'<p><a href="{esc(next_path)}">Older stories</a></p>' if next_path else ""
     intro_html = f'<p class="intro">{esc(intro)}</p>' if intro else ""
-    lang = {"german": "de", "french": "fr", "vietnamese": "vi"}.get(layout, "en")
+    lang = {"german": "de", "french": "fr", "vietnamese": "vi", "spanish": "es"}.get(layout, "en")
     return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{esc(heading)} - {SITE_NAMES[layout]}</title></head><body>
 <div class="top"><a href="/">{SITE_NAMES[layout]}</a></div><div class="main">

@@ -17,10 +17,13 @@ from crawler import Store
 from crawler.reextract import reextract_archive
 from newsarchive.layout_site import LayoutSite
 from newsarchive.layouts import story_path
-from newsarchive.site_stories import LAYOUTS
+from newsarchive.site_stories import HELD_OUT
+from newsarchive.site_stories import LAYOUTS as TUNED
+
+LAYOUTS = TUNED + HELD_OUT
 from tests.conftest import cli, fast_settings
 
-STORIES = 135  # fifteen a layout: enough pages for each layout's template to show
+STORIES = 15 * len(LAYOUTS)  # fifteen a layout: enough pages for each layout's template to show
 
 
 def shingle_f1(pred: str, gold: str) -> float:
@@ -38,12 +41,17 @@ def crawled(tmp_path_factory):
     from crawler import Crawler
 
     archive = tmp_path_factory.mktemp("layouts") / "data"
-    with LayoutSite(STORIES, seed=11, fault_share=0.05) as site:
+    with LayoutSite(STORIES, seed=11, fault_share=0.05, layout_names=LAYOUTS) as site:
         stats = Crawler(archive, fast_settings(per_host_concurrency=16, workers=2)).run(
             [site.url + "/"])
         with Store(archive) as store:
             stored = {a.url[len(site.url):]: a for a in store.articles()}
         yield site, archive, stats, stored
+
+
+#: what the layouts wrap stories in: none of it is any story's text
+CHROME = ("Printer-friendly", "MOST READ", "Copyright", "Filed under", "See also", "Posted on",
+          "Staff Writer", "Topics:", "Tags:", "©", "REUTER", "staff writer at", "Etiquetas")
 
 
 def stories_of(site, layout):
@@ -102,12 +110,11 @@ def test_bodies_are_the_story_alone(crawled, layout):
     assert min(scores) >= 0.95, sorted(scores)[:3]
     for s in stories_of(site, layout):
         body = stored[story_path(s)].body
-        for chrome in ("Printer-friendly", "MOST READ", "Copyright", "Filed under", "See also",
-                       "Posted on", "Staff Writer", "Topics:", "Tags:", "©"):
+        for chrome in CHROME:
             assert chrome not in body, (chrome, story_path(s))
 
 
-@pytest.mark.parametrize("layout", ["table1990", "divsoup", "print"])
+@pytest.mark.parametrize("layout", ["table1990", "divsoup", "print", "wire"])
 def test_paragraphs_from_line_breaks_and_divs(crawled, layout):
     site, _, _, stored = crawled
     for s in stories_of(site, layout):
@@ -119,9 +126,10 @@ def test_topics_the_page_shows(crawled, layout):
     site, _, _, stored = crawled
     for s in stories_of(site, layout):
         a = stored[story_path(s)]
-        shown = {t.casefold() for t in a.topics} - {(a.section or "").casefold()}
-        assert shown == {t.casefold() for t in s.topics}, story_path(s)
-        assert "section" not in shown
+        got, shown = {t.casefold() for t in a.topics}, {t.casefold() for t in s.topics}
+        # the page's tags, and perhaps its section (the cleaner adds it)
+        assert shown <= got and got - shown <= {(a.section or "").casefold()}, story_path(s)
+        assert "section" not in got
 
 
 def test_templates_are_kept_per_host(crawled):
@@ -142,7 +150,9 @@ def test_reextract_applies_the_learned_templates(crawled, tmp_path):
     with Store(copy) as store:
         again = {a.url[len(site.url):]: a for a in store.articles()}
     for s in site.stories:
-        assert again[story_path(s)].body == s.body, story_path(s)
+        body = again[story_path(s)].body
+        assert shingle_f1(body, s.body) >= 0.95, story_path(s)
+        assert not any(chrome in body for chrome in CHROME), story_path(s)
 
 
 def test_a_nineteenth_century_story_is_found_by_date_and_month(crawled, tmp_path):
