@@ -33,6 +33,8 @@ BEFORE_CHARS = 200
 #: a byline's date stands in a short line of its own ("11.01.2022, 09:50 Uhr", "PUBLISHED:
 #: April 24, 2020 at 9:11 a.m."); a date inside a sentence of the lede is an event's
 LINE_CHARS = 60
+#: under a headline that is no <h1>, the byline is one of the first lines or none
+SHOWN_LINES = 2
 #: a headline shares at least this share of its words with the page's title (Jaccard)
 HEADLINE_MATCH = 0.5
 
@@ -49,8 +51,8 @@ def _words(text: str) -> set[str]:
 
 def headline(tree, title: str | None, shown=None):
     """The page's headline element: the ``<h1>`` that reads most like ``title`` (the first of
-    equals), else ``shown`` (the element showing the title, when it is no ``<h1>``: see
-    :func:`crawler.headline.shown_headline`), else the first ``<h1>``; None without any."""
+    equals), else the first ``<h1>``; on a page without ``<h1>``, ``shown`` (the element that
+    shows the title: see :func:`crawler.headline.shown_headline`); None without any."""
     h1s = list(tree.iter("h1"))
     want = _words(title or "")
     best, best_score = None, HEADLINE_MATCH
@@ -61,9 +63,9 @@ def headline(tree, title: str | None, shown=None):
             best, best_score = el, score
     if best is not None:
         return best
-    if shown is not None:
-        return shown
-    return h1s[0] if h1s else None
+    if h1s:
+        return h1s[0]
+    return shown
 
 
 def _not_shown(el) -> bool:
@@ -114,9 +116,14 @@ def shown_date(tree, title: str | None, day_first: bool,
     head = headline(tree, title, shown)
     if head is None:
         return None
-    after = _dates.visible_dates("\n".join(after_lines(head)), day_first, settled_by=structured)
+    lines = after_lines(head)
+    if head.tag != "h1":  # a headline in a <div> or an <h3>: only the line right under it
+        lines = lines[:SHOWN_LINES]
+    after = _dates.visible_dates("\n".join(lines), day_first, settled_by=structured)
     if after:
         return after[0]
+    if head.tag != "h1":
+        return None
     before = _dates.visible_dates("\n".join(before_lines(head)), day_first, settled_by=structured)
     return before[0] if len(before) == 1 else None
 

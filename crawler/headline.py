@@ -39,17 +39,16 @@ def splits(title: str) -> list[tuple[str, str, str]]:
 def shown_headline(tree, title: str, site_names: list[str] = ()):
     """The element showing ``title`` (or ``title`` with an affix cut off, not the site's name)
     as its whole text, and that text: the longest such reading; (None, None) when the page
-    shows none."""
-    wanted: dict[str, str] = {}
+    shows none. A part shorter than half the title counts only as the page's ``<h1>``: in
+    "'Quoted words': the story", the quote is no headline."""
+    wanted: dict[str, tuple[str, bool]] = {}  # key -> (text, only as an <h1>)
     if title:
-        wanted[norm(title)] = title
+        wanted[norm(title)] = (title, False)
         for before, _sep, after in splits(title):
             for part in (before, after):
                 key = norm(part)
-                # the headline is the larger part: "'Quoted words': the story" is no cut
-                if len(part) >= max(8, len(title) / 2) and key not in wanted \
-                        and not names_site(part, site_names):
-                    wanted[key] = part
+                if len(part) >= 8 and key not in wanted and not names_site(part, site_names):
+                    wanted[key] = (part, len(part) < len(title) / 2)
     body = tree.find("body")
     if not wanted or body is None:
         return None, None
@@ -61,8 +60,11 @@ def shown_headline(tree, title: str, site_names: list[str] = ()):
         if not text or len(text) > MAX_HEADLINE_CHARS:
             continue
         key = norm(text)
-        if key in wanted and (best_text is None or len(wanted[key]) > len(best_text)):
-            best, best_text = el, wanted[key]
+        found = wanted.get(key)
+        if found is None or (found[1] and el.tag != "h1"):
+            continue
+        if best_text is None or len(found[0]) > len(best_text):
+            best, best_text = el, found[0]
             if key == norm(title):
                 break
     return best, best_text
