@@ -99,6 +99,9 @@ class _Host:
 #: The store commits the pages' writes at most this often (see Store.group_commits): a
 #: commit per page was about 5% of the crawling process's time (profiled).
 GROUP_COMMIT_SECONDS = 0.1
+#: a host's template is written to the store every so many of its pages (and at the end): it
+#: only guides the cleaner, so a crash loses little by it
+TEMPLATE_SAVE_PAGES = 500
 
 
 def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: float,
@@ -681,17 +684,22 @@ class Crawler:
             return
         host = urls.host_of(url)
         learner = self._learner(host)
-        if learner.learn(url, ex.features, view) or learner.template.pages % 100 == 0:
+        learner.learn(url, ex.features, view)
+        if learner.template.pages % TEMPLATE_SAVE_PAGES == 0:
             self.store.save_template(host, learner.template.to_json())
 
     async def _reclean(self) -> None:
         """Clean again, with the template the crawl has learned, the pages cleaned before it
         knew their lines: a site's first pages are read without knowing its chrome."""
         for host, learner in self.learners.items():
-            self.store.save_template(host, learner.template.to_json())
+            with self.store.transaction():
+                self.store.save_template(host, learner.template.to_json())
             view = learner.template.view()
-            for url in sorted(learner.dirty):
-                await self._reclean_page(url, view)
+            pages = sorted(learner.dirty)
+            width = max(1, 2 * self.settings.workers)
+            for start in range(0, len(pages), width):  # every cleaning process busy
+                await asyncio.gather(*(self._reclean_page(url, view)
+                                       for url in pages[start:start + width]))
             learner.dirty.clear()
         self.store.flush()
 

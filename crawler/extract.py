@@ -366,10 +366,9 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     _read_dates(page, result, fetched_at, hint_date, shown_el)
     unwrap_prose(tree)
     teaser_items, teaser_words = pagekind.teasers(tree, result.title)  # before pruning
-    page_keys_ = page_keys(maintext.page_lines(tree))
+    seen_lines = maintext.page_lines(tree)
     lone_article = sum(1 for _ in tree.iter("article")) == 1
-    story = _read_body(page, result, quick_listings)
-    result.features.keys = list(dict.fromkeys(result.features.keys + page_keys_))
+    story = _read_body(page, result, quick_listings, seen_lines)
     container = container_key(story.blocks[-1]) if story is not None else None
     result.is_article = pagekind.is_story(
         structured=page.structured_kind, words=result.words, teaser_items=teaser_items,
@@ -514,9 +513,11 @@ def _read_dates(page: _Page, result: Extraction, fetched_at, hint_date, shown_el
     result.updated = _dates.iso(udt) if udt else None
 
 
-def _read_body(page: _Page, result: Extraction, quick_listings: bool) -> maintext.Story | None:
+def _read_body(page: _Page, result: Extraction, quick_listings: bool,
+               page_lines: list[str]) -> maintext.Story | None:
     """The story's paragraphs, without the lines the site's template repeats; where our
-    reader found them (None when trafilatura read the page)."""
+    reader found them (None when trafilatura read the page). ``page_lines``: the page's text
+    lines, which with the story's tell the site's template what this page holds."""
     article, view = page.article, page.view
     runs = continuation.container_runs(page.tree)
     full = page.structured_kind != "website" or not quick_listings
@@ -529,7 +530,11 @@ def _read_body(page: _Page, result: Extraction, quick_listings: bool) -> maintex
         body = ld_body
     body = _drop_headline(body, getattr(result, "_title_variants", [result.title]))
     lines = body.split("\n\n") if body else []
-    result.features = PageFeatures(keys=page_keys(lines))
+    body_keys = page_keys(lines)
+    # a story found by its marks or its paragraphs reads the same whatever the rest of the
+    # page repeats; one chosen by its text against the rest's (or trafilatura's) may not
+    watch = body_keys if story is not None and story.how != "text" else None
+    result.features = PageFeatures(keys=page_keys(page_lines + lines), watch=watch)
     kept = drop_boilerplate(lines, view.lines)
     if not any(map(is_sentence, kept)):
         # the template would leave no sentence: the story's text is a stock phrase of the

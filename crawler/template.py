@@ -40,11 +40,22 @@ PRUNE_EVERY = 512
 SHORT_WORDS = 12
 _SENTENCE_END = ("." , "!", "?", "\u201d", '"', "\u00bb", "\u2026", ")")
 _DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"\w+")
 _LABEL = re.compile(r"^[^\W\d_][^:.!?]{0,28}:")
 
 
+#: lines longer than this are a story's paragraphs or a long notice: numbers are not masked
+#: in them (a template's dated lines are short), which keeps the key cheap
+MASK_CHARS = 200
+#: a line longer than this is never a short line nor a piece of one broken in two
+SHORT_CHARS = 120
+
+
 def _norm(line: str) -> str:
-    return " ".join(_DIGITS.sub("0", line.casefold()).split())
+    folded = line.casefold()
+    if len(folded) <= MASK_CHARS:
+        folded = _DIGITS.sub("0", folded)
+    return " ".join(folded.split())
 
 
 def _digest(text: str) -> str:
@@ -79,8 +90,10 @@ def shape_keys(line: str) -> list[str]:
     """The fixed words a short non-sentence line may share with the site's other pages: its
     first two words and its last two ("By Maria Lopez, Staff Writer": "by maria", "staff
     writer"). Sentences have none: a one-sentence story must never match a template."""
-    words = re.findall(r"\w+", _norm(line))
-    if not words or len(words) > SHORT_WORDS or is_sentence(line):
+    if len(line) > SHORT_CHARS or is_sentence(line):
+        return []
+    words = _WORDS.findall(_norm(line))
+    if not words or len(words) > SHORT_WORDS:
         return []
     keys = ["^" + _digest(" ".join(words[:2])), "$" + _digest(" ".join(words[-2:]))]
     label = _LABEL.match(line)
@@ -108,7 +121,12 @@ def drop_boilerplate(lines: list[str], keys: frozenset) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(lines):
-        for n in range(min(JOIN_LINES, len(lines) - i), 0, -1):
+        joinable = 1
+        while (joinable < JOIN_LINES and i + joinable < len(lines)
+               and len(lines[i + joinable - 1]) <= SHORT_CHARS
+               and len(lines[i + joinable]) <= SHORT_CHARS):
+            joinable += 1
+        for n in range(joinable, 0, -1):
             if is_boilerplate_line(" ".join(lines[i:i + n]), keys):
                 i += n
                 break
@@ -121,7 +139,7 @@ def drop_boilerplate(lines: list[str], keys: frozenset) -> list[str]:
 def page_keys(lines: list[str]) -> list[str]:
     """Every key a page's lines give, each once."""
     keys: dict[str, None] = {}
-    for line in lines:
+    for line in dict.fromkeys(lines):
         keys[line_key(line)] = None
         for k in shape_keys(line):
             keys[k] = None
@@ -166,6 +184,9 @@ class PageFeatures:
     """What one page tells its host's template (made by the cleaner, counted by the crawl)."""
 
     keys: list[str] = field(default_factory=list)
+    #: the keys whose becoming template would change how this page reads (its story's
+    #: lines; every line of the page when the story was chosen by its text against the rest)
+    watch: list[str] | None = None
     affixes: list[str] = field(default_factory=list)
     container: str | None = None
     is_article: bool = False
@@ -181,6 +202,9 @@ class SiteTemplate:
         self.affixes: dict[str, int] = data.get("affixes", {})
         self.containers: dict[str, list[int]] = data.get("containers", {})  # [stories, listings]
         self.version: int = data.get("version", 0)
+        #: keys that are template: once a key has been on enough pages it stays template
+        self.template: set[str] = set(data.get("template", ())) or {
+            k for k, (n, _) in self.keys.items() if n >= pages_needed(k, self.pages)}
         self._view: TemplateView | None = None
 
     def learn(self, page: PageFeatures) -> set[str]:
@@ -193,7 +217,8 @@ class SiteTemplate:
                 self.keys[key] = [1, self.pages]
                 continue
             entry[0] += 1
-            if entry[0] == pages_needed(key, self.pages):
+            if entry[0] >= pages_needed(key, self.pages) and key not in self.template:
+                self.template.add(key)
                 crossed.add(key)
         for affix in page.affixes if page.is_article else ():
             n = self.affixes[affix] = self.affixes.get(affix, 0) + 1
@@ -213,14 +238,14 @@ class SiteTemplate:
 
     def _prune(self) -> None:
         horizon = self.pages - PRUNE_EVERY
-        self.keys = {k: v for k, v in self.keys.items() if v[0] > 1 or v[1] > horizon}
+        self.keys = {k: v for k, v in self.keys.items()
+                     if v[0] > 1 or v[1] > horizon or k in self.template}
         self.affixes = {k: v for k, v in self.affixes.items() if v > 1}
         self.containers = {k: v for k, v in self.containers.items() if sum(v) > 1}
 
     def view(self) -> TemplateView:
         if self._view is None:
-            lines = frozenset(k for k, (n, _) in self.keys.items()
-                              if n >= pages_needed(k, self.pages))
+            lines = frozenset(self.template)
             affixes = tuple(sorted((a for a, n in self.affixes.items() if n >= AFFIX_PAGES),
                                    key=len, reverse=True))
             stories = frozenset(c for c, (a, b) in self.containers.items()
@@ -230,8 +255,8 @@ class SiteTemplate:
 
     def to_json(self) -> str:
         return json.dumps({"pages": self.pages, "keys": self.keys, "affixes": self.affixes,
-                           "containers": self.containers, "version": self.version},
-                          separators=(",", ":"))
+                           "containers": self.containers, "version": self.version,
+                           "template": sorted(self.template)}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None) -> "SiteTemplate":
@@ -256,7 +281,7 @@ class HostLearner:
         """Count ``page`` (cleaned with ``used``); True when the template changed."""
         crossed = self.template.learn(page)
         view = self.template.view()
-        for key in page.keys:
+        for key in page.keys if page.watch is None else page.watch:
             if key in view.lines:
                 if key not in used.lines:
                     self.dirty.add(url)
