@@ -197,8 +197,8 @@ def _crawl_summary(stats) -> None:
         click.echo(f"  error: {sample}")
     listings = stats.outcomes.get("listing", 0)
     if listings:
-        click.echo(f"  {listings} pages classed as listings (section, topic and home pages), "
-                   f"not stored as stories; for example:")
+        click.echo(f"  {listings} pages read as listings (home, section and topic pages), not "
+                   f"stored as stories; a few, to check that none is a story:")
         for url in stats.listing_samples[:5]:
             click.echo(f"    {_printable(url)}")
 

@@ -103,3 +103,18 @@ def test_demo_runs_on_a_fresh_archive(tmp_path):
     out = cli("demo", "--archive", str(tmp_path / "demo"))
     assert out.returncode == 0, out.stderr
     assert "Central bank raises interest rates" in out.stdout
+
+
+def test_the_crawl_summary_names_the_pages_it_read_as_listings(tmp_path):
+    from newsarchive.layout_site import LayoutSite
+
+    with LayoutSite(27, seed=2) as site:
+        out = cli("crawl", site.url + "/", "--archive", str(tmp_path / "a"), "--delay", "0",
+                  "--no-index")
+        assert out.returncode == 0, out.stderr
+        assert "read as listings" in out.stdout and f"{site.url}/section/" in out.stdout
+        figures = cli("crawl", site.url + "/", "--archive", str(tmp_path / "b"), "--delay", "0",
+                      "--no-index", "--json")
+    data = json.loads(figures.stdout)
+    assert data["articles"] == 27
+    assert 0 < len(data["listing_samples"]) <= min(10, data["outcomes"]["listing"])
