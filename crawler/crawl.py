@@ -99,6 +99,9 @@ class _Host:
 #: The store commits the pages' writes at most this often (see Store.group_commits): a
 #: commit per page was about 5% of the crawling process's time (profiled).
 GROUP_COMMIT_SECONDS = 0.1
+#: the most of a page handed to the cleaner: no story needs more, and parsing a 100 MB page
+#: would hold a cleaning process (and its memory) for long
+MAX_HTML_BYTES = 5 * 1024 * 1024
 #: a host's template is written to the store every so many of its pages (and at the end): it
 #: only guides the cleaner, so a crash loses little by it
 TEMPLATE_SAVE_PAGES = 500
@@ -108,7 +111,7 @@ def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: flo
                 hint_date: str | None, view: TemplateView | None = None
                 ) -> tuple[Extraction, discover.Discovered]:
     """A fetched HTML page's article and links, cleaned with its host's template ``view``."""
-    text, _enc = decode(body, content_type)
+    text, _enc = decode(body[:MAX_HTML_BYTES], content_type)
     when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
     tree = parse_html(text)
     links = _canonical_links(discover.links_in(tree), url)  # before the cleaner prunes the tree

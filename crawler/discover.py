@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import feedparser
 from lxml import etree
 
 from .htmltree import parse_html
+from .inflate import SITEMAP_BYTES, gunzip
 
 #: Paths tried on each seed's site for sitemaps and feeds when robots.txt names none.
 SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
@@ -35,18 +35,18 @@ class Discovered:
     feeds: list[str] = field(default_factory=list)
 
 
-def maybe_gunzip(body: bytes) -> bytes:
-    if body[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(body)
-        except (OSError, EOFError):
-            return body
-    return body
+def maybe_gunzip(body: bytes, limit: int = SITEMAP_BYTES) -> bytes:
+    """``body`` un-gzipped when it is gzip (a ``.xml.gz`` sitemap), at most ``limit`` bytes."""
+    return gunzip(body, limit)[0]
+
+
+#: how much of a body is looked at to tell what it is
+SNIFF_BYTES = 4096
 
 
 def sniff_kind(body: bytes, content_type: str) -> str:
     """'sitemap', 'feed', 'html', or 'other' from the first bytes and the content type."""
-    head = maybe_gunzip(body[:65536] if body[:2] != b"\x1f\x8b" else body)[:4096].lstrip().lower()
+    head = gunzip(body[:65536], SNIFF_BYTES)[0][:SNIFF_BYTES].lstrip().lower()
     if b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap"
     if b"<rss" in head or (b"<feed" in head and b"xmlns" in head) or b"<rdf:rdf" in head:

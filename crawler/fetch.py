@@ -1,7 +1,7 @@
 """Fetching one URL with httpx: size cap, retries with backoff, Retry-After, raw capture.
 
-Settings used (see :mod:`crawler.settings`): ``timeout``, ``max_bytes``, ``max_tries``,
-``backoff``, ``max_retry_after``. Redirects are not followed here: the crawler records each
+Settings used (see :mod:`crawler.settings`): ``timeout``, ``max_bytes`` (the most kept of a
+response, as sent and once decompressed), ``max_tries``, ``backoff``, ``max_retry_after``. Redirects are not followed here: the crawler records each
 hop and queues the target, so every hop is captured and remembered.
 
 Retried: connection errors, timeouts, bodies shorter than their Content-Length (truncated),
@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-import zlib
 from dataclasses import dataclass, field
 
 import httpx
+
+from .inflate import inflate
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 
@@ -69,23 +70,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (now or time.time()))
 
 
-def _decode_content(raw: bytes, encoding: str | None) -> bytes:
-    encoding = (encoding or "").lower().strip()
-    if not raw or encoding in ("", "identity"):
-        return raw
-    try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-    except zlib.error:
-        return raw
-    return raw
-
-
 async def fetch_once(client: httpx.AsyncClient, url: str, headers: dict[str, str],
                      max_bytes: int) -> FetchResult:
     """One attempt. Raises httpx errors for the caller's retry logic."""
@@ -117,9 +101,10 @@ async def fetch_once(client: httpx.AsyncClient, url: str, headers: dict[str, str
         if result.truncated:
             raw = raw[:max_bytes]
         result.raw = raw
-        result.body = _decode_content(raw, response.headers.get("content-encoding"))
-        if result.truncated:
-            result.body = result.body[:max_bytes]
+        # the decoded body has the same ceiling: 25 KB of gzip must not become 10 GB
+        result.body, cut = inflate(raw, response.headers.get("content-encoding"), max_bytes)
+        if cut:
+            result.truncated = "length"
     finally:
         await response.aclose()
     return result

@@ -146,8 +146,15 @@ class WarcWriter:
             self._fd = None
 
 
-def read_response(path: str | os.PathLike, offset: int) -> tuple[str, dict[str, str], bytes]:
-    """Read back the response record at ``offset``: (url, http headers, payload bytes)."""
+#: the most of a capture's payload read back (decoded): what a crawl keeps at its default
+#: ``--max-bytes``, with room; a forged WARC file cannot make a read take more
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+
+
+def read_response(path: str | os.PathLike, offset: int,
+                  limit: int = MAX_PAYLOAD_BYTES) -> tuple[str, dict[str, str], bytes]:
+    """Read back the response record at ``offset``: (url, http headers, payload bytes), at
+    most ``limit`` bytes of the payload once decoded."""
     from warcio.archiveiterator import ArchiveIterator
 
     with open(path, "rb") as fh:
@@ -155,5 +162,5 @@ def read_response(path: str | os.PathLike, offset: int) -> tuple[str, dict[str, 
         for record in ArchiveIterator(fh):
             url = record.rec_headers.get_header("WARC-Target-URI")
             headers = dict(record.http_headers.headers) if record.http_headers else {}
-            return url, headers, record.content_stream().read()
+            return url, headers, record.content_stream().read(limit)
     raise ValueError(f"no WARC record at {path}:{offset}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,6 +139,8 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    from crawler.warc import MAX_PAYLOAD_BYTES
+
     with open(path, "rb") as fh:
         iterator = ArchiveIterator(fh)
         try:
@@ -152,10 +155,14 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                 report.read += 1
                 try:
                     # read the payload first: asking for the offset reads the record to its end
-                    body = record.content_stream().read()
-                except (OSError, ValueError, EOFError) as exc:
+                    body = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
+                except (OSError, ValueError, EOFError, zlib.error) as exc:
                     report.problem(f"{path}: unreadable record for {url} ({exc})")
                     continue
+                if len(body) > MAX_PAYLOAD_BYTES:
+                    report.problem(f"{path}: {url}: only the first {MAX_PAYLOAD_BYTES:,} bytes "
+                                   f"of its page were read")
+                    body = body[:MAX_PAYLOAD_BYTES]
                 offset = iterator.get_record_offset()
                 try:
                     fetched_url = urls.canonicalize(url)
