@@ -29,6 +29,7 @@ from .cleaning import CleaningPool
 from .errors import CrawlError, InvalidURLError
 from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
+from .guard import AddressGuard, is_address
 from .htmltree import parse_html
 from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
@@ -287,7 +288,9 @@ class Crawler:
             handles_sigint = False
         self.store.group_commits(GROUP_COMMIT_SECONDS)
         try:
-            transport = self.transport or crawl_transport(limits)
+            guard = AddressGuard(self.settings.allow_private,
+                                 {h for h in self.policy.seed_hosts if is_address(h)})
+            transport = self.transport or crawl_transport(limits, guard)
             async with httpx.AsyncClient(timeout=timeout, headers=headers,
                                          transport=transport, trust_env=False) as client:
                 self.client = client
@@ -446,10 +449,22 @@ class Crawler:
                 location = result.header("location") if result.status in (301, 302, 303, 307, 308) else None
                 if not location:
                     break
-                robots_url = httpx.URL(robots_url).join(location).__str__()
+                target = str(httpx.URL(robots_url).join(location))
+                refused = self._robots_redirect_refused(target)
+                if refused:
+                    self.log(f"{host.name}: robots.txt redirects to {target} ({refused}): not "
+                             f"followed; read as no robots.txt")
+                    result = FetchResult(url=target, status=404)
+                    break
+                robots_url = target
             text = decode(result.body, result.content_type)[0] if result.status else None
-            rules = rules_from_response(result.status, text, result.error)
-            if rules.status == "unavailable":
+            rules = rules_from_response(result.status, text, result.error,
+                                        refused=result.outcome == "refused-address")
+            if rules.status == "refused":
+                msg = f"{host.name}: {rules.detail}: nothing will be fetched from this host"
+                self._sample(msg)
+                self.log(msg)
+            elif rules.status == "unavailable":
                 self.log(f"{host.name}: {rules.detail}: nothing will be fetched from this host "
                          f"(RFC 9309: an unreachable robots.txt means disallow all)")
             host.rules = rules
@@ -465,6 +480,16 @@ class Crawler:
             await asyncio.sleep(self._delay(host))
             host.next_time = time.monotonic() + self._delay(host)
             return rules
+
+    def _robots_redirect_refused(self, target: str) -> str | None:
+        """Why a robots.txt redirect to ``target`` is not followed, or None: it goes through
+        the rule every link does (scope; the address is checked when connecting)."""
+        try:
+            canonical = urls.canonicalize(target)
+        except InvalidURLError as exc:
+            return str(exc)
+        reason = self.policy.scope_reason(canonical)
+        return None if reason in (None, "not-a-document") else reason
 
     def _on_retry(self, url: str, result: FetchResult) -> None:
         self.stats.retries += 1
@@ -484,7 +509,8 @@ class Crawler:
                            hint: str | None) -> None:
         rules = await self._robots(host, url)
         if not rules.allowed(url, self.settings.ua):
-            outcome = "robots-disallowed" if rules.status == "ok" else "robots-unavailable"
+            outcome = {"ok": "robots-disallowed", "refused": "refused-address"}.get(
+                rules.status, "robots-unavailable")
             self.stats.outcomes[outcome] += 1
             self.store.finish_url(url, "skipped", outcome)
             return
@@ -539,12 +565,11 @@ class Crawler:
         error = result.error
         learned = None
         if status is None or result.outcome == "gave-up":
-            outcome = result.outcome if status is None else "gave-up"
-            if status is None:
-                outcome = "gave-up"
+            outcome = "refused-address" if result.outcome == "refused-address" else "gave-up"
             self.stats.errors += 1
             self._sample(f"{url}: {error}")
-            self.log(f"gave up on {url}: {error}")
+            self.log(f"{'refused' if outcome == 'refused-address' else 'gave up on'} {url}: "
+                     f"{error}")
         elif status == 304:
             outcome = "not-modified"
             if kind == "page":
@@ -626,7 +651,7 @@ class Crawler:
             if kind == "page" and status is not None and 200 <= status < 300:
                 if self.policy.record_fetch(url, outcome in ("article", "duplicate")):
                     released = self.store.release_held(urls.pattern_key(url), self.crawl_id)
-            state = "failed" if outcome in ("gave-up",) else "done"
+            state = "failed" if outcome in ("gave-up", "refused-address") else "done"
             self.store.finish_url(url, state, outcome, result.tries)
         for row in released:
             self._host(row["host"]).queue.append(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .guard import AddressRefused
 from .inflate import inflate
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
@@ -126,7 +127,13 @@ async def fetch(client: httpx.AsyncClient, url: str, *, headers: dict[str, str] 
         except httpx.RemoteProtocolError as exc:
             last = FetchResult(url=url, error=f"truncated or malformed response: {exc}",
                                outcome="truncated", fetched_at=time.time())
-        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, AddressRefused):  # no retry: it will not change
+                return FetchResult(url=url, error=str(exc), outcome="refused-address",
+                                   fetched_at=time.time(), tries=attempt)
+            last = FetchResult(url=url, error=f"connection failed: {exc or type(exc).__name__}",
+                               outcome="connection-error", fetched_at=time.time())
+        except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
             last = FetchResult(url=url, error=f"connection failed: {exc or type(exc).__name__}",
                                outcome="connection-error", fetched_at=time.time())
         except httpx.HTTPError as exc:

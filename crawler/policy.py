@@ -46,8 +46,10 @@ class LinkPolicy:
         if not looks_fetchable(url):
             return "not-a-document"
         host = urls.hostname_of(url)
+        # an address in the URL is refused here; a name is resolved and checked when the
+        # connection is opened (crawler.guard), so a rebinding name cannot slip through
         if (not self.settings.allow_private and host not in self.seed_hosts
-                and urls.is_private_host(host)):
+                and urls.is_private_host(host, resolve=False)):
             return "private-address"
         return None
 

@@ -20,7 +20,7 @@ from protego import Protego
 class RobotsRules:
     """What robots.txt says for one host, for our user agent."""
 
-    status: str  # "ok", "missing", "unavailable"
+    status: str  # "ok", "missing", "unavailable", "refused" (the host's address is not public)
     parser: Protego | None = None
     detail: str = ""
     sitemaps: list[str] = field(default_factory=list)
@@ -28,7 +28,7 @@ class RobotsRules:
     def allowed(self, url: str, agent: str) -> bool:
         if self.status == "missing":
             return True
-        if self.status == "unavailable":
+        if self.status in ("unavailable", "refused"):
             return False
         return bool(self.parser.can_fetch(url, agent))
 
@@ -39,8 +39,12 @@ class RobotsRules:
         return float(delay) if delay else 0.0
 
 
-def rules_from_response(status: int | None, text: str | None, error: str | None = None) -> RobotsRules:
-    """Build the rules from a robots.txt fetch outcome (status None = no response)."""
+def rules_from_response(status: int | None, text: str | None, error: str | None = None,
+                        refused: bool = False) -> RobotsRules:
+    """Build the rules from a robots.txt fetch outcome (status None = no response;
+    ``refused``: the crawler would not connect to the host's address)."""
+    if refused:
+        return RobotsRules("refused", detail=error or "the host's address is not public")
     if status is None:
         return RobotsRules("unavailable", detail=error or "robots.txt unreachable")
     if 200 <= status < 300:

@@ -18,6 +18,8 @@ from typing import Any, Iterable
 import httpcore
 import httpx
 
+from .guard import AddressGuard
+
 
 def _poller(sock: socket.socket | None):
     """A poll object watching ``sock`` for input, made once per connection (making one per
@@ -70,16 +72,28 @@ class _Stream(httpcore.AsyncNetworkStream):
 
 
 class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend, its streams wrapped in :class:`_Stream`."""
+    """httpcore's anyio backend, its streams wrapped in :class:`_Stream`; with a ``guard``,
+    a host is resolved once and the socket connects to an address the guard passed."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: AddressGuard | None = None) -> None:
         self._inner = httpcore.AnyIOBackend()
+        self._guard = guard
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: Iterable | None = None) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.connect_tcp(host, port, timeout, local_address,
-                                                     socket_options))
+        if self._guard is None:
+            return _Stream(await self._inner.connect_tcp(host, port, timeout, local_address,
+                                                         socket_options))
+        failure: Exception | None = None
+        for addr in await self._guard.addresses(host, port):
+            try:
+                return _Stream(await self._inner.connect_tcp(addr, port, timeout, local_address,
+                                                             socket_options))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc  # the next address the guard passed
+        assert failure is not None
+        raise failure
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable | None = None):
@@ -89,10 +103,14 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def crawl_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with ``limits``, its connections wrapped as above."""
+def crawl_transport(limits: httpx.Limits,
+                    guard: AddressGuard | None = None) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with ``limits``, its connections wrapped and guarded as above."""
     transport = httpx.AsyncHTTPTransport(limits=limits)
     pool = getattr(transport, "_pool", None)
     if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
-        pool._network_backend = _Backend()
+        pool._network_backend = _Backend(guard)
+    elif guard is not None:
+        raise RuntimeError("httpcore's pool changed: the crawler cannot guard its connections "
+                           "(pin httpcore as setup.cfg says)")
     return transport

@@ -135,12 +135,9 @@ def _resolve(hostname: str) -> tuple[str, ...]:
 
 
 def _private_ip(addr: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(addr.split("%")[0])
-    except ValueError:
-        return False
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-            or ip.is_multicast or ip.is_unspecified)
+    from .guard import is_public_ip
+
+    return not is_public_ip(addr)
 
 
 def is_private_host(hostname: str, resolve: bool = True) -> bool:
