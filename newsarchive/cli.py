@@ -41,7 +41,7 @@ def archive_option(f):
 
 
 def _err(msg: str) -> None:
-    click.echo(msg, err=True)
+    _echo(msg, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -164,7 +164,7 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         raise click.ClickException(str(exc)) from None
     progress.done()
     if as_json:
-        click.echo(json.dumps(stats.as_dict()))
+        _echo(json.dumps(stats.as_dict()))
     else:
         _crawl_summary(stats)
     if not no_index:
@@ -180,27 +180,33 @@ def _printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def _echo(message: str = "", **kwargs) -> None:
+    """``click.echo`` for everything a command prints: titles, URLs and topics come from
+    crawled pages, and an escape sequence in a title must not reach the terminal."""
+    click.echo(_printable(message) if isinstance(message, str) else message, **kwargs)
+
+
 def _crawl_summary(stats) -> None:
     verb = "Resumed crawl" if stats.resumed else "Crawl"
     done = "stopped early (run the same command again to resume)" if stats.interrupted \
         else "finished"
-    click.echo(f"{verb} #{stats.crawl_id} {done} in {stats.elapsed:.1f}s: {stats.pages} pages "
+    _echo(f"{verb} #{stats.crawl_id} {done} in {stats.elapsed:.1f}s: {stats.pages} pages "
                f"({stats.pages / stats.elapsed:.1f}/s), {stats.articles} articles "
                f"({stats.articles_new} new, {stats.articles_changed} changed, "
                f"{stats.articles_unchanged} unchanged), {stats.errors} errors.")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items(), key=lambda kv: -kv[1]))
     if outcomes:
-        click.echo(f"  outcomes: {outcomes}")
+        _echo(f"  outcomes: {outcomes}")
     if stats.held:
-        click.echo(f"  {stats.held} URLs held back by trap defence (patterns with no articles)")
+        _echo(f"  {stats.held} URLs held back by trap defence (patterns with no articles)")
     for sample in stats.error_samples[:5]:
-        click.echo(f"  error: {sample}")
+        _echo(f"  error: {sample}")
     listings = stats.outcomes.get("listing", 0)
     if listings:
-        click.echo(f"  {listings} pages read as listings (home, section and topic pages), not "
+        _echo(f"  {listings} pages read as listings (home, section and topic pages), not "
                    f"stored as stories; a few, to check that none is a story:")
         for url in stats.listing_samples[:5]:
-            click.echo(f"    {_printable(url)}")
+            _echo(f"    {_printable(url)}")
 
 
 # -- index ---------------------------------------------------------------------------------------
@@ -227,7 +233,7 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) ->
         if bar["obj"] is not None:
             bar["obj"].__exit__(None, None, None)
     how = "rebuilt" if report.rebuilt else "updated"
-    click.echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
+    _echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
                f"updated, {report.deleted} removed; {report.documents} stories searchable.")
 
 
@@ -293,7 +299,7 @@ def import_(files, archive, no_index):
     from indexer import import_files
 
     report = import_files(archive, list(files), on_file=lambda p: _err(f"importing {p} ..."))
-    click.echo(f"Imported {report.new} new and {report.changed} changed articles "
+    _echo(f"Imported {report.new} new and {report.changed} changed articles "
                f"({report.unchanged} unchanged, {report.skipped} skipped) from {report.files} files.")
     for problem in report.problems[:10]:
         _err(f"  skipped: {problem}")
@@ -411,7 +417,7 @@ def _print_extractions(results, jsonl: bool) -> None:
     failed = 0
     for r in results:
         failed += "error" in r
-        click.echo(json.dumps(r, ensure_ascii=False, indent=None if jsonl else 2))
+        _echo(json.dumps(r, ensure_ascii=False, indent=None if jsonl else 2))
     if failed:
         raise SystemExit(1)
 
@@ -435,7 +441,7 @@ def reextract(archive, no_index):
         report = reextract_archive(archive, progress=_Counter("re-cleaned"))
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "
+    _echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "
                f"{report['unchanged']} unchanged, {report['missing']} captures missing.")
     if not no_index:
         _index(archive, rebuild=False, lock_timeout=60.0)
@@ -460,21 +466,21 @@ def stats(archive, as_json):
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(s, indent=2))
+        _echo(json.dumps(s, indent=2))
         return
-    click.echo(f"Archive {s['archive']}")
-    click.echo(f"  articles: {s['articles']} ({s['undated']} undated, "
+    _echo(f"Archive {s['archive']}")
+    _echo(f"  articles: {s['articles']} ({s['undated']} undated, "
                f"{s['earlier_versions']} earlier versions kept)")
     if s["date_range"]:
-        click.echo(f"  dates: {s['date_range'][0]} to {s['date_range'][1]}")
-    click.echo(f"  top topics: {', '.join(f'{k} ({v})' for k, v in s['top_topics'].items()) or '-'}")
-    click.echo(f"  top sources: {', '.join(f'{k} ({v})' for k, v in s['top_sources'].items()) or '-'}")
-    click.echo(f"  index: {s['index_bytes'] / 1e6:.1f} MB, {s['index_pending_changes']} changes "
+        _echo(f"  dates: {s['date_range'][0]} to {s['date_range'][1]}")
+    _echo(f"  top topics: {', '.join(f'{k} ({v})' for k, v in s['top_topics'].items()) or '-'}")
+    _echo(f"  top sources: {', '.join(f'{k} ({v})' for k, v in s['top_sources'].items()) or '-'}")
+    _echo(f"  index: {s['index_bytes'] / 1e6:.1f} MB, {s['index_pending_changes']} changes "
                f"not yet indexed; WARC: {s['warc_bytes'] / 1e6:.1f} MB")
     lc = s["last_crawl"]
     if lc:
         state = "finished" if lc["finished_at"] else "unfinished (run crawl again to resume)"
-        click.echo(f"  last crawl: #{lc['id']} started {_iso(lc['started_at'])}, {state}")
+        _echo(f"  last crawl: #{lc['id']} started {_iso(lc['started_at'])}, {state}")
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -536,10 +542,10 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
     elif jsonl:
         for h in results.hits:
-            click.echo(json.dumps(h.as_dict(), ensure_ascii=False))
+            _echo(json.dumps(h.as_dict(), ensure_ascii=False))
     else:
         _print_results(results, style)
     sys.exit(0 if results.total else 1)
@@ -549,31 +555,31 @@ def _print_results(results, style: str) -> None:
     for note in results.notes:
         _err(f"note: {note}")
     if results.did_you_mean:
-        click.echo(f"Did you mean: {results.did_you_mean}?")
+        _echo(f"Did you mean: {results.did_you_mean}?")
     if not results.total:
-        click.echo("No stories found.")
+        _echo("No stories found.")
         return
     first = (results.page - 1) * results.limit + 1
     noun = "story" if results.total == 1 else "stories"
-    click.echo(f"{results.total} {noun}; page {results.page} of {results.pages} "
+    _echo(f"{results.total} {noun}; page {results.page} of {results.pages} "
                f"(from #{first})\n")
     for i, h in enumerate(results.hits, first):
         date = (h.published or "")[:10] or "undated"
         title = click.style(h.title or "(untitled)", bold=True) if style == "ansi" else h.title
         copies = f"  [{h.copies} copies]" if h.copies > 1 else ""
-        click.echo(f"{i:>3}. {title}{copies}")
-        click.echo(f"     {date}  {h.source or ''}  {', '.join(h.topics[:4])}")
-        click.echo(f"     {h.url}")
+        _echo(f"{i:>3}. {title}{copies}")
+        _echo(f"     {date}  {h.source or ''}  {', '.join(h.topics[:4])}")
+        _echo(f"     {h.url}")
         snip = h.snippet if isinstance(h.snippet, str) else (h.snippet or {}).get("text", "")
         if snip:
-            click.echo(f"     {snip}")
-        click.echo()
+            _echo(f"     {snip}")
+        _echo()
     topics = results.facets.get("topics") or {}
     months = results.facets.get("months") or {}
     if topics:
-        click.echo("Topics: " + ", ".join(f"{k} ({v})" for k, v in list(topics.items())[:10]))
+        _echo("Topics: " + ", ".join(f"{k} ({v})" for k, v in list(topics.items())[:10]))
     if months:
-        click.echo("Months: " + ", ".join(f"{k} ({v})" for k, v in list(months.items())[:12]))
+        _echo("Months: " + ", ".join(f"{k} ({v})" for k, v in list(months.items())[:12]))
 
 
 @main.command(name="related")
@@ -628,22 +634,22 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"source": source.url or None, "suggestions":
+        _echo(json.dumps({"source": source.url or None, "suggestions":
                                [s.as_dict() for s in suggestions]}, ensure_ascii=False, indent=2))
     elif fmt == "html":
-        click.echo("<ul>")
+        _echo("<ul>")
         for s in suggestions:
-            click.echo(f"  <li>{s.html_link()}</li>")
-        click.echo("</ul>")
+            _echo(f"  <li>{s.html_link()}</li>")
+        _echo("</ul>")
     elif fmt == "markdown":
         for s in suggestions:
-            click.echo(f"- {s.markdown_link()}")
+            _echo(f"- {s.markdown_link()}")
     else:
         if not suggestions:
             _err("No related stories found (try a wider --within or without --same-topic).")
         for i, s in enumerate(suggestions, 1):
             copies = f"  [{s.copies} copies]" if s.copies > 1 else ""
-            click.echo(f"{i}. {s.title}  ({s.published or 'undated'}, {s.source or '?'})  "
+            _echo(f"{i}. {s.title}  ({s.published or 'undated'}, {s.source or '?'})  "
                        f"score {s.score:.2f}{copies}\n   {s.url}\n   shares: {', '.join(s.terms)}")
     sys.exit(0 if suggestions else 1)
 
@@ -667,10 +673,13 @@ def _read_draft(name: str) -> str:
               help="Address to listen on (0.0.0.0 makes the archive reachable from other "
                    "machines; it has no login).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Server processes; each answers one search at a time (use the number of "
-                   "cores for many readers).")
-def serve(archive, host, port, workers):
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes (default: one per core).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A name the archive is served as (repeatable; default: 127.0.0.1, "
+                   "localhost and ::1). Requests for any other Host get 400, so a web page "
+                   "cannot read your archive through DNS rebinding.")
+def serve(archive, host, port, workers, allowed_hosts):
     """Serve the search page, article pages, the editor page and the JSON API.
 
     Read-only over the archive's index: run `newsarchive crawl` or `index` beside it and the
@@ -680,25 +689,29 @@ def serve(archive, host, port, workers):
     \b
     Examples:
       newsarchive serve                      # http://127.0.0.1:8000/
-      newsarchive serve --port 8080 --archive /srv/archive --workers 2
+      newsarchive serve --host 0.0.0.0 --allowed-host archive.example.org
       curl 'http://127.0.0.1:8000/api/search?q=flood&from=2024'
     """
     import uvicorn
 
-    from .web.app import create_app
+    from .web.app import ALLOWED_HOSTS_ENV
+    from .web.security import LOOPBACK_NAMES
 
     if not (archive / "index").exists():
         _err(f"note: there is no index in {archive} yet; pages will say so until you crawl "
              f"or import some articles")
-    click.echo(f"Serving {archive} at http://{host}:{port}/  (Ctrl-C stops)", err=True)
+    workers = workers or os.cpu_count() or 1
+    names = tuple(allowed_hosts) or LOOPBACK_NAMES
+    if host not in ("0.0.0.0", "::") and host not in names:
+        names += (host,)
+    _echo(f"Serving {archive} at http://{host}:{port}/ as {', '.join(names)} with "
+               f"{workers} process{'es' if workers > 1 else ''} (Ctrl-C stops)", err=True)
+    # each worker process builds the app itself and finds the archive and names here
+    os.environ[ARCHIVE_ENV] = str(archive.resolve())
+    os.environ[ALLOWED_HOSTS_ENV] = ",".join(names)
     try:
-        if workers > 1:  # each process imports the app itself and finds the archive here
-            os.environ[ARCHIVE_ENV] = str(archive.resolve())
-            uvicorn.run("newsarchive.web.app:app_from_env", factory=True, workers=workers,
-                        host=host, port=port, log_level="warning", access_log=False)
-        else:
-            uvicorn.run(create_app(archive), host=host, port=port, log_level="warning",
-                        access_log=False)
+        uvicorn.run("newsarchive.web.app:app_from_env", factory=True, workers=workers,
+                    host=host, port=port, log_level="warning", access_log=False)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
@@ -719,14 +732,14 @@ def demo(archive):
     from .sample_site import SampleSite
 
     with SampleSite() as site:
-        click.echo(f"Serving the sample news site at {site.url}/")
+        _echo(f"Serving the sample news site at {site.url}/")
         ctx = click.get_current_context()
         ctx.invoke(crawl, urls=(site.url + "/",), archive=archive, delay=0.0, per_host=4,
                    concurrency=16, max_pages=0, max_depth=8, host_budget=50_000,
                    pattern_budget=40, allow_domain=(), allow_private=False, contact=None,
                    workers=None, max_bytes=10 * 1024 * 1024, timeout=5.0, no_discover=False,
                    no_index=False)
-    click.echo("\n$ newsarchive search interest rates")
+    _echo("\n$ newsarchive search interest rates")
     with _open_index(archive) as idx:
         _print_results(idx.search("interest rates", snippet_style="plain"), "plain")
 

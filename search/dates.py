@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from .errors import BadDateError
 
+#: the last year a date filter may name (the year after it must still be a date)
+MAX_YEAR = 9998
 _DATE = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\s*$")
 
 
@@ -17,6 +19,8 @@ def date_range(text: str) -> tuple[datetime, datetime]:
     if not m:
         raise BadDateError(f"not a date: {text!r} (use 2024, 2024-05 or 2024-05-07)")
     year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    if not 1 <= year <= MAX_YEAR:
+        raise BadDateError(f"not a date the archive can hold: {text!r} (years 1-{MAX_YEAR})")
     try:
         if month is None:
             start = datetime(year, 1, 1)

@@ -33,7 +33,7 @@ from indexer.schema import FIELD_ALIASES
 from . import dates as _dates
 from .errors import QueryError
 from .postings import match_mask
-from .query import MAX_QUERY_CHARS, is_plain, parse, plain_words
+from .query import MAX_QUERY_CHARS, check_cost, is_plain, parse, plain_words
 from .rank import (CONCEPT_DEPTH, PROXIMITY_DEPTH, concept_bonus, proximity_bonus, score_plain,
                    top_positions, word_terms)
 from .snippets import snippet
@@ -42,6 +42,8 @@ SORTS = ("relevance", "newest", "oldest")
 POSTINGS_KEPT = 1024
 MAX_LIMIT = 100
 MAX_PAGE = 1000
+#: "did you mean" respells queries of at most this many words
+SPELL_WORDS = 6
 #: Ranking: BM25F with Whoosh's defaults, title weighted through the schema's field boost.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 RECENCY_HALF_LIFE_DAYS = 30.0
@@ -244,6 +246,8 @@ class SearchIndex:
         if db is None:
             return None
         column = "id" if isinstance(key, int) or str(key).isdigit() else "canonical_url"
+        if column == "id" and not 0 < int(key) < 2 ** 63:
+            return None  # no row has such a number (and SQLite cannot even bind it)
         try:
             cur = db.execute(f"SELECT * FROM articles WHERE {column} = ?", (key,))
             row = cur.fetchone()
@@ -278,6 +282,7 @@ class SearchIndex:
         notes: list[str] = []
         searcher = self.searcher
         q = parse(text, self.ix.schema, notes)
+        check_cost(q, searcher.reader())
         if isinstance(q, Every) and sort == "relevance":
             sort = "newest"  # no words to rank by: a reader browsing wants the latest first
         start, end = _dates.span(date_from, date_to)
@@ -442,8 +447,8 @@ class SearchIndex:
     def _did_you_mean(self, searcher, text: str, allowed, total: int) -> str | None:
         """A respelling of the query's words that finds clearly more stories, or None."""
         words = plain_words(text) if is_plain(text) else []
-        if not words:
-            return None
+        if not words or len(words) > SPELL_WORDS:
+            return None  # a long question is not a typo; respelling 64 words is a long scan
         reader = searcher.reader()
         analyzer = self.ix.schema["body"].analyzer
         changed = False

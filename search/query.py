@@ -23,10 +23,14 @@ from whoosh.query import And, Every, NullQuery, Or, Phrase, Query, Term
 
 from indexer.schema import FIELD_ALIASES, QUERY_FIELDS
 
-from .errors import BadDateError, UnknownFieldError
+from .errors import BadDateError, QueryError, UnknownFieldError
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
+#: a wildcard or prefix term needs this many letters before its first ``*`` or ``?``, and may
+#: stand for at most ``MAX_EXPANSION`` words of the index: ``*e*`` would read every posting
+MIN_LITERAL = 3
+MAX_EXPANSION = 500
 DEFAULT_FIELDS = ("title", "body")
 #: Coordination bonus for plain word lists: a story matching more of the words ranks higher.
 COORD_SCALE = 0.9
@@ -154,3 +158,29 @@ def plain_query(words: list[str], schema) -> Query:
 def all_words(words: list[str], schema) -> Query:
     subs = [q for q in (_word_query(w, schema) for w in words) if q is not None]
     return And(subs) if subs else NullQuery
+
+
+def check_cost(q: Query, reader) -> None:
+    """Raise QueryError when ``q`` would cost more than a search may: a wildcard without
+    enough letters before it, or one that stands for too many words of the index."""
+    from itertools import islice
+
+    from whoosh.query import FuzzyTerm, Prefix, Regex, Wildcard
+
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Wildcard, Prefix, Regex, FuzzyTerm)):
+            text = node.text
+            literal = text if isinstance(node, Prefix) else re.match(r"[^*?\[\\]*", text).group(0)
+            if isinstance(node, Regex) or len(literal) < MIN_LITERAL:
+                raise QueryError(f"{text!r}: a wildcard needs at least {MIN_LITERAL} letters "
+                                 f"before its first * or ? (e.g. elect*)")
+            words = sum(1 for _ in islice(node.expanded_terms(reader), MAX_EXPANSION + 1))
+            if words > MAX_EXPANSION:
+                raise QueryError(f"{text!r} matches more than {MAX_EXPANSION} words of the "
+                                 f"archive: add letters before the *")
+        elif node.is_leaf():
+            continue
+        else:
+            stack.extend(node.children())

@@ -76,10 +76,29 @@ class Suggestion:
         return f'<a href="{html.escape(self.url)}">{html.escape(self.title or self.url)}</a>'
 
     def markdown_link(self) -> str:
-        """``[title](url)`` with brackets in the title escaped."""
-        title = re.sub(r"([\\\[\]])", r"\\\1", self.title or self.url)
-        url = self.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-        return f"[{title}]({url})"
+        """``[title](url)``, safe to paste into a CMS: the title's HTML is shown as text
+        (``<img onerror=…>`` never becomes markup), its Markdown syntax is escaped, and the
+        URL is percent-encoded where Markdown or HTML would read it."""
+        return f"[{markdown_text(self.title or self.url)}]({markdown_url(self.url)})"
+
+
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]()|~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for Markdown: HTML's ``<``, ``>`` and ``&`` as entities (shown as text), every
+    Markdown punctuation mark backslash-escaped, control characters and line breaks gone."""
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", text)
+
+
+def markdown_url(url: str) -> str:
+    """``url`` for a Markdown link: what would end the link or start markup percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(url, safe=":/?#@!$&'*+,;=%~-._")
 
 
 @dataclass
@@ -93,13 +112,20 @@ class Source:
     links: set[str] = field(default_factory=set)
 
 
+#: the longest time window: longer than any archive's span, short of timedelta's limit
+MAX_WINDOW_DAYS = 1000 * 365
+
+
 def parse_window(text: str) -> timedelta:
     """``90d``, ``12w``, ``6m``, ``2y`` (or a bare number of days) to a timedelta."""
     m = re.fullmatch(r"\s*(\d+)\s*([dwmy]?)\s*", text or "")
     if not m:
         raise BadDateError(f"not a time window: {text!r} (use 90d, 12w, 6m or 2y)")
-    n, unit = int(m.group(1)), m.group(2) or "d"
-    return timedelta(days=n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit])
+    days = int(m.group(1)) * {"d": 1, "w": 7, "m": 30, "y": 365}[m.group(2) or "d"]
+    if days > MAX_WINDOW_DAYS:
+        raise BadDateError(f"time window too long: {text!r} (at most {MAX_WINDOW_DAYS // 365} "
+                           f"years)")
+    return timedelta(days=days)
 
 
 def links_in(text: str) -> set[str]:

@@ -28,6 +28,7 @@ from search import QueryError, SearchIndex, related
 
 from .. import __version__
 from .chart import timeline
+from .security import LOOPBACK_NAMES, Security
 
 HERE = Path(__file__).parent
 SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
@@ -69,7 +70,9 @@ def _utc(timestamp) -> str:
     return datetime.fromtimestamp(float(timestamp), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def create_app(archive: str | Path) -> FastAPI:
+def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES) -> FastAPI:
+    """The app serving ``archive`` to requests for ``allowed_hosts`` (see
+    :mod:`newsarchive.web.security`)."""
     archive = Path(archive)
     index = _Index(archive)
 
@@ -82,6 +85,7 @@ def create_app(archive: str | Path) -> FastAPI:
                   description="Search a news archive: keyword search with date and topic "
                               "filters, articles, and related stories for editors.")
     app.state.index = index
+    app.add_middleware(Security, allowed_hosts=tuple(allowed_hosts))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     templates.env.filters["utc"] = _utc
@@ -299,11 +303,16 @@ def create_app(archive: str | Path) -> FastAPI:
     return app
 
 
+#: the names the app answers to, comma-separated (``serve --allowed-host`` sets it for its workers)
+ALLOWED_HOSTS_ENV = "NEWSARCHIVE_ALLOWED_HOSTS"
+
+
 def app_from_env() -> FastAPI:
     """The app for the archive named by ``$NEWSARCHIVE_DIR`` (``serve --workers N``)."""
     from crawler.settings import ARCHIVE_ENV, default_archive
 
-    return create_app(os.environ.get(ARCHIVE_ENV) or default_archive())
+    hosts = tuple(filter(None, os.environ.get(ALLOWED_HOSTS_ENV, "").split(","))) or LOOPBACK_NAMES
+    return create_app(os.environ.get(ARCHIVE_ENV) or default_archive(), hosts)
 
 
 def _q(alias: str, default=""):

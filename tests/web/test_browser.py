@@ -104,7 +104,7 @@ def test_editor_paste_a_draft_and_copy_links(page):
     assert "shares:" in first.inner_text()
     shot(page, "editor")
     first.get_by_role("button", name="Copy Markdown").click()
-    page.wait_for_function("document.querySelector('.copy-btn[data-copied]') !== null")
+    page.locator('.copy-btn[data-copied]').first.wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert re.fullmatch(r"\[Flood defences hold[^\]]*\]\(http://127\.0\.0\.1:\d+/.+\.html\)",
                         copied), copied

@@ -1,0 +1,77 @@
+"""The web app under hostile requests: 4xx with a clear message, never a 5xx or a stall."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="module")
+def http(base_url):
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/api/search?q=rates&from=9999-12-31", 400),
+    ("/api/search?q=rates&to=0000", 400),
+    ("/api/related?id=1&within=99999999999y", 400),
+    ("/api/articles/99999999999999999999999", 404),
+    ("/api/search?q=rates&page=99999999", 400),
+    ("/api/search?q=rates&limit=-1", 400),
+    ("/api/search?q=*e*%20OR%20*a*", 400),
+    ("/api/search?q=a*", 400),
+    ("/?q=rates&from=9999-12-31", 400),
+    ("/articles/99999999999999999999", 404),
+])
+def test_out_of_range_input_is_a_client_error(http, path, status):
+    response = http.get(path)
+    assert response.status_code == status, response.text
+    if path.startswith("/api/"):
+        assert response.json()["error"]
+
+
+def test_a_wildcard_with_letters_still_works(http):
+    response = http.get("/api/search", params={"q": "tarif*"})
+    assert response.status_code == 200
+
+
+def test_an_unknown_host_gets_no_archive(http):
+    response = http.get("/api/search?q=rates", headers={"Host": "attacker.example"})
+    assert response.status_code == 400 and "allowed-host" in response.json()["error"]
+    assert http.get("/", headers={"Host": "localhost"}).status_code == 200
+
+
+def test_pages_send_security_headers(http):
+    headers = http.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"].split("style-src")[0]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"]
+    api = http.get("/api/search?q=rates").headers
+    assert api["x-content-type-options"] == "nosniff"
+
+
+def test_an_oversize_body_is_refused_before_it_is_read(http):
+    big = b'{"text": "' + b"tariffs " * 300_000 + b'"}'
+    response = http.post("/api/related", content=big, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = http.post("/editor", content=chunks(),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_cross_site_posts_are_refused(http, base_url):
+    form = {"text": "flood defences along the river"}
+    assert http.post("/editor", data=form, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert http.post("/editor", data=form, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert http.post("/editor", data=form, headers={"Origin": base_url}).status_code == 200
+    plain = http.post("/api/related", content='{"text": "flood"}',
+                      headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415 and "JSON" in plain.json()["error"]
