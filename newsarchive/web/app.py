@@ -2,16 +2,17 @@
 
 Read-only and thin over the ``search`` package: every page is one library call plus a
 template. Jinja2 autoescapes everything; the only markup inserted as-is is a snippet, which
-``search.snippets`` escaped itself (``<mark>`` around matches). One ``SearchIndex`` serves all
-requests (it reopens itself when the indexer commits); a lock keeps Whoosh's searcher to one
-thread at a time.
+``search.snippets`` escaped itself (``<mark>`` around matches). A small pool of ``SearchIndex``
+objects serves the requests, one request per object at a time, so searches run side by side
+(each reopens itself when the indexer commits).
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import threading
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
@@ -33,36 +34,63 @@ from .security import LOOPBACK_NAMES, Security
 HERE = Path(__file__).parent
 SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
 MAX_DRAFT = 200_000
+#: searches one server process runs at once, and how long a request waits for a searcher
+POOL_SIZE = 4
+POOL_WAIT = 10.0
 
 
 class NoIndex(Exception):
     """The archive has no index yet."""
 
 
+class Busy(Exception):
+    """Every searcher stayed busy for as long as a request may wait."""
+
+
 class _Index:
-    """The archive's one SearchIndex, opened on first use and shared behind a lock."""
+    """The archive's searchers: a ``SearchIndex`` per search running at once, up to ``size``,
+    each used by one thread at a time. A slow search holds one of them, not the archive: the
+    others go on answering. A request that finds all of them busy for ``wait`` seconds gets
+    a 503 rather than a queue that only grows."""
 
-    def __init__(self, archive: Path):
+    def __init__(self, archive: Path, size: int = POOL_SIZE, wait: float = POOL_WAIT):
         self.archive = archive
+        self.size = size
+        self.wait = wait
+        self.free: queue.LifoQueue = queue.LifoQueue()
+        self.made: list[SearchIndex] = []
         self.lock = threading.Lock()
-        self._idx: SearchIndex | None = None
 
-    def __enter__(self) -> SearchIndex:
-        self.lock.acquire()
-        if self._idx is None:
-            try:
-                self._idx = SearchIndex(self.archive)
-            except QueryError as exc:
-                self.lock.release()
-                raise NoIndex(str(exc)) from None
-        return self._idx
+    @contextmanager
+    def use(self):
+        idx = self._take()
+        try:
+            yield idx
+        finally:
+            self.free.put(idx)
 
-    def __exit__(self, *exc) -> None:
-        self.lock.release()
+    def _take(self) -> SearchIndex:
+        try:
+            return self.free.get_nowait()
+        except queue.Empty:
+            pass
+        with self.lock:
+            if len(self.made) < self.size:
+                try:
+                    idx = SearchIndex(self.archive)
+                except QueryError as exc:
+                    raise NoIndex(str(exc)) from None
+                self.made.append(idx)
+                return idx
+        try:
+            return self.free.get(timeout=self.wait)
+        except queue.Empty:
+            raise Busy(f"every searcher has been busy for {self.wait:.0f} s; "
+                       f"try again in a moment") from None
 
     def close(self) -> None:
-        if self._idx is not None:
-            self._idx.close()
+        for idx in self.made:
+            idx.close()
 
 
 def _utc(timestamp) -> str:
@@ -98,6 +126,13 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return request.url.path.startswith("/api/")
 
     # -- errors: JSON under /api/, a page elsewhere ------------------------------------------
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        if wants_json(request):
+            return JSONResponse({"error": str(exc)}, status_code=503,
+                                headers={"Retry-After": "5"})
+        return page(request, "error.html", 503, message=str(exc), title="Busy")
+
     @app.exception_handler(NoIndex)
     async def no_index(request: Request, exc: NoIndex):
         if wants_json(request):
@@ -128,7 +163,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     # -- the library calls -----------------------------------------------------------------
     def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no, limit,
                    style: str, facets: bool = True):
-        with index as idx:
+        with index.use() as idx:
             results = idx.search(q or "", date_from=date_from or None, date_to=date_to or None,
                                  topic=topic or None, section=section or None,
                                  source=source or None, sort=sort, page=page_no, limit=limit,
@@ -137,14 +172,14 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return results, ids
 
     def get_article(article_id: int) -> dict:
-        with index as idx:
+        with index.use() as idx:
             art = idx.article(article_id)
         if art is None:
             raise StarletteHTTPException(404, f"there is no article number {article_id}")
         return art
 
     def related_for(url=None, text=None, **options):
-        with index as idx:
+        with index.use() as idx:
             source, found = related(idx, url=url, text=text, **options)
             ids = idx.ids([s.url for s in found])
         return source, found, ids

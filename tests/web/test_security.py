@@ -75,3 +75,27 @@ def test_cross_site_posts_are_refused(http, base_url):
     plain = http.post("/api/related", content='{"text": "flood"}',
                       headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415 and "JSON" in plain.json()["error"]
+
+
+def test_a_slow_search_does_not_hold_up_the_others(http, monkeypatch):
+    import threading
+    import time
+
+    from search import SearchIndex
+
+    real = SearchIndex.search
+
+    def search(self, text, **options):
+        if text == "slow":
+            time.sleep(3)
+        return real(self, text, **options)
+
+    monkeypatch.setattr(SearchIndex, "search", search)
+    slow = threading.Thread(target=lambda: http.get("/api/search", params={"q": "slow"}))
+    slow.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    quick = http.get("/api/search", params={"q": "flood"})
+    took = time.monotonic() - started
+    slow.join()
+    assert quick.status_code == 200 and took < 2, took
