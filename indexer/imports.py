@@ -189,6 +189,9 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                     report.count(store.upsert_article(article))
         except ArchiveLoadFailed as exc:
             report.problem(f"{path}: stopped reading: {exc}")
+        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on broken files
+            report.problem(f"{path}: stopped reading at a broken record "
+                           f"({type(exc).__name__}: {exc})")
 
 
 def _warc_date(value: str | None) -> datetime | None:
