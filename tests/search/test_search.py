@@ -298,3 +298,25 @@ def test_cli_search_output_and_exit_codes(idx):
     assert len(lines) == 3 and all(json.loads(line)["url"] for line in lines)
     missing = cli("search", "river", "--archive", archive + "-missing")
     assert missing.returncode == 1 and "no index" in missing.stderr
+
+
+
+def test_did_you_mean_reads_a_bounded_share_of_the_vocabulary():
+    from search.engine import SPELL_CANDIDATES, _spelling_neighbours
+
+    class Reader:
+        """A vocabulary ten times larger than what a lookup may read, counting reads."""
+
+        read = 0
+
+        def expand_prefix(self, field, prefix):
+            for i in range(10 * SPELL_CANDIDATES):
+                Reader.read += 1
+                yield f"{prefix}{i:06d}"
+
+    found = list(_spelling_neighbours(Reader(), "tr000001", 1))
+    assert "tr000002" in found and "tr000011" in found
+    assert "tr000001" not in found and "tr000022" not in found  # itself; two edits away
+    Reader.read = 0
+    list(_spelling_neighbours(Reader(), "trewq", 2))
+    assert Reader.read == SPELL_CANDIDATES
