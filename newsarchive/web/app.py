@@ -34,8 +34,10 @@ from .security import LOOPBACK_NAMES, Security
 HERE = Path(__file__).parent
 SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
 MAX_DRAFT = 200_000
-#: searches one server process runs at once, and how long a request waits for a searcher
-POOL_SIZE = 4
+#: searches one server process runs at once (processes give the parallelism, a core each: a
+#: second searcher is there so that one slow search does not hold up the rest), and how long
+#: a request waits for a searcher
+POOL_SIZE = 2
 POOL_WAIT = 10.0
 
 
@@ -88,6 +90,18 @@ class _Index:
             raise Busy(f"every searcher has been busy for {self.wait:.0f} s; "
                        f"try again in a moment") from None
 
+    def warm(self) -> None:
+        """Open every searcher now (opening one on a large archive takes a while): a no-op
+        while the archive has no index."""
+        taken = []
+        try:
+            for _ in range(self.size):
+                taken.append(self._take())
+        except (NoIndex, Busy):
+            pass
+        for idx in taken:
+            self.free.put(idx)
+
     def close(self) -> None:
         for idx in self.made:
             idx.close()
@@ -106,6 +120,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
 
     @asynccontextmanager
     async def lifespan(app):
+        index.warm()  # open the searchers before the first reader waits for them
         yield
         index.close()
 
