@@ -31,6 +31,7 @@ from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
 from .guard import AddressGuard, is_address
 from .htmltree import parse_html
+from .inflate import inflate
 from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
@@ -157,11 +158,14 @@ def _records(result: FetchResult, meta: dict) -> Records:
 
 
 def _capture_and_clean(result: FetchResult, meta: dict, hint_date: str | None,
-                       view: TemplateView | None = None):
+                       view: TemplateView | None = None, max_bytes: int = MAX_HTML_BYTES):
     """In a cleaning process: the page's WARC records (compressed), article and links. The
-    crawling process is left to fetch, append and decide: it is the crawl's bottleneck."""
+    crawling process is left to fetch, append and decide: it is the crawl's bottleneck. It
+    sends the bytes as they came (``result.body`` empty): they are inflated here again, so
+    that the crawling process never holds a page's inflated bytes while it waits."""
+    body = result.body or inflate(result.raw, result.header("content-encoding"), max_bytes)[0]
     return (_records(result, meta),
-            *_clean_page(result.body, result.content_type, result.url, result.fetched_at,
+            *_clean_page(body, result.content_type, result.url, result.fetched_at,
                          hint_date, view))
 
 
@@ -537,8 +541,9 @@ class Crawler:
                     "kind": kind}
             if self.pool is not None and self._is_page(result):
                 view = self._template(host.name).view()
+                result.body = b""  # inflated again in the cleaning process (see there)
                 records, *cleaned = await self.pool.run(_capture_and_clean, result, meta, hint,
-                                                        view)
+                                                        view, s.max_bytes)
                 cleaned.append(view)
                 capture = self.warc.append(records)
             else:
@@ -594,7 +599,7 @@ class Crawler:
                 self._sample(f"{url}: HTTP {status}")
         else:
             ctype = result.content_type
-            sniffed = discover.sniff_kind(result.body, ctype)
+            sniffed = "html" if cleaned else discover.sniff_kind(result.body, ctype)
             if sniffed == "sitemap":
                 outcome = "sitemap"
                 parsed = discover.parse_sitemap(result.body)
