@@ -359,7 +359,7 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     page = _Page(url, html, tree, nodes, _meta.jsonld_article(nodes), _meta.meta_tags(tree),
                  template or EMPTY)
     result.canonical_url = _canonical(page)
-    shown_el, affixes = _read_title(page, result)
+    shown_el, affixes, headlines = _read_title(page, result)
     _read_description(page, result)
     result.authors = _authors(page)
     _read_topics(page, result)
@@ -368,12 +368,12 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     teaser_items, teaser_words = pagekind.teasers(tree, result.title)  # before pruning
     seen_lines = maintext.page_lines(tree)
     lone_article = sum(1 for _ in tree.iter("article")) == 1
-    story = _read_body(page, result, quick_listings, seen_lines)
+    story = _read_body(page, result, quick_listings, seen_lines, headlines)
     container = container_key(story.blocks[-1]) if story is not None else None
     result.is_article = pagekind.is_story(
         structured=page.structured_kind, words=result.words, teaser_items=teaser_items,
-        teaser_words=teaser_words,
-        url=url, from_feed=hint_date is not None, one_block=story is not None or lone_article,
+        teaser_words=teaser_words, url=url, from_feed=hint_date is not None,
+        one_block=story is not None or lone_article,
         known_container=container in page.view.story_containers)
     result.features.affixes = affixes
     result.features.container = container
@@ -400,8 +400,9 @@ def _site_names(page: _Page, result: Extraction) -> list[str]:
 
 
 def _read_title(page: _Page, result: Extraction):
-    """The headline (see :mod:`crawler.headline`); the element showing it, and what the
-    ``<title>`` adds to it (for the host's template)."""
+    """The headline (see :mod:`crawler.headline`); the element showing it, what the
+    ``<title>`` adds to it (for the host's template), and every form of the headline the page
+    has (a story's first line repeating one of them is the headline, not the story)."""
     site_names = _site_names(page, result)
     article, tree = page.article, page.tree
     structured = (article.get("headline") if article and isinstance(article.get("headline"), str)
@@ -422,9 +423,9 @@ def _read_title(page: _Page, result: Extraction):
                                      site_names, None, page.view.affixes, sections)
     h1s = [_clean(h.text_content()) for h in tree.iter("h1")]
     result.title = title
-    result._title_variants = [t for t in (title, structured, doc_title, shown,
-                                          h1s[0] if len(h1s) == 1 else None) if t]
-    return shown_el, _headline.title_affixes(doc_title, shown or title)
+    headlines = [t for t in (title, structured, doc_title, shown,
+                             h1s[0] if len(h1s) == 1 else None) if t]
+    return shown_el, _headline.title_affixes(doc_title, shown or title), headlines
 
 
 def _read_description(page: _Page, result: Extraction) -> None:
@@ -514,7 +515,7 @@ def _read_dates(page: _Page, result: Extraction, fetched_at, hint_date, shown_el
 
 
 def _read_body(page: _Page, result: Extraction, quick_listings: bool,
-               page_lines: list[str]) -> maintext.Story | None:
+               page_lines: list[str], headlines: list[str]) -> maintext.Story | None:
     """The story's paragraphs, without the lines the site's template repeats; where our
     reader found them (None when trafilatura read the page). ``page_lines``: the page's text
     lines, which with the story's tell the site's template what this page holds."""
@@ -528,7 +529,7 @@ def _read_body(page: _Page, result: Extraction, quick_listings: bool,
     ld_body = _paragraphs(ld_body) if isinstance(ld_body, str) else ""
     if ld_body and len(ld_body) > 1.3 * len(body) and "<" not in ld_body[:200]:
         body = ld_body
-    body = _drop_headline(body, getattr(result, "_title_variants", [result.title]))
+    body = _drop_headline(body, headlines)
     lines = body.split("\n\n") if body else []
     body_keys = page_keys(lines)
     # a story found by its marks or its paragraphs reads the same whatever the rest of the
