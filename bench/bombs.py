@@ -54,14 +54,16 @@ class H(BaseHTTPRequestHandler):
         if p == "/sitemap.xml.gz":
             return self.send(BOMB, "application/gzip")
         if p == "/":
-            links = "".join(f'<a href="/news/2024/05/07/story-{i}.html">s</a>' for i in range(stories))
+            links = "".join(f'<a href="/news/2024/05/07/story-{i}.html">s</a>'
+                            for i in range(stories))
             links += "".join(f'<a href="/bomb-{i}.html">b</a>' for i in range(bombs))
             return self.send(f"<html><body>{links}</body></html>".encode())
         if p.startswith("/bomb-"):
             return self.send(BOMB, enc="gzip")
         if p.startswith("/news/"):
             n = p.rsplit("-", 1)[1].split(".")[0]
-            return self.send(f"<html><body><h1>Port story {n}</h1>{PARA * 4}</body></html>".encode())
+            page = f"<html><body><h1>Port story {n}</h1>{PARA * 4}</body></html>"
+            return self.send(page.encode())
         self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers()
 
 s = ThreadingHTTPServer(("127.0.0.1", 0), H)
@@ -84,7 +86,8 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "newsarchive.cli", "crawl", base + "/",
-                              "--archive", str(archive), "--delay", "0", "--per-host", str(args.per_host),
+                              "--archive", str(archive), "--delay", "0",
+                              "--per-host", str(args.per_host),
                               "--no-index"], capture_output=True, text=True, cwd=ROOT)
         seconds = time.perf_counter() - t0
     finally:

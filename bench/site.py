@@ -111,7 +111,8 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-m", "newsarchive.cli", "crawl", base + "/", "--archive", str(archive),
+            [sys.executable, "-m", "newsarchive.cli", "crawl", base + "/",
+             "--archive", str(archive),
              "--delay", "0", "--per-host", "16", "--no-index", "--json"],
             capture_output=True, text=True, cwd=ROOT)
         seconds = time.perf_counter() - t0
@@ -136,7 +137,8 @@ def main() -> None:
         cells = " ".join(f"{'-' if v is None else format(v, '.3f'):>7}" for v in figures.values())
         print(f"{name + mark:<13} {len(row.get('recall', [])):>7} {cells}")
     pages = summary.get("pages", 0)
-    print(f"* held out (not tuned on). crawl: {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} pages/s;"
+    print(f"* held out (not tuned on). crawl: {pages} pages in {seconds:.1f} s = "
+          f"{pages / seconds:.1f} pages/s;"
           f" listings {summary.get('outcomes', {}).get('listing', 0)}")
     for sample in summary.get("listing_samples", [])[:5]:
         print(f"  listing: {sample}")

@@ -30,8 +30,15 @@ from . import headline as _headline
 from . import metadata as _meta
 from . import topics as _topics
 from .htmltree import parse_html, unwrap_prose
-from .template import (EMPTY, PageFeatures, TemplateView, container_key, drop_boilerplate,
-                       is_sentence, page_keys)
+from .template import (
+    EMPTY,
+    PageFeatures,
+    TemplateView,
+    container_key,
+    drop_boilerplate,
+    is_sentence,
+    page_keys,
+)
 
 EXTRACTOR_VERSION = "3"  # 2: our own main-text reader; 3: site templates, any story length
 _GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "amp", "print",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-
 from . import dates as _dates
 
 MIN_TEASERS = 3
@@ -58,7 +57,8 @@ def teasers(tree, headline: str = "") -> tuple[int, int]:
             continue
         item = None
         for anc in a.iterancestors():
-            if anc.tag in _NOT_ITEMS or _ASIDE.search(f"{anc.get('class') or ''} {anc.get('id') or ''}"):
+            marks = f"{anc.get('class') or ''} {anc.get('id') or ''}"
+            if anc.tag in _NOT_ITEMS or _ASIDE.search(marks):
                 item = None
                 break
             if item is None and anc.tag in _ITEM_TAGS:

@@ -14,8 +14,9 @@ counts, per host:
 
 A line is template once :data:`LINE_PAGES` pages hold it (a sentence, once a share of the
 host's pages do); a shape once :data:`SHAPE_PAGES` do (absolute counts, not shares: one host
-may have several templates, each on a minority of its pages). The counts are bounded: keys seen once and not again within :data:`PRUNE_EVERY`
-pages are dropped (lossy counting), so a host of a million pages costs kilobytes.
+may have several templates, each on a minority of its pages). The counts are bounded: keys
+seen once and not again within :data:`PRUNE_EVERY` pages are dropped (lossy counting), so a
+host of a million pages costs kilobytes.
 
 The crawl learns as it goes (each cleaning job gets the host's current :class:`TemplateView`),
 keeps the counts in the store, and re-cleans at its end the pages cleaned before the template
@@ -157,7 +158,8 @@ def container_key(el) -> str | None:
         if node is None or not isinstance(node.tag, str):
             break
         cls = (node.get("class") or "").split()
-        parts.append(node.tag + ("." + cls[0] if cls else "") + ("#" + node.get("id") if node.get("id") else ""))
+        ident = node.get("id")
+        parts.append(node.tag + ("." + cls[0] if cls else "") + ("#" + ident if ident else ""))
         node = node.getparent()
     return " < ".join(parts)
 

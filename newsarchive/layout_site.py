@@ -17,8 +17,8 @@ import hashlib
 import random
 import threading
 from collections import Counter
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -80,8 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
             links = "".join(f'<li><a href="/section/{name}/">{layouts.SITE_NAMES[name]} '
                             f'({name})</a></li>' for name in site.layouts)
             latest = site.stories[-PER_PAGE:]
-            return self._send(200, layouts.listing_page("semantic", "Front page", latest, None,
-                                                        "") .replace("<h1>", f"<ul>{links}</ul><h1>"))
+            front = layouts.listing_page("semantic", "Front page", latest, None)
+            return self._send(200, front.replace("<h1>", f"<ul>{links}</ul><h1>"))
         if path.startswith("/section/"):
             name = path.split("/")[2]
             if name not in site.layouts:

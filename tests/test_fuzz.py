@@ -92,8 +92,9 @@ def _mangle(html: str, rng: random.Random) -> str:
     return "".join(pieces)
 
 
-PAGES = [(layouts.story_page(s, "http://f.test", generate(30, 1, LAYOUTS + HELD_OUT), random.Random(1)),
-          "http://f.test" + layouts.story_path(s)) for s in generate(12, 1, LAYOUTS + HELD_OUT)]
+_STORIES = generate(30, 1, LAYOUTS + HELD_OUT)
+PAGES = [(layouts.story_page(s, "http://f.test", _STORIES, random.Random(1)),
+          "http://f.test" + layouts.story_path(s)) for s in _STORIES[:12]]
 
 
 @FUZZ

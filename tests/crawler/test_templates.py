@@ -16,8 +16,15 @@ from crawler.dates import DateCandidate, decide
 from crawler.extract import extract
 from crawler.headline import strip_site
 from crawler.htmltree import parse_html
-from crawler.template import (HostLearner, PageFeatures, SiteTemplate, TemplateView,
-                              drop_boilerplate, page_keys, shape_keys)
+from crawler.template import (
+    HostLearner,
+    PageFeatures,
+    SiteTemplate,
+    TemplateView,
+    drop_boilerplate,
+    page_keys,
+    shape_keys,
+)
 from crawler.topics import shown_topics
 from newsarchive import layouts
 from newsarchive.site_stories import generate
@@ -72,7 +79,8 @@ def test_a_line_repeated_on_a_few_pages_is_template_and_a_line_seen_once_is_not(
 def test_boilerplate_broken_over_lines_is_found_joined():
     template = SiteTemplate()
     for _ in range(4):
-        template.learn(PageFeatures(keys=page_keys(["Printed from example.org. Do not redistribute."])))
+        footer = "Printed from example.org. Do not redistribute."
+        template.learn(PageFeatures(keys=page_keys([footer])))
     lines = ["The story.", "Printed from example.org. Do not", "redistribute."]
     assert drop_boilerplate(lines, template.view().lines) == ["The story."]
 

@@ -69,8 +69,8 @@ def test_an_oversize_body_is_refused_before_it_is_read(http):
 
 def test_cross_site_posts_are_refused(http, base_url):
     form = {"text": "flood defences along the river"}
-    assert http.post("/editor", data=form, headers={"Origin": "https://evil.example"}).status_code == 403
-    assert http.post("/editor", data=form, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    for refused in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        assert http.post("/editor", data=form, headers=refused).status_code == 403
     assert http.post("/editor", data=form, headers={"Origin": base_url}).status_code == 200
     plain = http.post("/api/related", content='{"text": "flood"}',
                       headers={"Content-Type": "text/plain"})
