@@ -25,23 +25,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def shingles(text: str) -> Counter:
-    words = re.findall(r"\w+", text or "")
-    if len(words) < 4:
-        return Counter([tuple(words)]) if words else Counter()
-    return Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
+def _extract_bench():
+    """bench/extract.py, for its shingles (the Zyte benchmark's metric)."""
+    from importlib import util
+
+    spec = util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shingles = _extract_bench().shingles
 
 
 def f1(pred: str, gold: str) -> float:

@@ -19,10 +19,11 @@ import threading
 from collections import Counter
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from . import layouts
+from .sample_site import _Server
 from .site_stories import LAYOUTS, SiteStory, generate
 
 PER_PAGE = 15
@@ -104,16 +105,6 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, layouts.listing_page("semantic", name.title(), chosen, None,
                                                         intro))
         return self._send(404, "<h1>Not found</h1>")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
 
 
 class LayoutSite:
