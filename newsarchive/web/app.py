@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +41,8 @@ MAX_DRAFT = 200_000
 #: a request waits for a searcher
 POOL_SIZE = 2
 POOL_WAIT = 10.0
+#: the longest a search or a related-stories lookup may take before its request gets a 503
+TIME_BUDGET = 5.0
 
 
 class NoIndex(Exception):
@@ -46,7 +50,8 @@ class NoIndex(Exception):
 
 
 class Busy(Exception):
-    """Every searcher stayed busy for as long as a request may wait."""
+    """Every searcher stayed busy for as long as a request may wait, or a search ran past the
+    time a request may take."""
 
 
 class _Index:
@@ -55,13 +60,32 @@ class _Index:
     others go on answering. A request that finds all of them busy for ``wait`` seconds gets
     a 503 rather than a queue that only grows."""
 
-    def __init__(self, archive: Path, size: int = POOL_SIZE, wait: float = POOL_WAIT):
+    def __init__(self, archive: Path, size: int = POOL_SIZE, wait: float = POOL_WAIT,
+                 budget: float = TIME_BUDGET):
         self.archive = archive
         self.size = size
         self.wait = wait
+        self.budget = budget
         self.free: queue.LifoQueue = queue.LifoQueue()
         self.made: list[SearchIndex] = []
         self.lock = threading.Lock()
+        self.runner = ThreadPoolExecutor(max_workers=size, thread_name_prefix="search")
+
+    def run(self, work):
+        """``work(idx)`` on a free searcher, within the time budget: past it the request gets
+        a 503 at once, and the searcher goes back to the pool when the work ends."""
+        idx = self._take()
+        try:
+            future = self.runner.submit(work, idx)
+        except RuntimeError:  # shutting down
+            self.free.put(idx)
+            raise
+        future.add_done_callback(lambda _: self.free.put(idx))
+        try:
+            return future.result(timeout=self.budget)
+        except FuturesTimeout:
+            raise Busy(f"this search took longer than {self.budget:.0f} s; narrow it (fewer "
+                       f"words, a date range) and try again") from None
 
     @contextmanager
     def use(self):
@@ -103,6 +127,7 @@ class _Index:
             self.free.put(idx)
 
     def close(self) -> None:
+        self.runner.shutdown(wait=True)
         for idx in self.made:
             idx.close()
 
@@ -112,11 +137,12 @@ def _utc(timestamp) -> str:
     return datetime.fromtimestamp(float(timestamp), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES) -> FastAPI:
+def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES,
+               time_budget: float = TIME_BUDGET) -> FastAPI:
     """The app serving ``archive`` to requests for ``allowed_hosts`` (see
-    :mod:`newsarchive.web.security`)."""
+    :mod:`newsarchive.web.security`); a search may take ``time_budget`` seconds."""
     archive = Path(archive)
-    index = _Index(archive)
+    index = _Index(archive, budget=time_budget)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -178,13 +204,13 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     # -- the library calls -----------------------------------------------------------------
     def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no, limit,
                    style: str, facets: bool = True):
-        with index.use() as idx:
+        def work(idx):
             results = idx.search(q or "", date_from=date_from or None, date_to=date_to or None,
                                  topic=topic or None, section=section or None,
                                  source=source or None, sort=sort, page=page_no, limit=limit,
                                  snippet_style=style, facets=facets)
-            ids = idx.ids([h.url for h in results.hits])
-        return results, ids
+            return results, idx.ids([h.url for h in results.hits])
+        return index.run(work)
 
     def get_article(article_id: int) -> dict:
         with index.use() as idx:
@@ -194,10 +220,10 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return art
 
     def related_for(url=None, text=None, **options):
-        with index.use() as idx:
+        def work(idx):
             source, found = related(idx, url=url, text=text, **options)
-            ids = idx.ids([s.url for s in found])
-        return source, found, ids
+            return source, found, idx.ids([s.url for s in found])
+        return index.run(work)
 
     # -- pages ------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -13,9 +13,11 @@ from newsarchive.web.app import create_app
 
 
 @contextmanager
-def serving(archive: Path):
-    """Yields the base URL of the app serving ``archive`` on a free loopback port."""
-    config = uvicorn.Config(create_app(archive), host="127.0.0.1", port=0, log_level="warning",
+def serving(archive: Path, **options):
+    """Yields the base URL of the app serving ``archive`` (``create_app(archive, **options)``)
+    on a free loopback port."""
+    config = uvicorn.Config(create_app(archive, **options), host="127.0.0.1", port=0,
+                            log_level="warning",
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

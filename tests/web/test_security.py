@@ -99,3 +99,27 @@ def test_a_slow_search_does_not_hold_up_the_others(http, monkeypatch):
     took = time.monotonic() - started
     slow.join()
     assert quick.status_code == 200 and took < 2, took
+
+
+def test_a_search_past_its_time_budget_is_a_quick_503(web_archive, monkeypatch):
+    import time
+
+    from search import SearchIndex
+
+    from .server import serving
+
+    real = SearchIndex.search
+
+    def search(self, text, **options):
+        if text == "endless":
+            time.sleep(4)
+        return real(self, text, **options)
+
+    monkeypatch.setattr(SearchIndex, "search", search)
+    with serving(web_archive, time_budget=1.0) as url, httpx.Client(base_url=url) as client:
+        started = time.monotonic()
+        slow = client.get("/api/search", params={"q": "endless"}, timeout=30)
+        took = time.monotonic() - started
+        assert slow.status_code == 503 and "longer than 1 s" in slow.json()["error"]
+        assert took < 3, took
+        assert client.get("/api/search", params={"q": "flood"}).status_code == 200
