@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search import QueryError, SearchIndex, related
+from search.query import MAX_QUERY_CHARS
 
 from .. import __version__
 from .chart import timeline
@@ -204,6 +205,10 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     # -- the library calls -----------------------------------------------------------------
     def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no, limit,
                    style: str, facets: bool = True):
+        if len(q or "") > MAX_QUERY_CHARS:  # the CLI cuts and says so; a request is refused
+            raise QueryError(f"the query is {len(q):,} characters long; at most "
+                             f"{MAX_QUERY_CHARS:,} are read")
+
         def work(idx):
             results = idx.search(q or "", date_from=date_from or None, date_to=date_to or None,
                                  topic=topic or None, section=section or None,

@@ -21,6 +21,7 @@ def http(base_url):
     ("/api/search?q=rates&limit=-1", 400),
     ("/api/search?q=*e*%20OR%20*a*", 400),
     ("/api/search?q=a*", 400),
+    ("/api/search?q=" + "tariffs+" * 200, 400),
     ("/?q=rates&from=9999-12-31", 400),
     ("/articles/99999999999999999999", 404),
 ])
