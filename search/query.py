@@ -173,6 +173,8 @@ def check_cost(q: Query, reader) -> None:
         if isinstance(node, (Wildcard, Prefix, Regex, FuzzyTerm)):
             text = node.text
             literal = text if isinstance(node, Prefix) else re.match(r"[^*?\[\\]*", text).group(0)
+            if isinstance(node, Prefix):
+                text += "*"  # as the reader wrote it
             if isinstance(node, Regex) or len(literal) < MIN_LITERAL:
                 raise QueryError(f"{text!r}: a wildcard needs at least {MIN_LITERAL} letters "
                                  f"before its first * or ? (e.g. elect*)")
