@@ -18,6 +18,8 @@ import re
 
 from lxml import etree
 
+from .htmltree import bounded_text
+
 SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-·:»«/]\s+|:\s+|\s+(?:&raquo;|&laquo;)\s+")
 #: elements that can show a headline (the page's text, not its scripts or its links' lists)
 _HEADLINE_TAGS = frozenset(("h1", "h2", "h3", "h4", "div", "span", "b", "strong", "font", "p",
@@ -56,8 +58,8 @@ def shown_headline(tree, title: str, site_names: list[str] = ()):
     for el in body.iter(etree.Element):
         if el.tag not in _HEADLINE_TAGS:
             continue
-        text = el.text_content()
-        if not text or len(text) > MAX_HEADLINE_CHARS:
+        text = bounded_text(el, MAX_HEADLINE_CHARS)
+        if not text:
             continue
         key = norm(text)
         found = wanted.get(key)

@@ -74,3 +74,16 @@ def unwrap_prose(tree) -> None:
         div.tail = pre.tail
         pre.getparent().replace(pre, div)
 
+
+
+def bounded_text(el, limit: int) -> str | None:
+    """``el``'s text when it is at most ``limit`` characters, else None: read only as far as
+    the limit, so that asking it of every element of a deep page costs no more than
+    ``limit`` per element (``text_content`` reads each whole subtree)."""
+    parts, size = [], 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > limit:
+            return None
+        parts.append(piece)
+    return "".join(parts)

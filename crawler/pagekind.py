@@ -25,11 +25,13 @@ import re
 from urllib.parse import urlsplit
 
 from . import dates as _dates
+from .htmltree import bounded_text
 
 MIN_TEASERS = 3
 HEADLINE_WORDS = 4  # a link of this many words reads as a headline
 TEASER_WORDS = 12  # text of its own beside the headline link makes an item a teaser
 MAX_ITEM_WORDS = 150  # a larger block is a story with a link in it, not a teaser
+MAX_ITEM_CHARS = 20 * MAX_ITEM_WORDS  # read no further to count an item's words
 LONG_TEXT_WORDS = 150
 #: boxes beside a story that list other stories (with teasers): not what the page is
 _ASIDE = re.compile(r"related|recommend|more-?(?:on|from|stories)|most-?(?:read|popular)|"
@@ -47,7 +49,8 @@ def teasers(tree, headline: str = "") -> tuple[int, int]:
     a story's own "related stories" box does not count, nor does an item that holds the
     page's own ``headline`` (the story, with a link in it)."""
     items: dict = {}
-    lists: set = set()
+    judged: set = set()  # each item is read once, whatever the number of its links
+    asides: dict = {}  # element -> inside navigation or a box of other stories
     own = " ".join(headline.split())
     for a in tree.iter("a"):
         if not a.get("href"):
@@ -55,25 +58,43 @@ def teasers(tree, headline: str = "") -> tuple[int, int]:
         link_words = len(a.text_content().split())
         if link_words < HEADLINE_WORDS:
             continue
-        item = None
-        for anc in a.iterancestors():
-            marks = f"{anc.get('class') or ''} {anc.get('id') or ''}"
-            if anc.tag in _NOT_ITEMS or _ASIDE.search(marks):
-                item = None
-                break
-            if item is None and anc.tag in _ITEM_TAGS:
-                item = anc
-        if item is None or item in items or item in lists:
+        if _aside(a.getparent(), asides):
             continue
-        if sum(len(x.text_content().split()) >= HEADLINE_WORDS for x in item.iter("a")) > 1:
-            lists.add(item)  # headlines in a row: a list of links ("MOST READ"), no teaser
+        item = next((anc for anc in a.iterancestors() if anc.tag in _ITEM_TAGS), None)
+        if item is None or item in judged:
             continue
-        text = item.text_content()
+        judged.add(item)
+        text = bounded_text(item, MAX_ITEM_CHARS)
+        if text is None:
+            continue  # a story with a link in it, not a teaser
+        headlines = (x for x in item.iter("a") if len(x.text_content().split()) >= HEADLINE_WORDS)
+        if next(headlines, None) is not None and next(headlines, None) is not None:
+            continue  # headlines in a row: a list of links ("MOST READ"), no teaser
         words = len(text.split())
         if TEASER_WORDS <= words - link_words and words <= MAX_ITEM_WORDS \
                 and not (own and own in " ".join(text.split())):
             items[item] = words - link_words
     return len(items), sum(items.values())
+
+
+def _aside(el, known: dict) -> bool:
+    """``el`` is, or is inside, navigation or a box of other stories; remembered per element,
+    so a page of many links on deep nesting is walked once."""
+    path = []
+    verdict = False
+    while el is not None:
+        if el in known:
+            verdict = known[el]
+            break
+        path.append(el)
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag in _NOT_ITEMS or _ASIDE.search(marks):
+            verdict = True
+            break
+        el = el.getparent()
+    for seen in path:
+        known[seen] = verdict
+    return verdict
 
 
 def story_url(url: str) -> bool:
