@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from . import layouts
-from .sample_site import _Server
+from .sample_site import ServedSite, _Server
 from .site_stories import LAYOUTS, SiteStory, generate
 
 PER_PAGE = 15
@@ -107,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, "<h1>Not found</h1>")
 
 
-class LayoutSite:
+class LayoutSite(ServedSite):
     """Serve ``stories`` generated stories (``layout_names`` in turn) in a background thread.
     ``fault_share`` of story pages answer 500 the first time they are asked for."""
 
@@ -123,12 +123,7 @@ class LayoutSite:
         self.lock = threading.Lock()
         self.server = _Server((host, port), _Handler)
         self.server.site = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._serve()
 
     def url_of(self, story: SiteStory) -> str:
         return self.url + layouts.story_path(story)
@@ -159,19 +154,6 @@ class LayoutSite:
         return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger Blog</title>'
                 f"<link>{self.url}/</link><description>Notes</description>{items}</channel></rss>")
 
-    def start(self) -> "LayoutSite":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> "LayoutSite":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: python -m newsarchive.layout_site N

@@ -432,13 +432,13 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class SampleSite:
-    """Serve the sample news site on 127.0.0.1 in a background thread."""
+class ServedSite:
+    """A test site served on loopback from a background thread: ``with Site() as site``, then
+    ``site.url``. Subclasses set ``self.server`` before calling :meth:`_serve`."""
 
-    def __init__(self, state: SiteState | None = None, host: str = "127.0.0.1", port: int = 0):
-        self.state = state or SiteState()
-        self.server = _Server((host, port), _Handler)
-        self.server.state = self.state  # type: ignore[attr-defined]
+    server: _Server
+
+    def _serve(self) -> None:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -446,7 +446,7 @@ class SampleSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SampleSite":
+    def start(self):
         self.thread.start()
         return self
 
@@ -454,11 +454,21 @@ class SampleSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "SampleSite":
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class SampleSite(ServedSite):
+    """Serve the sample news site on 127.0.0.1 in a background thread."""
+
+    def __init__(self, state: SiteState | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.state = state or SiteState()
+        self.server = _Server((host, port), _Handler)
+        self.server.state = self.state  # type: ignore[attr-defined]
+        self._serve()
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: python -m newsarchive.sample_site

@@ -78,20 +78,30 @@ def test_cross_site_posts_are_refused(http, base_url):
     assert plain.status_code == 415 and "JSON" in plain.json()["error"]
 
 
-def test_a_slow_search_does_not_hold_up_the_others(http, monkeypatch):
-    import threading
+
+@pytest.fixture
+def slow_search(monkeypatch):
+    """Make searches for one word take ``seconds`` (a query the engine cannot answer fast)."""
     import time
 
     from search import SearchIndex
 
     real = SearchIndex.search
 
-    def search(self, text, **options):
-        if text == "slow":
-            time.sleep(3)
-        return real(self, text, **options)
+    def slow(word: str, seconds: float) -> None:
+        def search(self, text, **options):
+            if text == word:
+                time.sleep(seconds)
+            return real(self, text, **options)
+        monkeypatch.setattr(SearchIndex, "search", search)
+    return slow
 
-    monkeypatch.setattr(SearchIndex, "search", search)
+
+def test_a_slow_search_does_not_hold_up_the_others(http, slow_search):
+    import threading
+    import time
+
+    slow_search("slow", 3)
     slow = threading.Thread(target=lambda: http.get("/api/search", params={"q": "slow"}))
     slow.start()
     time.sleep(0.3)
@@ -102,21 +112,12 @@ def test_a_slow_search_does_not_hold_up_the_others(http, monkeypatch):
     assert quick.status_code == 200 and took < 2, took
 
 
-def test_a_search_past_its_time_budget_is_a_quick_503(web_archive, monkeypatch):
+def test_a_search_past_its_time_budget_is_a_quick_503(web_archive, slow_search):
     import time
-
-    from search import SearchIndex
 
     from .server import serving
 
-    real = SearchIndex.search
-
-    def search(self, text, **options):
-        if text == "endless":
-            time.sleep(4)
-        return real(self, text, **options)
-
-    monkeypatch.setattr(SearchIndex, "search", search)
+    slow_search("endless", 4)
     with serving(web_archive, time_budget=1.0) as url, httpx.Client(base_url=url) as client:
         started = time.monotonic()
         slow = client.get("/api/search", params={"q": "endless"}, timeout=30)
