@@ -123,7 +123,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=None,
-                    help="newsarchive serve --workers (default: serve's own, a process per core)")
+                    help="newsarchive serve --workers: search processes (default: one per core)")
     ap.add_argument("--hostile-every", type=int, default=20,
                     help="a second run where one request in this many is hostile (0: none)")
     args = ap.parse_args()
@@ -166,7 +166,7 @@ def main() -> None:
             server.wait()
     direct = in_process(args.archive, queries)
     workers = args.workers or "default"
-    print(f"/api/search, {args.clients} clients, server processes: {workers}, "
+    print(f"/api/search, {args.clients} clients, search processes: {workers}, "
           f"{http_report['seconds']} s: "
           f"{http_report['rps']} requests/s, p50 {http_report['p50_ms']} ms, "
           f"p95 {http_report['p95_ms']} ms, p99 {http_report['p99_ms']} ms, "

@@ -674,7 +674,8 @@ def _read_draft(name: str) -> str:
                    "machines; it has no login).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Server processes (default: one per core).")
+              help="Search processes (default: one per core). One more process answers "
+                   "HTTP and hands each search to whichever of them is free.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="A name the archive is served as (repeatable; default: 127.0.0.1, "
                    "localhost and ::1). Requests for any other Host get 400, so a web page "
@@ -694,7 +695,7 @@ def serve(archive, host, port, workers, allowed_hosts):
     """
     import uvicorn
 
-    from .web.app import ALLOWED_HOSTS_ENV
+    from .web.app import create_app
     from .web.security import LOOPBACK_NAMES
 
     if not (archive / "index").exists():
@@ -705,13 +706,10 @@ def serve(archive, host, port, workers, allowed_hosts):
     if host not in ("0.0.0.0", "::") and host not in names:
         names += (host,)
     _echo(f"Serving {archive} at http://{host}:{port}/ as {', '.join(names)} with "
-               f"{workers} process{'es' if workers > 1 else ''} (Ctrl-C stops)", err=True)
-    # each worker process builds the app itself and finds the archive and names here
-    os.environ[ARCHIVE_ENV] = str(archive.resolve())
-    os.environ[ALLOWED_HOSTS_ENV] = ",".join(names)
+          f"{workers} search process{'es' if workers > 1 else ''} (Ctrl-C stops)", err=True)
+    app = create_app(archive.resolve(), names, processes=workers)
     try:
-        uvicorn.run("newsarchive.web.app:app_from_env", factory=True, workers=workers,
-                    host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 

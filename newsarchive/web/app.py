@@ -9,12 +9,8 @@ objects serves the requests, one request per object at a time, so searches run s
 
 from __future__ import annotations
 
-import os
-import queue
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
-from contextlib import asynccontextmanager, contextmanager
+import asyncio
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
@@ -27,110 +23,18 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search import QueryError, SearchIndex, related
+from search import QueryError
 from search.query import MAX_QUERY_CHARS
 
 from .. import __version__
 from .chart import timeline
+from .searchers import (TIME_BUDGET, Busy, NoIndex, ProcessSearchers, ThreadSearchers,
+                        article_job, related_job, search_job)
 from .security import LOOPBACK_NAMES, Security
 
 HERE = Path(__file__).parent
 SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
 MAX_DRAFT = 200_000
-#: searches one server process runs at once (processes give the parallelism, a core each: a
-#: second searcher is there so that one slow search does not hold up the rest), and how long
-#: a request waits for a searcher
-POOL_SIZE = 2
-POOL_WAIT = 10.0
-#: the longest a search or a related-stories lookup may take before its request gets a 503
-TIME_BUDGET = 5.0
-
-
-class NoIndex(Exception):
-    """The archive has no index yet."""
-
-
-class Busy(Exception):
-    """Every searcher stayed busy for as long as a request may wait, or a search ran past the
-    time a request may take."""
-
-
-class _Index:
-    """The archive's searchers: a ``SearchIndex`` per search running at once, up to ``size``,
-    each used by one thread at a time. A slow search holds one of them, not the archive: the
-    others go on answering. A request that finds all of them busy for ``wait`` seconds gets
-    a 503 rather than a queue that only grows."""
-
-    def __init__(self, archive: Path, size: int = POOL_SIZE, wait: float = POOL_WAIT,
-                 budget: float = TIME_BUDGET):
-        self.archive = archive
-        self.size = size
-        self.wait = wait
-        self.budget = budget
-        self.free: queue.LifoQueue = queue.LifoQueue()
-        self.made: list[SearchIndex] = []
-        self.lock = threading.Lock()
-        self.runner = ThreadPoolExecutor(max_workers=size, thread_name_prefix="search")
-
-    def run(self, work):
-        """``work(idx)`` on a free searcher, within the time budget: past it the request gets
-        a 503 at once, and the searcher goes back to the pool when the work ends."""
-        idx = self._take()
-        try:
-            future = self.runner.submit(work, idx)
-        except RuntimeError:  # shutting down
-            self.free.put(idx)
-            raise
-        future.add_done_callback(lambda _: self.free.put(idx))
-        try:
-            return future.result(timeout=self.budget)
-        except FuturesTimeout:
-            raise Busy(f"this search took longer than {self.budget:.0f} s; narrow it (fewer "
-                       f"words, a date range) and try again") from None
-
-    @contextmanager
-    def use(self):
-        idx = self._take()
-        try:
-            yield idx
-        finally:
-            self.free.put(idx)
-
-    def _take(self) -> SearchIndex:
-        try:
-            return self.free.get_nowait()
-        except queue.Empty:
-            pass
-        with self.lock:
-            if len(self.made) < self.size:
-                try:
-                    idx = SearchIndex(self.archive)
-                except QueryError as exc:
-                    raise NoIndex(str(exc)) from None
-                self.made.append(idx)
-                return idx
-        try:
-            return self.free.get(timeout=self.wait)
-        except queue.Empty:
-            raise Busy(f"every searcher has been busy for {self.wait:.0f} s; "
-                       f"try again in a moment") from None
-
-    def warm(self) -> None:
-        """Open every searcher now (opening one on a large archive takes a while): a no-op
-        while the archive has no index."""
-        taken = []
-        try:
-            for _ in range(self.size):
-                taken.append(self._take())
-        except (NoIndex, Busy):
-            pass
-        for idx in taken:
-            self.free.put(idx)
-
-    def close(self) -> None:
-        self.runner.shutdown(wait=True)
-        for idx in self.made:
-            idx.close()
 
 
 def _utc(timestamp) -> str:
@@ -139,11 +43,14 @@ def _utc(timestamp) -> str:
 
 
 def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES,
-               time_budget: float = TIME_BUDGET) -> FastAPI:
+               time_budget: float = TIME_BUDGET, processes: int = 0) -> FastAPI:
     """The app serving ``archive`` to requests for ``allowed_hosts`` (see
-    :mod:`newsarchive.web.security`); a search may take ``time_budget`` seconds."""
+    :mod:`newsarchive.web.security`); a search may take ``time_budget`` seconds. With
+    ``processes``, searches run in that many processes (see :mod:`.searchers`); without,
+    in two threads of this one."""
     archive = Path(archive)
-    index = _Index(archive, budget=time_budget)
+    index = (ProcessSearchers(archive, processes, time_budget) if processes
+             else ThreadSearchers(archive, budget=time_budget))
 
     @asynccontextmanager
     async def lifespan(app):
@@ -203,36 +110,28 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                     title="Not found" if exc.status_code == 404 else "Error")
 
     # -- the library calls -----------------------------------------------------------------
-    def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no, limit,
-                   style: str, facets: bool = True):
+    async def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no,
+                         limit, style: str, facets: bool = True):
         if len(q or "") > MAX_QUERY_CHARS:  # the CLI cuts and says so; a request is refused
             raise QueryError(f"the query is {len(q):,} characters long; at most "
                              f"{MAX_QUERY_CHARS:,} are read")
+        return await index.run(search_job, q=q or "", style=style, facets=facets,
+                               date_from=date_from or None, date_to=date_to or None,
+                               topic=topic or None, section=section or None,
+                               source=source or None, sort=sort, page=page_no, limit=limit)
 
-        def work(idx):
-            results = idx.search(q or "", date_from=date_from or None, date_to=date_to or None,
-                                 topic=topic or None, section=section or None,
-                                 source=source or None, sort=sort, page=page_no, limit=limit,
-                                 snippet_style=style, facets=facets)
-            return results, idx.ids([h.url for h in results.hits])
-        return index.run(work)
-
-    def get_article(article_id: int) -> dict:
-        with index.use() as idx:
-            art = idx.article(article_id)
+    async def get_article(article_id: int) -> dict:
+        art = await index.run(article_job, key=article_id)
         if art is None:
             raise StarletteHTTPException(404, f"there is no article number {article_id}")
         return art
 
-    def related_for(url=None, text=None, **options):
-        def work(idx):
-            source, found = related(idx, url=url, text=text, **options)
-            return source, found, idx.ids([s.url for s in found])
-        return index.run(work)
+    async def related_for(**options):
+        return await index.run(related_job, **options)
 
     # -- pages ------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: str = "", date_from: str = _q("from"),
+    async def search_page(request: Request, q: str = "", date_from: str = _q("from"),
                     date_to: str = _q("to"), topic: str = "", section: str = "",
                     source: str = "", sort: str = "relevance", page_no: int = _q("page", 1),
                     limit: int = 10):
@@ -241,7 +140,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                    "error": None, "link": lambda **kw: _link(state, **kw)}
         if any(state.get(k) for k in ("q", "from", "to", "topic", "section", "source")):
             try:
-                results, ids = run_search(q, date_from, date_to, topic, section, source,
+                results, ids = await run_search(q, date_from, date_to, topic, section, source,
                                           sort, max(1, page_no), max(1, min(limit, 100)), "html")
                 context.update(results=results, ids=ids,
                                chart=timeline(results.facets.get("months") or {}))
@@ -251,10 +150,10 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return page(request, "search.html", status, title=q or "Search", **context)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: int):
-        art = get_article(article_id)
+    async def article_page(request: Request, article_id: int):
+        art = await get_article(article_id)
         try:
-            _, suggestions, ids = related_for(url=art["canonical_url"], limit=5)
+            _, suggestions, ids = await related_for(url=art["canonical_url"], limit=5)
         except (QueryError, NoIndex):
             suggestions, ids = [], {}
         paragraphs = [p for p in (art.get("body") or "").split("\n") if p.strip()]
@@ -262,11 +161,11 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                     art=art, paragraphs=paragraphs, suggestions=suggestions, ids=ids)
 
     @app.get("/articles/{article_id}/capture", include_in_schema=False)
-    def capture(article_id: int):
+    async def capture(article_id: int):
         """The archived page as fetched, sandboxed: its scripts never run on our origin."""
         from crawler.warc import read_response
 
-        art = get_article(article_id)
+        art = await get_article(article_id)
         if not art.get("warc_file") or art.get("warc_offset") is None:
             raise StarletteHTTPException(404, "this story has no archived capture "
                                               "(it was imported as text)")
@@ -274,7 +173,8 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         if not path.is_absolute():
             path = archive / "warc" / path
         try:
-            _, headers, payload = read_response(path, art["warc_offset"])
+            _, headers, payload = await asyncio.to_thread(read_response, path,
+                                                          art["warc_offset"])
         except (OSError, ValueError):
             raise StarletteHTTPException(404, "the archived capture is missing") from None
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "text/html")
@@ -296,7 +196,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         suggestions, error, ids = None, None, {}
         try:
             limit = int(options["limit"] or 8)
-            _, suggestions, ids = related_for(text=text, limit=max(1, min(limit, 50)),
+            _, suggestions, ids = await related_for(text=text, limit=max(1, min(limit, 50)),
                                               within=options["within"] or None)
         except ValueError:
             error = "limit must be a number"
@@ -322,10 +222,10 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return Response(body, media_type="application/opensearchdescription+xml")
 
     @app.get("/feed.atom", include_in_schema=False)
-    def feed(request: Request, q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
+    async def feed(request: Request, q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
              topic: str = "", section: str = "", source: str = ""):
-        results, ids = run_search(q, date_from, date_to, topic, section, source, "newest", 1, 30,
-                                  "plain", facets=False)
+        results, ids = await run_search(q, date_from, date_to, topic, section, source, "newest",
+                                        1, 30, "plain", facets=False)
         base = str(request.base_url).rstrip("/")
         state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
         return Response(_atom(base, state, results, ids), media_type="application/atom+xml")
@@ -335,31 +235,31 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
              description="The same object as `newsarchive search --json`: total, hits (url, "
                          "title, published, source, topics, score, snippet with match offsets), "
                          "facets (topics, months) and did_you_mean.")
-    def api_search(q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
+    async def api_search(q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
                    topic: str = "", section: str = "", source: str = "",
                    sort: str = "relevance", page_no: int = _q("page", 1), limit: int = 10):
         if not 1 <= limit <= 100 or not 1 <= page_no <= 1000:
             raise QueryError("limit must be 1-100 and page 1-1000")
-        results, ids = run_search(q, date_from, date_to, topic, section, source, sort, page_no,
-                                  limit, "plain")
+        results, ids = await run_search(q, date_from, date_to, topic, section, source, sort,
+                                        page_no, limit, "plain")
         out = results.as_dict()
         for hit in out["hits"]:
             hit["id"] = ids.get(hit["url"])
-        return out
+        return JSONResponse(out)  # plain JSON types already: no second pass to encode them
 
     @app.get("/api/articles/{article_id}", summary="One article with its metadata")
-    def api_article(article_id: int):
-        return get_article(article_id)
+    async def api_article(article_id: int):
+        return await get_article(article_id)
 
     @app.get("/api/related", summary="Related stories for an archived article")
-    def api_related(url: str = "", id: int | None = None, limit: int = 5, within: str = "",
+    async def api_related(url: str = "", id: int | None = None, limit: int = 5, within: str = "",
                     after: str = "", before: str = "", same_topic: bool = False,
                     topic: str = "", recency: bool = False):
         if id is not None:
-            url = get_article(id)["canonical_url"]
+            url = (await get_article(id))["canonical_url"]
         if not url:
             raise QueryError("give url= or id= (or POST a draft's text)")
-        return _related_json(*related_for(url=url, limit=max(1, min(limit, 50)),
+        return _related_json(*await related_for(url=url, limit=max(1, min(limit, 50)),
                                           within=within or None, after=after or None,
                                           before=before or None, same_topic=same_topic,
                                           topic=topic or None, recency=recency))
@@ -377,23 +277,11 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         limit = body.get("limit", 5)
         if not isinstance(limit, int) or not 1 <= limit <= 50:
             raise QueryError("limit must be a number from 1 to 50")
-        return _related_json(*related_for(
+        return _related_json(*await related_for(
             text=body["text"][:MAX_DRAFT], limit=limit, within=body.get("within") or None,
             topic=body.get("topic") or None, recency=bool(body.get("recency"))))
 
     return app
-
-
-#: the names the app answers to, comma-separated (``serve --allowed-host`` sets it for its workers)
-ALLOWED_HOSTS_ENV = "NEWSARCHIVE_ALLOWED_HOSTS"
-
-
-def app_from_env() -> FastAPI:
-    """The app for the archive named by ``$NEWSARCHIVE_DIR`` (``serve --workers N``)."""
-    from crawler.settings import ARCHIVE_ENV, default_archive
-
-    hosts = tuple(filter(None, os.environ.get(ALLOWED_HOSTS_ENV, "").split(","))) or LOOPBACK_NAMES
-    return create_app(os.environ.get(ARCHIVE_ENV) or default_archive(), hosts)
 
 
 def _q(alias: str, default=""):

@@ -35,3 +35,21 @@ def web_archive(tmp_path_factory):
 def base_url(web_archive):
     with serving(web_archive) as url:
         yield url
+
+
+@pytest.fixture
+def slow_search(monkeypatch):
+    """Make searches for one word take ``seconds`` (a query the engine cannot answer fast)."""
+    import time
+
+    from search import SearchIndex
+
+    real = SearchIndex.search
+
+    def slow(word: str, seconds: float) -> None:
+        def search(self, text, **options):
+            if text == word:
+                time.sleep(seconds)
+            return real(self, text, **options)
+        monkeypatch.setattr(SearchIndex, "search", search)
+    return slow

@@ -13,10 +13,10 @@ from newsarchive.web.app import create_app
 
 
 @contextmanager
-def serving(archive: Path, **options):
-    """Yields the base URL of the app serving ``archive`` (``create_app(archive, **options)``)
-    on a free loopback port."""
-    config = uvicorn.Config(create_app(archive, **options), host="127.0.0.1", port=0,
+def serving(archive: Path, app=None, **options):
+    """Yields the base URL of ``app`` (default: ``create_app(archive, **options)``) served on
+    a free loopback port."""
+    config = uvicorn.Config(app or create_app(archive, **options), host="127.0.0.1", port=0,
                             log_level="warning",
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)

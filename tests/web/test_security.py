@@ -79,24 +79,6 @@ def test_cross_site_posts_are_refused(http, base_url):
 
 
 
-@pytest.fixture
-def slow_search(monkeypatch):
-    """Make searches for one word take ``seconds`` (a query the engine cannot answer fast)."""
-    import time
-
-    from search import SearchIndex
-
-    real = SearchIndex.search
-
-    def slow(word: str, seconds: float) -> None:
-        def search(self, text, **options):
-            if text == word:
-                time.sleep(seconds)
-            return real(self, text, **options)
-        monkeypatch.setattr(SearchIndex, "search", search)
-    return slow
-
-
 def test_a_slow_search_does_not_hold_up_the_others(http, slow_search):
     import threading
     import time
