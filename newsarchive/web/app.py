@@ -28,8 +28,16 @@ from search.query import MAX_QUERY_CHARS
 
 from .. import __version__
 from .chart import timeline
-from .searchers import (TIME_BUDGET, Busy, NoIndex, ProcessSearchers, ThreadSearchers,
-                        article_job, related_job, search_job)
+from .searchers import (
+    TIME_BUDGET,
+    Busy,
+    NoIndex,
+    ProcessSearchers,
+    ThreadSearchers,
+    article_job,
+    related_job,
+    search_job,
+)
 from .security import LOOPBACK_NAMES, Security
 
 HERE = Path(__file__).parent
