@@ -104,10 +104,15 @@ def _retrieve(future) -> None:
 
 # -- searches in processes (serve) ---------------------------------------------------------------
 def _process_main(conn, archive: str) -> None:
-    """A search process: says it is ready, then runs jobs until its pipe closes. The index is
-    opened by the first job (an archive may have none yet)."""
+    """A search process: opens the index, says it is ready, then runs jobs until its pipe
+    closes."""
     _one_blas_thread()
     index: SearchIndex | None = None
+    try:
+        index = SearchIndex(archive)
+        index.search("news", limit=1)  # loads what every search reads (half a second at 200k)
+    except QueryError:
+        pass  # no index yet: the first job after one appears opens it
     conn.send(os.getpid())
     while True:
         try:
@@ -175,13 +180,14 @@ class _Process:
 
 class ProcessSearchers(_Queue):
     """``size`` search processes, each with its own ``SearchIndex``, fed from one queue. A
-    search still running ``hard_limit`` seconds after it started (its reader got a 503 long
-    ago) has its process killed and replaced, and so has a process that dies by itself."""
+    search still running ``hard_limit`` seconds (default: the budget) after it started, when
+    its reader has had a 503, has its process killed and replaced, and so has a process that
+    dies by itself: no search holds a core for longer."""
 
     def __init__(self, archive: Path, size: int | None = None, budget: float = TIME_BUDGET,
                  hard_limit: float | None = None):
         super().__init__(size or os.cpu_count() or 1, budget)
-        self.hard_limit = hard_limit or 2 * budget
+        self.hard_limit = hard_limit or budget
         self.processes = [_Process(archive) for _ in range(self.size)]
         self.threads = ThreadPoolExecutor(self.size, thread_name_prefix="search-pipe")
         self.jobs: asyncio.Queue | None = None
