@@ -86,13 +86,37 @@ def _text(value) -> str | None:
     return str(value)
 
 
+#: the longest JSONL line read (a story of 16 million characters is no story); a longer one
+#: is skipped in pieces, never held whole
+MAX_LINE = 16 * 1024 * 1024
+
+
+def _lines(fh, limit: int):
+    """The file's lines, each at most ``limit`` characters; None stands for a longer one."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):  # the rest of the long line, piece by piece
+            line = fh.readline(limit)
+        yield None
+
+
 def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         batch = 0
         store.db.execute("BEGIN IMMEDIATE")
         try:
-            for lineno, line in enumerate(fh, 1):
+            for lineno, line in enumerate(_lines(fh, MAX_LINE), 1):
+                if line is None:
+                    report.read += 1
+                    report.problem(f"{path}:{lineno}: a line over {MAX_LINE:,} characters; "
+                                   f"skipped")
+                    continue
                 line = line.strip()
                 if not line:
                     continue

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from crawler.dates import parse_date, visible_dates
 from crawler.extract import extract
-from crawler.store import Article
+from crawler.store import Article, Store
 from indexer.imports import import_files
 from newsarchive import layouts
 from newsarchive.site_stories import HELD_OUT, LAYOUTS, generate
@@ -193,3 +193,24 @@ def test_no_posted_draft_makes_a_5xx(client, body):
     response = client.post("/api/related", content=body.encode(),
                            headers={"Content-Type": "application/json"})
     assert response.status_code < 500, (body, response.text[:200])
+
+
+def test_an_endless_jsonl_line_is_skipped_not_held(tmp_path, monkeypatch):
+    """A line longer than any story is skipped in pieces, and the lines after it imported."""
+    import tracemalloc
+
+    from indexer import imports
+
+    monkeypatch.setattr(imports, "MAX_LINE", 100_000)
+    good = json.dumps({"url": "https://x.example/ok", "title": "Fine", "body": "a story"})
+    path = tmp_path / "long.jsonl"
+    path.write_text('{"url": "https://x.example/long", "body": "' + "x" * 3_000_000 + '"}\n'
+                    + good + "\n")
+    tracemalloc.start()
+    report = import_files(tmp_path / "data", [path])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert report.read == 2 and any("over 100,000 characters" in p for p in report.problems)
+    assert peak < 2_000_000, peak
+    with Store(tmp_path / "data") as store:
+        assert store.get_article("https://x.example/ok") is not None
