@@ -18,13 +18,43 @@ import asyncio
 import multiprocessing
 import os
 import pickle
+import signal
 import struct
+from contextlib import contextmanager
 
 _HEAD = struct.Struct("<IQ")  # job number, length of the pickle that follows
 
 
 class WorkerDied(RuntimeError):
     """The cleaning process running a job exited before answering."""
+
+
+class TooSlow(BaseException):
+    """A job ran past its deadline (a BaseException: extractors catch ``Exception``)."""
+
+
+_IN_WORKER = False
+
+
+@contextmanager
+def deadline(seconds: float):
+    """Raises :class:`TooSlow` in the block after ``seconds`` (of wall time) — in a cleaning
+    process only, where an alarm interrupts nothing but the job; elsewhere the block runs
+    unbounded. The alarm lands between Python steps, so a long call into C ends first."""
+    if not _IN_WORKER:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TooSlow(f"over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _read_exactly(fd: int, n: int) -> bytes | None:
@@ -48,6 +78,8 @@ def _serve(jobs: int, results: int, inherited: list[int], initializer) -> None:
     """A worker's loop: read a job, run it, write back (True, value) or (False, exception).
     ``inherited``: the crawling process's ends of the pipes, closed here so that closing them
     there ends this loop."""
+    global _IN_WORKER
+    _IN_WORKER = True
     for fd in inherited:
         try:
             os.close(fd)

@@ -25,7 +25,7 @@ import httpx
 
 from . import discover, urls
 from .charset import decode
-from .cleaning import CleaningPool
+from .cleaning import CleaningPool, TooSlow, deadline
 from .errors import CrawlError, InvalidURLError
 from .extract import Extraction, extract
 from .fetch import FetchResult, fetch
@@ -104,6 +104,10 @@ GROUP_COMMIT_SECONDS = 0.1
 #: the most of a page handed to the cleaner: no story needs more, and parsing a 100 MB page
 #: would hold a cleaning process (and its memory) for long
 MAX_HTML_BYTES = 5 * 1024 * 1024
+#: the longest a cleaning process spends on one page: the slowest real pages on the shared
+#: benchmarks take well under a second; pages built to be slow (tens of thousands of
+#: link blocks) take tens of seconds
+CLEAN_SECONDS = 5.0
 #: a host's template is written to the store every so many of its pages (and at the end): it
 #: only guides the cleaner, so a crash loses little by it
 TEMPLATE_SAVE_PAGES = 500
@@ -112,13 +116,21 @@ TEMPLATE_SAVE_PAGES = 500
 def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: float,
                 hint_date: str | None, view: TemplateView | None = None
                 ) -> tuple[Extraction, discover.Discovered]:
-    """A fetched HTML page's article and links, cleaned with its host's template ``view``."""
-    text, _enc = decode(body[:MAX_HTML_BYTES], content_type)
-    when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
-    tree = parse_html(text)
-    links = _canonical_links(discover.links_in(tree), url)  # before the cleaner prunes the tree
-    ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree, quick_listings=True,
-                 template=view)
+    """A fetched HTML page's article and links, cleaned with its host's template ``view``.
+    In a cleaning process a page gets ``CLEAN_SECONDS``; past them it is given up on (its
+    capture is kept): a page built to be slow to clean never holds a process for long."""
+    try:
+        with deadline(CLEAN_SECONDS):
+            text, _enc = decode(body[:MAX_HTML_BYTES], content_type)
+            when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
+            tree = parse_html(text)
+            # the links before the cleaner prunes the tree
+            links = _canonical_links(discover.links_in(tree), url)
+            ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree,
+                         quick_listings=True, template=view)
+    except TooSlow as exc:
+        return (Extraction(url=url, gave_up=f"cleaning took {exc}"),
+                discover.Discovered())
     return ex, links
 
 
@@ -615,14 +627,21 @@ class Crawler:
                 else:
                     view = self._template(urls.host_of(url)).view()
                     ex, links = _clean_page(result.body, ctype, url, result.fetched_at, hint, view)
-                learned = (ex, view)
+                if ex.gave_up:
+                    error = ex.gave_up
+                    self.stats.errors += 1
+                    self._sample(f"{url}: {error}")
+                    self.log(f"gave up cleaning {url}: {error}; its capture is kept")
+                else:
+                    learned = (ex, view)
                 # canonical already (see _canonical_links)
                 # the next page of a listing is the same listing, not a level deeper: a
                 # section's archive runs to --max-pagination pages whatever --max-depth says
                 canonical = [(href, depth if urls.pagination_depth(href) else depth + 1,
                               "page", None) for href, _ in links.pages]
                 canonical += [(href, depth, "feed", None) for href in links.feeds]
-                outcome, article = self._article_from(url, ex, result.fetched_at, capture)
+                outcome, article = ("too-slow", None) if ex.gave_up else self._article_from(
+                    url, ex, result.fetched_at, capture)
                 if ex.canonical_url:
                     try:
                         canon = urls.canonicalize(ex.canonical_url)

@@ -69,6 +69,8 @@ class Extraction:
     site_name: str | None = None
     is_article: bool = False
     words: int = 0
+    #: why the cleaner gave up on the page (it took too long); its capture is kept
+    gave_up: str | None = None
     #: what this page tells its site's template (see crawler.template), for the crawl to count
     features: PageFeatures | None = field(default=None, repr=False, compare=False)
 
@@ -547,7 +549,8 @@ def _read_body(page: _Page, result: Extraction, quick_listings: bool,
     if not any(map(is_sentence, kept)):
         # the template would leave no sentence: the story's text is a stock phrase of the
         # site's, not its chrome; a story is never dropped whole by its template
-        kept = [line for line in lines if line in kept or is_sentence(line)]
+        chosen = set(kept)
+        kept = [line for line in lines if line in chosen or is_sentence(line)]
     lines = _drop_bylines(kept, result.authors)
     if story is not None and story.how == "text":
         lines = _trim_edges(lines)

@@ -31,6 +31,9 @@ def _bomb(size: int = BOMB_BYTES) -> bytes:
 
 
 BOMB = _bomb()
+#: a page of 20,000 one-link blocks: seconds of cleaning for 1 MB
+SLOW_PAGE = ("<html><body>" + "".join(f'<div><a href="/n/{i}">story {i}</a> text</div>'
+                                      for i in range(20_000)) + "</body></html>").encode()
 STORY = ("<html><head><title>Port reopens</title></head><body><article><h1>Port reopens</h1>"
          + "<p>The port reopened on Monday after a week of repairs, officials said, and the "
            "first ships were unloaded before noon.</p>" * 5 + "</article></body></html>")
@@ -46,6 +49,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/":
             return self._send(b'<html><body><a href="/bomb.html">a</a> '
                               b'<a href="/news/2024/05/07/port-reopens.html">b</a></body></html>')
+        if self.path == "/with-slow/":
+            return self._send(b'<html><body><a href="/news/2024/05/07/port-reopens.html">b</a> '
+                              b'<a href="/slow.html">c</a></body></html>')
+        if self.path == "/slow.html":
+            return self._send(SLOW_PAGE)
         if self.path == "/bomb.html":
             return self._send(BOMB, encoding="gzip")
         if self.path == "/sitemap.xml":
@@ -106,3 +114,23 @@ def test_the_crawl_stores_the_rest_of_a_site_that_serves_bombs(bomb_site, archiv
             "SELECT truncated FROM fetches WHERE url LIKE '%/bomb.html'").fetchone()[0]
     assert stored == [bomb_site + "/news/2024/05/07/port-reopens.html"]
     assert truncated == 1
+
+
+def test_a_page_built_to_be_slow_to_clean_is_given_up_on(bomb_site, archive, monkeypatch):
+    """A cleaning process spends at most CLEAN_SECONDS on a page; the page's capture is kept
+    and the crawl goes on with the rest of the site."""
+    import time
+
+    from crawler import crawl
+
+    monkeypatch.setattr(crawl, "CLEAN_SECONDS", 0.3)  # the forked cleaning process inherits it
+    started = time.monotonic()
+    run_crawl(archive, [bomb_site + "/with-slow/"], max_bytes=LIMIT, workers=1)
+    took = time.monotonic() - started
+    with Store(archive) as store:
+        stored = [a.url for a in store.articles()]
+        slow = store.db.execute("SELECT outcome, error, warc_offset FROM fetches "
+                                "WHERE url LIKE '%/slow.html'").fetchone()
+    assert stored == [bomb_site + "/news/2024/05/07/port-reopens.html"]
+    assert slow[0] == "too-slow" and "over 0.3 s" in slow[1] and slow[2] is not None
+    assert took < 2.5, took
