@@ -31,6 +31,7 @@ from indexer.fingerprint import near
 from indexer.schema import FIELD_ALIASES
 
 from . import dates as _dates
+from . import rank
 from .errors import QueryError
 from .postings import match_mask
 from .query import MAX_QUERY_CHARS, check_cost, is_plain, parse, plain_words
@@ -44,8 +45,9 @@ MAX_LIMIT = 100
 MAX_PAGE = 1000
 #: "did you mean" respells queries of at most this many words
 SPELL_WORDS = 6
-#: Ranking: BM25F with Whoosh's defaults, title weighted through the schema's field boost.
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+#: Ranking: BM25F, title weighted through the schema's field boost; its constants are the fast
+#: path's (search.rank), so that both paths score alike
+WEIGHTING = scoring.BM25F(B=rank.B, K1=rank.K1)
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WINDOW = 500
 
