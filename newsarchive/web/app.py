@@ -2,9 +2,9 @@
 
 Read-only and thin over the ``search`` package: every page is one library call plus a
 template. Jinja2 autoescapes everything; the only markup inserted as-is is a snippet, which
-``search.snippets`` escaped itself (``<mark>`` around matches). A small pool of ``SearchIndex``
-objects serves the requests, one request per object at a time, so searches run side by side
-(each reopens itself when the indexer commits).
+``search.snippets`` escaped itself (``<mark>`` around matches). The library calls run on
+searchers (:mod:`.searchers`: search processes under ``serve``, threads in tests), each with
+its own ``SearchIndex`` that reopens itself when the indexer commits.
 """
 
 from __future__ import annotations
