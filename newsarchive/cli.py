@@ -262,9 +262,9 @@ class _Counter:
 @click.option("--rebuild", is_flag=True, help="Rebuild the index from the store from scratch.")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds to wait when another process is indexing.")
-@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Processes for a rebuild: each writes its own segments "
-                   "(2 on two cores: ~1.8x as fast).")
+@click.option("--procs", type=click.IntRange(1, 16), default=None,
+              help="Processes for a rebuild, each writing its own segments (default: one "
+                   "per core, at most 16).")
 def index(archive, rebuild, lock_timeout, procs):
     """Update the search index from the store (only what changed since the last run).
 
@@ -276,7 +276,7 @@ def index(archive, rebuild, lock_timeout, procs):
       newsarchive index
       newsarchive index --rebuild
     """
-    _index(archive, rebuild, lock_timeout, procs)
+    _index(archive, rebuild, lock_timeout, procs or min(16, os.cpu_count() or 1))
 
 
 @main.command(name="import")
