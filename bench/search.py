@@ -34,6 +34,7 @@ sys.path.append(str(ROOT / "bench"))
 
 def build(archive: Path, shared: Path, n: int) -> None:
     import index as corpus
+
     from crawler.store import Store
     from indexer import Indexer
 

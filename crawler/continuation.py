@@ -1,9 +1,10 @@
 """Story bodies split across several containers.
 
 Many sites cut the body into sibling blocks with the same markup, separated by advertising
-rows (``div.body__container`` at Wired): trafilatura keeps the first block and drops the rest. Before trafilatura prunes the tree, we
-note every run of paragraph containers sharing a tag and class; after it, a run whose first
-block is in the extracted text gives back the paragraphs of its other blocks.
+rows (``div.body__container`` at Wired): trafilatura keeps the first block and drops the
+rest. Before trafilatura prunes the tree, we note every run of paragraph containers sharing a
+tag and class; after it, a run whose first block is in the extracted text gives back the
+paragraphs of its other blocks.
 """
 
 from __future__ import annotations

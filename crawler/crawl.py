@@ -252,7 +252,8 @@ class Crawler:
         crawl_id, resumed = self.store.open_crawl(canonical_seeds, self._settings_dict())
         if resumed:
             import json
-            row = self.store.db.execute("SELECT seeds FROM crawls WHERE id=?", (crawl_id,)).fetchone()
+            row = self.store.db.execute("SELECT seeds FROM crawls WHERE id=?",
+                                        (crawl_id,)).fetchone()
             old = json.loads(row["seeds"] or "[]")
             canonical_seeds = list(dict.fromkeys(old + canonical_seeds))
         if not canonical_seeds:
@@ -393,7 +394,8 @@ class Crawler:
                         tasks.add(task)
                         task.add_done_callback(tasks.discard)
                     if host.queue and host.active < s.per_host_concurrency and host.next_time > now:
-                        soonest = host.next_time if soonest is None else min(soonest, host.next_time)
+                        if soonest is None or host.next_time < soonest:
+                            soonest = host.next_time
                 if not tasks and not any(h.queue for h in self.hosts.values()):
                     break
                 if soonest is not None:
@@ -462,7 +464,8 @@ class Crawler:
                                      on_retry=self._on_retry)
                 if result.status is not None:
                     self._capture(result, {"purpose": "robots"})
-                location = result.header("location") if result.status in (301, 302, 303, 307, 308) else None
+                redirected = result.status in (301, 302, 303, 307, 308)
+                location = result.header("location") if redirected else None
                 if not location:
                     break
                 target = str(httpx.URL(robots_url).join(location))
@@ -671,7 +674,8 @@ class Crawler:
             for canon, link_depth, link_kind, link_hint in canonical:
                 trusted = link_kind in ("sitemap", "feed") or kind in ("sitemap", "feed")
                 via = kind if kind in ("sitemap", "feed") else "link"
-                self._enqueue(canon, link_depth, link_kind, via=via, hint=link_hint, trusted=trusted)
+                self._enqueue(canon, link_depth, link_kind, via=via, hint=link_hint,
+                              trusted=trusted)
             if kind == "page" and status is not None and 200 <= status < 300:
                 if self.policy.record_fetch(url, outcome in ("article", "duplicate")):
                     released = self.store.release_held(urls.pattern_key(url), self.crawl_id)
@@ -708,7 +712,8 @@ class Crawler:
                 "SELECT url, crawl_id FROM articles WHERE canonical_url=?",
                 (art.canonical_url,)).fetchone()
             # a print/AMP/tracking copy never overwrites the story fetched from its own URL
-            if existing and existing["url"] == art.canonical_url and existing["crawl_id"] == self.crawl_id:
+            if (existing and existing["url"] == art.canonical_url
+                    and existing["crawl_id"] == self.crawl_id):
                 return "duplicate"
         verdict = self.store.upsert_article(art, self.crawl_id)
         if verdict == "new":
@@ -791,7 +796,8 @@ class Crawler:
         if not row:
             return []
         try:
-            _, headers, body = read_response(self.store.warc_dir / row["warc_file"], row["warc_offset"])
+            _, headers, body = read_response(self.store.warc_dir / row["warc_file"],
+                                             row["warc_offset"])
         except (OSError, ValueError) as exc:
             self.log(f"{url}: cannot re-read its last capture ({exc})")
             return []

@@ -106,7 +106,8 @@ def parse_date(text: str | None, day_first: bool = False) -> datetime | None:
     m = _ISO_8601.match(text)
     if m:  # most structured dates: read directly (dateutil takes 20 times longer)
         try:
-            dt = datetime(*(int(g) for g in m.group(1, 2, 3)), *(int(g or 0) for g in m.group(4, 5, 6)),
+            dt = datetime(*(int(g) for g in m.group(1, 2, 3)),
+                          *(int(g or 0) for g in m.group(4, 5, 6)),
                           int((m.group(7) or "0")[:6].ljust(6, "0")))
             return dt if dt.year >= 100 else None
         except ValueError:
@@ -201,7 +202,9 @@ class SiteLocale:
     def day_first(self) -> bool:
         """Whether ``03/04/2024`` is the 3rd of April: everywhere but the United States (and
         English pages that do not say where they are from)."""
-        return not (self.country == "us" or (self.country is None and self.language in (None, "en")))
+        american = self.country == "us" or (self.country is None
+                                            and self.language in (None, "en"))
+        return not american
 
 
 def site_locale(url: str, *tags: str | None) -> SiteLocale:
@@ -292,7 +295,8 @@ def visible_dates(text: str, day_first: bool = True, iso: bool = False,
             y, (d, mo) = g["y5"], (g["a5"], g["b5"]) if day_first else (g["b5"], g["a5"])
             if settled_by and int(d) <= 12 and d != mo:
                 try:
-                    this, other = datetime(int(y), int(mo), int(d)), datetime(int(y), int(d), int(mo))
+                    this = datetime(int(y), int(mo), int(d))
+                    other = datetime(int(y), int(d), int(mo))
                 except ValueError:
                     continue
                 near = lambda dt: any(abs((dt - s).days) <= 1 for s in settled_by)  # noqa: E731
@@ -385,7 +389,8 @@ def decide(candidates: list[DateCandidate], fetched_at: datetime | None = None,
     # the publisher's own calendar day: a date in the URL says which. A time written with
     # its local offset is already on the publisher's clock.
     if best.source != "byline" and not _local_offset(best.raw):
-        url = [c for c in valid if c.source == "url" and abs((c.value.date() - value.date()).days) == 1]
+        url = [c for c in valid
+               if c.source == "url" and abs((c.value.date() - value.date()).days) == 1]
         if url:
             value = url[0].value
     return DateChoice(iso(value), best.source, round(confidence, 2), candidates)

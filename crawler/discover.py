@@ -79,7 +79,8 @@ def parse_sitemap(body: bytes) -> Discovered:
                 continue
             name = etree.QName(child).localname.lower()
             text = (child.text or "").strip()
-            if name == "loc" and loc is None and etree.QName(child.getparent()).localname.lower() in ("url", "sitemap"):
+            parent = etree.QName(child.getparent()).localname.lower()
+            if name == "loc" and loc is None and parent in ("url", "sitemap"):
                 loc = text
             elif name == "publication_date" and text:
                 date = text

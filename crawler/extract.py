@@ -45,7 +45,7 @@ _GENERIC_SEGMENTS = {"news", "article", "articles", "story", "stories", "www", "
                      "index", "content", "post", "posts", "p", "a", "en", "de", "fr", "es", "it",
                      "pt", "id", "home", "html", "item", "blog", "blogs", "live", "video", "n",
                      "section", "sections", "category", "categories", "topic", "topics", "tag",
-                     "tags", "t", "archive", "archives", "cgi-bin", "stories"}
+                     "tags", "t", "archive", "archives", "cgi-bin"}
 
 
 @dataclass
@@ -109,7 +109,8 @@ def _clean(text: str | None) -> str:
 #: what bylines put before a name: "By", "Posted by", "Geschrieben von", "Autor:", "View all
 #: posts by", "| " (one or more of them)
 _AUTHOR_LABEL = re.compile(
-    r"^(?:[|:·•–—-]\s*|(?:(?:view|show) all (?:posts|articles) (?:by|of)|(?:zeige )?alle beiträge von"
+    r"^(?:[|:·•–—-]\s*|(?:(?:view|show) all (?:posts|articles) (?:by|of)"
+    r"|(?:zeige )?alle beiträge von"
     r"|post author|posted|written|published|geschrieben|veröffentlicht|eingestellt|erstellt"
     r"|verfasst|artikel|beitrag|rezept|interview|text|autor(?:in)?|author|auteur|autore|by|von|vom"
     r"|par|por|di)\b\s*:?\s*)+", re.I)
@@ -179,7 +180,8 @@ def _crumb_section(tree, nodes) -> str | None:
     """The first breadcrumb after "Home" (looked for only when the page names no section:
     finding HTML breadcrumbs means visiting every element)."""
     crumbs = _meta.jsonld_breadcrumbs(nodes) or _meta.html_breadcrumbs(tree)
-    crumbs = [c for c in crumbs if c.lower() not in ("home", "start", "startseite", "accueil", "inicio")]
+    crumbs = [c for c in crumbs
+              if c.lower() not in ("home", "start", "startseite", "accueil", "inicio")]
     return crumbs[0] if crumbs else None
 
 

@@ -1,8 +1,9 @@
 """Fetching one URL with httpx: size cap, retries with backoff, Retry-After, raw capture.
 
 Settings used (see :mod:`crawler.settings`): ``timeout``, ``max_bytes`` (the most kept of a
-response, as sent and once decompressed), ``max_tries``, ``backoff``, ``max_retry_after``. Redirects are not followed here: the crawler records each
-hop and queues the target, so every hop is captured and remembered.
+response, as sent and once decompressed), ``max_tries``, ``backoff``, ``max_retry_after``.
+Redirects are not followed here: the crawler records each hop and queues the target, so every
+hop is captured and remembered.
 
 Retried: connection errors, timeouts, bodies shorter than their Content-Length (truncated),
 HTTP 5xx, 429. Waits follow ``Retry-After`` (seconds or HTTP date) when given, else doubling
@@ -162,6 +163,7 @@ async def fetch(client: httpx.AsyncClient, url: str, *, headers: dict[str, str] 
                 on_retry(url, last)
             await asyncio.sleep(wait)
     assert last is not None
-    last.outcome = "gave-up" if last.status is None or last.status in RETRY_STATUSES else last.outcome
+    if last.status is None or last.status in RETRY_STATUSES:
+        last.outcome = "gave-up"
     last.error = f"{last.error} (gave up after {last.tries} tries)"
     return last

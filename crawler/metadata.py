@@ -66,7 +66,8 @@ def jsonld_article(nodes: list[dict]) -> dict | None:
     best = None
     for node in nodes:
         if _types(node) & ARTICLE_TYPES:
-            if best is None or len(str(node.get("articleBody", ""))) > len(str(best.get("articleBody", ""))):
+            if best is None or (len(str(node.get("articleBody", "")))
+                                > len(str(best.get("articleBody", "")))):
                 best = node
     return best
 
@@ -141,7 +142,8 @@ def link_href(tree, rel: str) -> str | None:
 _BREADCRUMBS = etree.XPath(
     '//*[@class][contains(@class,"readcrumb") or contains(@class,"readCrumb")'
     ' or contains(@class,"READCRUMB")]'
-    ' | //*[contains(@id,"breadcrumb")] | //*[@aria-label="breadcrumb" or @aria-label="Breadcrumb"]')
+    ' | //*[contains(@id,"breadcrumb")]'
+    ' | //*[@aria-label="breadcrumb" or @aria-label="Breadcrumb"]')
 
 
 def html_breadcrumbs(tree) -> list[str]:
@@ -165,7 +167,8 @@ _T1_CLASS = re.compile(r"author-?name|AuthorName|authorName")
 _T2_TAGS = frozenset(("a", "div", "h3", "h4", "p", "span"))
 _T2_CLASSES = frozenset(("byline", "username", "byl", "BBL"))
 _T2_ID = re.compile(r"author|zuozhe|bianji|xiaobian")
-_T2_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_T2_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by"
+                       r"|journalist-name")
 _T3_ID = re.compile(r"[Aa]uthor")
 _T3_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
 #: a quick first look: the words of the tests above, one of which a class or id must hold
@@ -209,8 +212,9 @@ def _discarded(el) -> bool:
     if tag not in _DISCARD_TAGS:
         return False
     cls, id_ = el.get("class") or "", el.get("id") or ""
-    return (id_ == "comments" or cls in ("comments", "title", "date") or bool(_DISCARD_ID.search(id_))
-            or bool(_DISCARD_CLASS.search(cls)) or "Figure" in (el.get("data-component") or ""))
+    return (id_ == "comments" or cls in ("comments", "title", "date")
+            or bool(_DISCARD_ID.search(id_)) or bool(_DISCARD_CLASS.search(cls))
+            or "Figure" in (el.get("data-component") or ""))
 
 
 def byline_authors(tree) -> list[str]:

@@ -263,13 +263,15 @@ class Store:
         if crawl_id is not None:
             sql += " WHERE crawl_id=?"
             args = (crawl_id,)
-        return {r["outcome"] or "queued": r["n"] for r in self.db.execute(sql + " GROUP BY outcome", args)}
+        rows = self.db.execute(sql + " GROUP BY outcome", args)
+        return {r["outcome"] or "queued": r["n"] for r in rows}
 
     # -- fetches ------------------------------------------------------------------------
     def add_fetch(self, **fields: Any) -> int:
         keys = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
-        cur = self.db.execute(f"INSERT INTO fetches({keys}) VALUES ({marks})", tuple(fields.values()))
+        cur = self.db.execute(f"INSERT INTO fetches({keys}) VALUES ({marks})",
+                              tuple(fields.values()))
         return cur.lastrowid
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
@@ -280,7 +282,8 @@ class Store:
         return (row["etag"], row["last_modified"]) if row else (None, None)
 
     def add_redirect(self, from_url: str, to_url: str, status: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?, ?)", (from_url, to_url, status))
+        self.db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?, ?)",
+                        (from_url, to_url, status))
 
     # -- articles -----------------------------------------------------------------------
     def get_article(self, canonical_url: str) -> Article | None:
@@ -323,8 +326,8 @@ class Store:
         else:
             version = old["version"]
         sets = ", ".join(f"{k}=?" for k in row)
-        self.db.execute(f"UPDATE articles SET {sets}, version=?, crawl_id=?, changed_at=? WHERE id=?",
-                        (*row.values(), version, crawl_id, now, old["id"]))
+        self.db.execute(f"UPDATE articles SET {sets}, version=?, crawl_id=?, changed_at=? "
+                        f"WHERE id=?", (*row.values(), version, crawl_id, now, old["id"]))
         self._log_change(article.canonical_url, "upsert")
         return "changed"
 
@@ -373,8 +376,8 @@ class Store:
         last = after
         bound = upto if upto is not None else 2 ** 62
         while True:
-            rows = self.db.execute("SELECT * FROM articles WHERE id>? AND id<=? ORDER BY id LIMIT ?",
-                                   (last, bound, batch)).fetchall()
+            rows = self.db.execute("SELECT * FROM articles WHERE id>? AND id<=? "
+                                   "ORDER BY id LIMIT ?", (last, bound, batch)).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -414,8 +417,8 @@ class Store:
         """Changes after ``seq``: (new last seq, url -> last op)."""
         out: dict[str, str] = {}
         last = seq
-        for row in self.db.execute("SELECT seq, canonical_url, op FROM changes WHERE seq>? ORDER BY seq",
-                                   (seq,)):
+        for row in self.db.execute("SELECT seq, canonical_url, op FROM changes WHERE seq>? "
+                                   "ORDER BY seq", (seq,)):
             out[row["canonical_url"]] = row["op"]
             last = row["seq"]
         return last, out

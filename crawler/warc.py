@@ -96,7 +96,8 @@ def build_exchange(*, url: str, method: str, request_headers: list[tuple[str, st
 class WarcWriter:
     """Appends captures to ``dir/newsarchive-<time>-<n>.warc.gz``, rotating past ``max_bytes``."""
 
-    def __init__(self, directory: str | os.PathLike, max_bytes: int = 1 << 30, prefix: str = "newsarchive"):
+    def __init__(self, directory: str | os.PathLike, max_bytes: int = 1 << 30,
+                 prefix: str = "newsarchive"):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
@@ -134,7 +135,8 @@ class WarcWriter:
         """Append records built by :func:`build_exchange` (perhaps in another process) with a
         single ``write()``; returns the response's location."""
         with self._lock:
-            if self._fd is None or self._size + len(records.data) > self.max_bytes and self._size > 0:
+            full = self._size + len(records.data) > self.max_bytes and self._size > 0
+            if self._fd is None or full:
                 self._open()
             offset = self._append(records.data)
             return Capture(self._name, offset, records.response_length)

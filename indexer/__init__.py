@@ -10,11 +10,19 @@ from . import arrays, whoosh_fix
 whoosh_fix.apply()
 arrays.install()
 
-from .build import IndexReport, Indexer, index_dir, open_index, read_sync, update_index
-from .errors import ImportFormatError, IndexLockedError, IndexingError, NoIndexError
-from .imports import ImportReport, import_files
-from .schema import make_schema
-from .stats import archive_stats
+# the patches go in before the modules that rely on them are imported
+from .build import (  # noqa: E402
+    Indexer,
+    IndexReport,
+    index_dir,
+    open_index,
+    read_sync,
+    update_index,
+)
+from .errors import ImportFormatError, IndexingError, IndexLockedError, NoIndexError  # noqa: E402
+from .imports import ImportReport, import_files  # noqa: E402
+from .schema import make_schema  # noqa: E402
+from .stats import archive_stats  # noqa: E402
 
 __all__ = ["Indexer", "IndexReport", "update_index", "open_index", "index_dir", "read_sync",
            "IndexingError", "IndexLockedError", "NoIndexError", "ImportFormatError",

@@ -111,7 +111,9 @@ class NewsAnalyzer(Tokenizer):
                     yield term, pos, start, m.end()
                 continue
             parts = [(p.group(0), start + p.start(), start + p.end()) for p in _PART.finditer(word)]
-            if len(parts) > 1 and parts[-1][0].lower() == "s" and word[parts[-1][1] - start - 1] in "'’":
+            possessive = (len(parts) > 1 and parts[-1][0].lower() == "s"
+                          and word[parts[-1][1] - start - 1] in "'’")
+            if possessive:
                 parts.pop()  # possessive 's
             emitted = False
             for text, a, b in parts:
@@ -185,11 +187,11 @@ class NewsAnalyzer(Tokenizer):
                 continue
             if term.__class__ is tuple:  # a compound: (term, offset) of its parts and joined form
                 base = pos + 1
-                for term, p in term:
+                for part, p in term:
                     pos = base + p
-                    lst = get(term)
+                    lst = get(part)
                     if lst is None:
-                        out[term] = [pos]
+                        out[part] = [pos]
                     else:
                         lst.append(pos)
                 continue

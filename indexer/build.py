@@ -33,7 +33,7 @@ from crawler.store import Article, Store
 
 from . import arrays, concepts, parallel
 from .analysis import news_analyzer
-from .errors import IndexLockedError, IndexingError, NoIndexError
+from .errors import IndexingError, IndexLockedError, NoIndexError
 from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
 from .segment import BulkSegmentWriter
@@ -82,7 +82,8 @@ def document(article: Article) -> dict:
     if published:
         doc["published"] = published
         doc["month"] = published.strftime("%Y-%m")
-    topics = [t.replace(",", " ").strip().lower() for t in (article.topics or []) if t and t.strip()]
+    topics = [t.replace(",", " ").strip().lower() for t in (article.topics or [])
+              if t and t.strip()]
     if topics:
         doc["topics"] = ",".join(dict.fromkeys(topics))
     if article.section:

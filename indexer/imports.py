@@ -207,7 +207,8 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                         pass
                 article = ex.to_article(
                     canonical, fetched_url,
-                    fetched_at=when.replace(tzinfo=timezone.utc).timestamp() if when else time.time(),
+                    fetched_at=(when.replace(tzinfo=timezone.utc).timestamp() if when
+                                else time.time()),
                     warc_file=str(path.resolve()), warc_offset=offset)
                 with store.transaction():
                     report.count(store.upsert_article(article))

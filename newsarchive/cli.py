@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler import CrawlError, CrawlSettings, Crawler, Store, default_archive
+from crawler import Crawler, CrawlError, CrawlSettings, Store, default_archive
 from crawler.settings import ARCHIVE_ENV
+
 # the indexer and search packages (Whoosh, numpy) are imported by the commands that use
 # them: `--help`, `crawl --no-index` and `extract` start in half the time
 if TYPE_CHECKING:
@@ -194,7 +195,8 @@ def _crawl_summary(stats) -> None:
                f"({stats.pages / stats.elapsed:.1f}/s), {stats.articles} articles "
                f"({stats.articles_new} new, {stats.articles_changed} changed, "
                f"{stats.articles_unchanged} unchanged), {stats.errors} errors.")
-    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items(), key=lambda kv: -kv[1]))
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items(),
+                                                       key=lambda kv: -kv[1]))
     if outcomes:
         _echo(f"  outcomes: {outcomes}")
     if stats.held:
@@ -300,7 +302,8 @@ def import_(files, archive, no_index):
 
     report = import_files(archive, list(files), on_file=lambda p: _err(f"importing {p} ..."))
     _echo(f"Imported {report.new} new and {report.changed} changed articles "
-               f"({report.unchanged} unchanged, {report.skipped} skipped) from {report.files} files.")
+          f"({report.unchanged} unchanged, {report.skipped} skipped) "
+          f"from {report.files} files.")
     for problem in report.problems[:10]:
         _err(f"  skipped: {problem}")
     if len(report.problems) > 10:
@@ -346,8 +349,8 @@ def export(archive, fmt, output):
 
 
 def _extract_one(item: str) -> dict:
-    from crawler.extract import extract as clean
     from crawler.charset import decode
+    from crawler.extract import extract as clean
 
     if item.startswith(("http://", "https://")):
         import httpx
@@ -496,18 +499,21 @@ def _open_index(archive: Path) -> SearchIndex:
 @main.command(name="search")
 @click.argument("query", nargs=-1)
 @archive_option
-@click.option("--from", "date_from", metavar="DATE", help="Earliest date: 2024, 2024-05 or 2024-05-07.")
+@click.option("--from", "date_from", metavar="DATE",
+              help="Earliest date: 2024, 2024-05 or 2024-05-07.")
 @click.option("--to", "date_to", metavar="DATE", help="Latest date (inclusive), same forms.")
 @click.option("--topic", help="Only stories with this topic.")
 @click.option("--section", help="Only stories from this section.")
 @click.option("--source", help="Only stories from this site (e.g. bbc.co.uk).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
-              show_default=True, help="relevance ranks by the words (newest first when there are none).")
+              show_default=True,
+              help="relevance ranks by the words (newest first when there are none).")
 @click.option("--recency", type=click.FloatRange(0, 10), default=0.0, show_default=True,
               help="Boost recent stories (0: none; 1: a story from today scores up to 2x).")
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: total, hits, facets, did_you_mean.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object: total, hits, facets, did_you_mean.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per hit.")
 @click.option("--no-collapse", is_flag=True, help="Show near-identical copies as separate hits.")
 def search_cmd(query, archive, date_from, date_to, topic, section, source, sort, recency, page,

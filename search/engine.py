@@ -26,7 +26,8 @@ from whoosh.query import Every, Query, Term
 
 from indexer.arrays import IndexArrays
 from indexer.build import index_dir
-from indexer.concepts import FILE as CONCEPTS_FILE, ConceptModel
+from indexer.concepts import FILE as CONCEPTS_FILE
+from indexer.concepts import ConceptModel
 from indexer.fingerprint import near
 from indexer.schema import FIELD_ALIASES
 
@@ -35,8 +36,15 @@ from . import rank
 from .errors import QueryError
 from .postings import match_mask
 from .query import MAX_QUERY_CHARS, check_cost, is_plain, parse, plain_words
-from .rank import (CONCEPT_DEPTH, PROXIMITY_DEPTH, concept_bonus, proximity_bonus, score_plain,
-                   top_positions, word_terms)
+from .rank import (
+    CONCEPT_DEPTH,
+    PROXIMITY_DEPTH,
+    concept_bonus,
+    proximity_bonus,
+    score_plain,
+    top_positions,
+    word_terms,
+)
 from .snippets import snippet
 
 SORTS = ("relevance", "newest", "oldest")
@@ -326,9 +334,9 @@ class SearchIndex:
         cache = self.cache
         if start or end:
             masks.append(cache.date_mask(start, end))
-        for field, value in (("topics", topic), ("section", section), ("source", source)):
+        for name, value in (("topics", topic), ("section", section), ("source", source)):
             if value:
-                masks.append(cache.term_mask(field, value.strip().lower()))
+                masks.append(cache.term_mask(name, value.strip().lower()))
         if not masks:
             return None
         out = masks[0].copy()
@@ -487,8 +495,8 @@ class SearchIndex:
         """A real word (from a story's title or lead) that analyses to ``stem``."""
         import re
 
-        for field in ("title", "body"):
-            results = searcher.search(Term(field, stem), limit=3)
+        for name in ("title", "body"):
+            results = searcher.search(Term(name, stem), limit=3)
             for r in results:
                 stored = r.fields()
                 for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):

@@ -8,9 +8,10 @@ How a suggestion is found (measured on the Lee similarity ratings and on Reuters
 2. Its ``QUERY_TERMS`` heaviest terms (those not in more than 1% of the stories) pick the
    ``CANDIDATES`` best-matching stories in one term-at-a-time pass over their postings; the
    date window, topic filters and the story's own topic tags apply here.
-3. The candidates' texts (their first 3,000 characters, from the store) become vectors; the source vector
-   is *expanded* with the centroid of its ``EXPAND`` closest candidates, weighted by closeness
-   (pseudo-relevance feedback: the archive tells which other words go with the story's subject).
+3. The candidates' texts (their first 3,000 characters, from the store) become vectors; the
+   source vector is *expanded* with the centroid of its ``EXPAND`` closest candidates,
+   weighted by closeness (pseudo-relevance feedback: the archive tells which other words go
+   with the story's subject).
 4. Candidates are ranked by cosine with the expanded vector; sharing the source's topic tags
    adds up to ``TOPIC_BOOST``. The story itself, its near-copies (MinHash sketch), stories the
    text already links to (and their copies) and copies of an earlier suggestion are left out.

@@ -63,7 +63,8 @@ def _tokens(text: str, terms: set[str], analyzer):
 
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
     tokens = _tokens(text, terms, analyzer)
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=SCAN_CHARS)
+    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70,
+                                             charlimit=SCAN_CHARS)
     frags = list(fragmenter.fragment_tokens(text, tokens))
     scored = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
     scored.sort(key=lambda f: f.startchar)

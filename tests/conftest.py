@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler import CrawlSettings, Crawler
+from crawler import Crawler, CrawlSettings
 from newsarchive.sample_site import SampleSite, SiteState
 
 #: The shared corpora live beside the checkout; tests that need them skip without them.

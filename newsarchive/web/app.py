@@ -230,8 +230,9 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return Response(body, media_type="application/opensearchdescription+xml")
 
     @app.get("/feed.atom", include_in_schema=False)
-    async def feed(request: Request, q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
-             topic: str = "", section: str = "", source: str = ""):
+    async def feed(request: Request, q: str = "", date_from: str = _q("from"),
+                   date_to: str = _q("to"), topic: str = "", section: str = "",
+                   source: str = ""):
         results, ids = await run_search(q, date_from, date_to, topic, section, source, "newest",
                                         1, 30, "plain", facets=False)
         base = str(request.base_url).rstrip("/")

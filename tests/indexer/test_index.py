@@ -18,8 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.store import Article, Store
-from indexer import (IndexLockedError, Indexer, archive_stats, import_files, open_index,
-                     update_index)
+from indexer import Indexer, IndexLockedError, archive_stats, import_files, open_index, update_index
 from indexer.build import _ArchiveLock
 
 
