@@ -81,8 +81,9 @@ def serve(n: int, port: int) -> subprocess.Popen:
 def run_newsarchive(url: str, workdir: Path) -> dict:
     archive = workdir / "archive"
     t0 = time.perf_counter()
-    rss = _measured([sys.executable, "-m", "newsarchive.cli", "crawl", url, "--archive", str(archive),
-                     "--delay", "0", "--per-host", "16", "--concurrency", "32", "--no-index"])
+    rss = _measured([sys.executable, "-m", "newsarchive.cli", "crawl", url,
+                     "--archive", str(archive), "--delay", "0", "--per-host", "16",
+                     "--concurrency", "32", "--no-index"])
     seconds = time.perf_counter() - t0
     db = sqlite3.connect(archive / "store.sqlite")
     pages = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
@@ -146,11 +147,12 @@ def main() -> None:
                 server.wait()
     results = {name: sorted(rs, key=lambda r: r["pages_per_s"])[len(rs) // 2]
                for name, rs in runs.items() if rs}
-    print(f"{'crawler':<12} {'pages':>7} {'articles':>9} {'seconds':>8} {'pages/s':>8} {'articles/s':>10} "
-          f"{'peak RSS MB':>12}  all runs (pages/s)")
+    print(f"{'crawler':<12} {'pages':>7} {'articles':>9} {'seconds':>8} {'pages/s':>8} "
+          f"{'articles/s':>10} {'peak RSS MB':>12}  all runs (pages/s)")
     for name, r in results.items():
-        print(f"{name:<12} {r['pages']:>7} {r['articles']:>9} {r['seconds']:>8.1f} {r['pages_per_s']:>8.1f} "
-              f"{r['articles'] / r['seconds']:>10.1f} {r['peak_rss_mb']:>12}  "
+        print(f"{name:<12} {r['pages']:>7} {r['articles']:>9} {r['seconds']:>8.1f} "
+              f"{r['pages_per_s']:>8.1f} {r['articles'] / r['seconds']:>10.1f} "
+              f"{r['peak_rss_mb']:>12}  "
               f"{', '.join(str(x['pages_per_s']) for x in runs[name])}")
     if "scrapy" in results:
         ratio = results["newsarchive"]["pages_per_s"] / results["scrapy"]["pages_per_s"]

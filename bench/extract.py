@@ -89,7 +89,8 @@ def _htmldate(html: str, url: str):
 
 def run_page(task):
     kind, key, html, url = task
-    out = {"kind": kind, "key": key, "ours": _ours(html, url), "trafilatura": _trafilatura(html, url)}
+    out = {"kind": kind, "key": key, "ours": _ours(html, url),
+           "trafilatura": _trafilatura(html, url)}
     if kind == "htmldate":
         out["htmldate"] = _htmldate(html, url)
     return out
@@ -106,8 +107,11 @@ def load_zyte(shared: Path, limit: int):
     root = shared / "article-extraction-benchmark"
     truth = json.loads((root / "ground-truth.json").read_text())
     keys = sorted(truth)[:limit or None]
-    tasks = [("zyte", k, gzip.decompress((root / "html" / f"{k}.html.gz").read_bytes()).decode("utf-8", "replace"),
-              truth[k]["url"]) for k in keys]
+    def page(k: str) -> str:
+        return gzip.decompress((root / "html" / f"{k}.html.gz").read_bytes()).decode(
+            "utf-8", "replace")
+
+    tasks = [("zyte", k, page(k), truth[k]["url"]) for k in keys]
     return tasks, truth
 
 
@@ -250,13 +254,15 @@ def main() -> None:
           f"{'title':>6} {'author':>6} {'date':>6} | {'hd date':>7} | {'ms/page':>7}")
     for name, s in rows:
         z, t, h = s.get("zyte", {}), s.get("trafilatura_set", {}), s.get("htmldate_set", {})
-        print(f"{name:<30} {z.get('f1', 0):>8.3f} {z.get('precision', 0):>6.3f} {z.get('recall', 0):>6.3f} "
-              f"{z.get('accuracy', 0):>6.3f} | {t.get('with', 0):>6.3f} {t.get('without', 0):>6.3f} "
+        print(f"{name:<30} {z.get('f1', 0):>8.3f} {z.get('precision', 0):>6.3f} "
+              f"{z.get('recall', 0):>6.3f} {z.get('accuracy', 0):>6.3f} | "
+              f"{t.get('with', 0):>6.3f} {t.get('without', 0):>6.3f} "
               f"{t.get('title', 0):>6.3f} {t.get('author', 0):>6.3f} {t.get('date', 0):>6.3f} | "
               f"{h.get('date', 0):>7.3f} | {s['median_ms']:>7.1f}")
     if hdate:
-        print(f"{'htmldate 1.11 original_date':<30} {'':>8} {'':>6} {'':>6} {'':>6} | {'':>6} {'':>6} "
-              f"{'':>6} {'':>6} {'':>6} | {hdate['htmldate_set']['date']:>7.3f} | {hdate['median_ms']:>7.1f}")
+        blank = f"{'':>8} {'':>6} {'':>6} {'':>6} | {'':>6} {'':>6} {'':>6} {'':>6} {'':>6}"
+        print(f"{'htmldate 1.11 original_date':<30} {blank} | "
+              f"{hdate['htmldate_set']['date']:>7.3f} | {hdate['median_ms']:>7.1f}")
     print(json.dumps({"bench": "extract", "seconds": round(time.time() - t0, 1),
                       "newsarchive": ours, "trafilatura": base, "htmldate": hdate}))
 

@@ -9,8 +9,9 @@ rotated, until it reaches ``--scaled`` articles.
 
 Each run is a separate process; peak RSS is the largest of it and its indexing processes.
 Baseline: a plain Whoosh ``writer()`` with StemmingAnalyzer on the same fields, one commit at
-the end. newsarchive: the store of record (SQLite) -> ``Indexer.update(rebuild=True)``. Then the time to add 1,000 new articles to the
-scaled index with ``newsarchive``'s incremental update. Prints a table and one JSON line.
+the end. newsarchive: the store of record (SQLite) -> ``Indexer.update(rebuild=True)``. Then
+the time to add 1,000 new articles to the scaled index with ``newsarchive``'s incremental
+update. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def reuters(shared: Path):
                 published = datetime.strptime(date.group(1), "%d-%b-%Y") if date else None
             except ValueError:
                 published = None
-            yield {"id": f"reuters/{newid}", "title": html.unescape(title.group(1)) if title else "",
+            yield {"id": f"reuters/{newid}",
+                   "title": html.unescape(title.group(1)) if title else "",
                    "body": html.unescape(body.group(1)).replace("\x03", "").strip(),
                    "published": published, "topics": topics, "source": "reuters.com"}
 
@@ -61,8 +63,9 @@ def bbc(shared: Path):
                 parts = m.name.split("/")
                 text = tar.extractfile(m).read().decode("latin-1")
                 title, _, body = text.partition("\n")
-                yield {"id": f"bbc/{parts[-2]}/{parts[-1]}", "title": title.strip(), "body": body.strip(),
-                       "published": datetime(2005, 1, 1), "topics": [parts[-2]], "source": "bbc.co.uk"}
+                yield {"id": f"bbc/{parts[-2]}/{parts[-1]}", "title": title.strip(),
+                       "body": body.strip(), "published": datetime(2005, 1, 1),
+                       "topics": [parts[-2]], "source": "bbc.co.uk"}
 
 
 def newsgroups(shared: Path):
@@ -73,8 +76,9 @@ def newsgroups(shared: Path):
                 text = tar.extractfile(m).read().decode("latin-1")
                 head, _, body = text.partition("\n\n")
                 subj = re.search(r"^Subject: (.*)$", head, re.M)
-                yield {"id": f"20ng/{parts[-3]}/{parts[-2]}/{parts[-1]}", "title": subj.group(1) if subj else "",
-                       "body": body.strip(), "published": datetime(1993, 4, 1), "topics": [parts[-2]],
+                yield {"id": f"20ng/{parts[-3]}/{parts[-2]}/{parts[-1]}",
+                       "title": subj.group(1) if subj else "", "body": body.strip(),
+                       "published": datetime(1993, 4, 1), "topics": [parts[-2]],
                        "source": "usenet"}
 
 
@@ -114,8 +118,10 @@ def run_baseline(docs_iter, workdir: Path) -> dict:
 
     ana = StemmingAnalyzer()
     schema = Schema(id=ID(unique=True, stored=True), title=TEXT(analyzer=ana, stored=True),
-                    body=TEXT(analyzer=ana), lead=STORED(), published=DATETIME(stored=True, sortable=True),
-                    topics=KEYWORD(stored=True, lowercase=True, commas=True), source=ID(stored=True))
+                    body=TEXT(analyzer=ana), lead=STORED(),
+                    published=DATETIME(stored=True, sortable=True),
+                    topics=KEYWORD(stored=True, lowercase=True, commas=True),
+                    source=ID(stored=True))
     ix = index.create_in(str(workdir), schema)
     docs = list(docs_iter)
     t0 = time.perf_counter()
@@ -169,7 +175,8 @@ def child(args) -> None:
         out = run_ours(corpus, workdir, args.procs)
     else:
         out = run_incremental(workdir, shared)
-    size = sum(f.stat().st_size for f in workdir.rglob("*") if f.is_file() and "index" in str(f.parent)
+    size = sum(f.stat().st_size for f in workdir.rglob("*")
+               if f.is_file() and "index" in str(f.parent)
                or (args.child == "baseline" and f.is_file()))
     out["index_mb"] = round(size / 1e6, 1)
     # the largest of this process and its indexing processes (each has its own memory)
@@ -207,12 +214,13 @@ def main() -> None:
         if not args.skip_scaled:
             (tmp / "s-ours").mkdir()
             results["scaled/ours"] = spawn("ours", "scaled", tmp / "s-ours", args)
-            results["scaled/incremental-1000"] = spawn("incremental", "scaled", tmp / "s-ours", args)
+            results["scaled/incremental-1000"] = spawn("incremental", "scaled", tmp / "s-ours",
+                                                       args)
     print(f"{'run':<28} {'docs':>8} {'docs/s':>8} {'index MB':>9} {'peak RSS MB':>12}")
     for name, r in results.items():
         docs = r.get("docs") or r.get("added")
-        print(f"{name:<28} {docs:>8} {docs / r['seconds']:>8.0f} {r['index_mb']:>9} {r['peak_rss_mb']:>12}"
-              f"   ({r['seconds']:.1f} s)")
+        print(f"{name:<28} {docs:>8} {docs / r['seconds']:>8.0f} {r['index_mb']:>9} "
+              f"{r['peak_rss_mb']:>12}   ({r['seconds']:.1f} s)")
     b, o = results["reuters/baseline"], results["reuters/ours"]
     ratio = (o["docs"] / o["seconds"]) / (b["docs"] / b["seconds"])
     print(f"reuters: newsarchive {ratio:.2f}x the baseline's docs/s")

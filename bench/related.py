@@ -68,8 +68,8 @@ def lee(shared: Path) -> dict:
 
     root = shared / "lee-news-similarity"
     docs = [ln.strip() for ln in (root / "lee.cor").read_text("latin-1").splitlines() if ln.strip()]
-    background = [ln.strip() for ln in (root / "lee_background.cor").read_text("latin-1").splitlines()
-                  if ln.strip()]
+    lines = (root / "lee_background.cor").read_text("latin-1").splitlines()
+    background = [ln.strip() for ln in lines if ln.strip()]
     human_m = np.loadtxt(root / "similarities0-1.txt")
     pairs = [(i, j) for i in range(50) for j in range(i + 1, 50)]
     human = [human_m[i, j] for i, j in pairs]

@@ -175,9 +175,11 @@ def main() -> None:
     quart = statistics.quantiles(diffs, n=4)
     gain = scores["newsarchive"]["MAP"] / scores[best]["MAP"] - 1
     print(f"vs {best}: MAP {gain:+.1%}; per query: {wins} better, {len(diffs) - wins - losses} "
-          f"equal, {losses} worse; AP difference quartiles {quart[0]:+.3f} / {quart[1]:+.3f} / {quart[2]:+.3f}")
+          f"equal, {losses} worse; AP difference quartiles {quart[0]:+.3f} / {quart[1]:+.3f} "
+          f"/ {quart[2]:+.3f}")
     print(json.dumps({"bench": "relevance", "queries": len(queries),
-                      **{n: {k: round(v, 4) for k, v in s.items() if k != "ap"} for n, s in scores.items()},
+                      **{n: {k: round(v, 4) for k, v in s.items() if k != "ap"}
+                         for n, s in scores.items()},
                       "best_baseline": best, "map_gain": round(gain, 4), "better": wins,
                       "worse": losses, "ap_diff_quartiles": [round(x, 4) for x in quart]}))
 

@@ -100,7 +100,8 @@ def main() -> None:
                                                  facets=False, suggest=False), qs),
         "date + facets": timed(lambda q: idx.search(q, date_from="1988-01", date_to="1990-06",
                                                     suggest=False), qs),
-        "sorted by date": timed(lambda q: idx.search(q, sort="newest", facets=False, suggest=False), qs),
+        "sorted by date": timed(lambda q: idx.search(q, sort="newest", facets=False,
+                                                     suggest=False), qs),
         "with U.S.": timed(lambda q: idx.search(q, facets=False, suggest=False), compound),
     }
     ix = idx.ix
@@ -115,15 +116,19 @@ def main() -> None:
     base = {
         "plain": timed(lambda q: s.search(parser.parse(q), limit=10), qs),
         "date range": timed(lambda q: s.search(parser.parse(q), limit=10, filter=dr), qs),
-        "date + facets": timed(lambda q: s.search(parser.parse(q), limit=10, filter=dr, groupedby=facets), qs),
-        "sorted by date": timed(lambda q: s.search(parser.parse(q), limit=10, sortedby="published", reverse=True), qs),
+        "date + facets": timed(lambda q: s.search(parser.parse(q), limit=10, filter=dr,
+                                                  groupedby=facets), qs),
+        "sorted by date": timed(lambda q: s.search(parser.parse(q), limit=10,
+                                                   sortedby="published", reverse=True), qs),
         "with U.S.": timed(lambda q: s.search(parser.parse(q), limit=10), compound),
     }
     print(f"{ix.doc_count()} documents, {len(qs)} queries")
     print(f"{'mode':<16} {'ours p50':>9} {'ours p95':>9} {'whoosh p50':>11} {'whoosh p95':>11}")
     for mode in ours:
-        print(f"{mode:<16} {ours[mode]['p50']:>9} {ours[mode]['p95']:>9} {base[mode]['p50']:>11} {base[mode]['p95']:>11}")
-    print(json.dumps({"bench": "search", "docs": ix.doc_count(), "newsarchive": ours, "plain_whoosh": base}))
+        print(f"{mode:<16} {ours[mode]['p50']:>9} {ours[mode]['p95']:>9} "
+              f"{base[mode]['p50']:>11} {base[mode]['p95']:>11}")
+    print(json.dumps({"bench": "search", "docs": ix.doc_count(), "newsarchive": ours,
+                      "plain_whoosh": base}))
 
 
 if __name__ == "__main__":

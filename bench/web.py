@@ -151,8 +151,8 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start: "
-                                     + (server.stderr.read().decode() if server.stderr else ""))
+                    why = server.stderr.read().decode() if server.stderr else ""
+                    raise SystemExit(f"the server did not start: {why}") from None
                 time.sleep(0.5)
         http_report = asyncio.run(load(base, queries, args.clients, args.seconds))
         attacked = asyncio.run(load(base, queries, args.clients, args.seconds,
