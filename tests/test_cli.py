@@ -78,7 +78,8 @@ def test_extract_many_files_in_input_order(tmp_path):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["file"] for r in rows] == paths
     assert [r["title"] for r in rows[:6]] == [s.title for s in STORIES[:6]]
-    assert rows[0]["published"].startswith(STORIES[0].date) and rows[0]["published_source"] == "jsonld"
+    assert rows[0]["published"].startswith(STORIES[0].date)
+    assert rows[0]["published_source"] == "jsonld"
     assert "error" in rows[-1] and out.returncode == 1
     assert "Traceback" not in out.stderr
 
@@ -86,7 +87,8 @@ def test_extract_many_files_in_input_order(tmp_path):
 def test_import_and_reextract(tmp_path, site):
     archive = str(tmp_path / "a")
     jsonl = tmp_path / "in.jsonl"
-    jsonl.write_text(json.dumps({"url": "https://old.example/1", "body": "Archive story about tariffs."}) + "\n")
+    story = {"url": "https://old.example/1", "body": "Archive story about tariffs."}
+    jsonl.write_text(json.dumps(story) + "\n")
     out = cli("import", str(jsonl), "--archive", archive)
     assert out.returncode == 0 and "Imported 1 new" in out.stdout, out.stderr
     assert cli("search", "tariffs", "--archive", archive).returncode == 0
@@ -94,7 +96,8 @@ def test_import_and_reextract(tmp_path, site):
                 "--max-depth", "0", "--no-discover")
     assert crawl.returncode == 0, crawl.stderr
     again = cli("reextract", "--archive", archive)
-    assert again.returncode == 0 and "Re-cleaned 1 captures: 0 changed" in again.stdout, again.stderr
+    assert again.returncode == 0, again.stderr
+    assert "Re-cleaned 1 captures: 0 changed" in again.stdout
     bad = cli("import", str(tmp_path / "nope.jsonl"), "--archive", archive)
     assert bad.returncode == 1 and "nothing could be imported" in bad.stderr
 

@@ -26,12 +26,14 @@ def test_http_header_wins_over_meta():
 
 
 def test_bom_wins():
-    text, enc = decode(codecs.BOM_UTF8 + "Z\u00fcrich".encode("utf-8"), "text/html; charset=windows-1252")
+    text, enc = decode(codecs.BOM_UTF8 + "Z\u00fcrich".encode("utf-8"),
+                       "text/html; charset=windows-1252")
     assert text == "Z\u00fcrich" and enc == "utf-8"
 
 
 def test_undeclared_bytes_are_detected_and_never_raise():
-    data = ("<p>" + "Une \u00e9l\u00e9gante d\u00e9cision \u00e0 Z\u00fcrich. " * 20 + "</p>").encode("latin-1")
+    sentence = "Une \u00e9l\u00e9gante d\u00e9cision \u00e0 Z\u00fcrich. "
+    data = ("<p>" + sentence * 20 + "</p>").encode("latin-1")
     text, _ = decode(data, None)
     assert "\u00e9l\u00e9gante" in text
     decode(b"\xff\xfe\x00garbage\x80\x81", None)

@@ -37,11 +37,13 @@ def outcome_of(archive: Path, url: str) -> str | None:
 
 def test_complete_discovery_from_sitemaps_feeds_and_links(archive):
     hidden_sm = Story("sitemap-only-story", "world", "2024-03-01", "Only in the gzipped sitemap",
-                      "A. Writer", ["maps"], ["This story is listed in the gzipped sitemap only. " * 8])
+                      "A. Writer", ["maps"],
+                      ["This story is listed in the gzipped sitemap only. " * 8])
     hidden_feed = Story("feed-only-story", "world", "2024-03-02", "Only in the feed",
                         "B. Writer", ["feeds"], ["This story is listed in the RSS feed only. " * 8])
     in_boilerplate = Story("most-read-only-story", "world", "2024-03-03", "Only in Most read",
-                           "C. Writer", ["boxes"], ["This story is linked from the Most read box only. " * 8])
+                           "C. Writer", ["boxes"],
+                           ["This story is linked from the Most read box only. " * 8])
     state = SiteState(sitemap_only=[hidden_sm], feed_only=[hidden_feed],
                       most_read_only=[in_boilerplate])
     with SampleSite(state) as site:
@@ -132,7 +134,8 @@ def test_one_record_per_story(site, archive):
                                (site.url + "/old/rates-story",)).fetchone()
         assert tuple(row) == (first, 301)
         # the tracking-parameter link canonicalised to the story's own URL: fetched once
-        fetches = store.db.execute("SELECT COUNT(*) FROM fetches WHERE url=?", (first,)).fetchone()[0]
+        fetches = store.db.execute("SELECT COUNT(*) FROM fetches WHERE url=?",
+                                   (first,)).fetchone()[0]
     assert fetches == 1
     assert paths.count(STORIES[0].path) == 1
 
@@ -219,7 +222,8 @@ def test_warc_files_are_readable_and_match_the_store(site, archive, workers):
                 counts[record.rec_type] += 1
     assert counts["response"] == counts["request"] > 0 and counts["metadata"] > 0
     with Store(archive) as store:
-        n_fetches = store.db.execute("SELECT COUNT(*) FROM fetches WHERE status IS NOT NULL").fetchone()[0]
+        n_fetches = store.db.execute(
+            "SELECT COUNT(*) FROM fetches WHERE status IS NOT NULL").fetchone()[0]
         assert counts["response"] >= n_fetches  # + robots.txt captures
         for a in store.articles():
             url, headers, body = read_response(store.warc_dir / a.warc_file, a.warc_offset)

@@ -18,7 +18,8 @@ PARA = ("The council approved the new budget on Monday after a long debate about
 
 
 def page(head: str = "", body: str = "", lang: str = "en") -> str:
-    return f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{head}</head>"
+            f"<body>{body}</body></html>")
 
 
 ARTICLE_BODY = "".join(f"<p>{PARA} Paragraph {i}.</p>" for i in range(5))
@@ -27,17 +28,20 @@ BOILER_TOP = ("<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
 BOILER = ("<aside class='most-read'><h2>Most read</h2><ul><li><a href='/x'>Celebrity chef opens "
           "a restaurant on the moon tonight</a></li></ul></aside>"
           "<div class='newsletter'>Sign up for our newsletter and never miss a story again.</div>"
-          "<section class='comments'><h3>Comments</h3><p>First! Totally agree with this.</p></section>"
+          "<section class='comments'><h3>Comments</h3><p>First! Totally agree with this.</p>"
+          "</section>"
           "<div class='related'><h2>Related Topics</h2><a href='/t'>Budget</a></div>")
 
 
 def test_body_keeps_paragraphs_and_drops_boilerplate():
     html = page("<title>Council approves budget | The Daily Post</title>",
-                BOILER_TOP + f"<article><h1>Council approves budget</h1>{ARTICLE_BODY}</article>" + BOILER)
+                BOILER_TOP + f"<article><h1>Council approves budget</h1>{ARTICLE_BODY}</article>"
+                + BOILER)
     ex = extract(html, "https://post.example/city/council-approves-budget")
     assert ex.body.count("\n\n") == 4
     assert "Paragraph 0" in ex.body and "Paragraph 4" in ex.body
-    for junk in ("Most read", "Celebrity chef", "newsletter", "cookies", "First!", "Related Topics"):
+    for junk in ("Most read", "Celebrity chef", "newsletter", "cookies", "First!",
+                 "Related Topics"):
         assert junk not in ex.body, junk
     assert ex.is_article
 
@@ -46,12 +50,14 @@ def test_body_keeps_paragraphs_and_drops_boilerplate():
     ("Council approves budget | The Daily Post", "The Daily Post", "Council approves budget"),
     ("Council approves budget - The Daily Post", "The Daily Post", "Council approves budget"),
     ("The Daily Post: Council approves budget", "The Daily Post", "Council approves budget"),
-    ("Council approves budget — City | The Daily Post", "The Daily Post", "Council approves budget"),
+    ("Council approves budget — City | The Daily Post", "The Daily Post",
+     "Council approves budget"),
     ("Budget: what it means for you", None, "Budget: what it means for you"),
 ], ids=["pipe", "dash", "prefix", "section-and-site", "colon-in-headline"])
 def test_title_without_site_name(title, site, expected):
     # the story is in the city section (its URL says): " — City" is the section's label
-    head = f"<title>{title}</title>" + (f"<meta property='og:site_name' content='{site}'>" if site else "")
+    head = f"<title>{title}</title>" + (
+        f"<meta property='og:site_name' content='{site}'>" if site else "")
     ex = extract(page(head, f"<article>{ARTICLE_BODY}</article>"), "https://post.example/city/b")
     assert ex.title == expected
 
@@ -82,8 +88,8 @@ def test_date_from_meta_and_from_url_agree():
 
 
 def test_date_from_time_element_and_url():
-    assert _dated(body_extra="<p class='byline'>By A. Writer <time datetime='2024-02-10'>Feb 10</time></p>"
-                  ).published == "2024-02-10"
+    byline = "<p class='byline'>By A. Writer <time datetime='2024-02-10'>Feb 10</time></p>"
+    assert _dated(body_extra=byline).published == "2024-02-10"
     ex = _dated(url="https://post.example/2023/11/05/some-story.html")
     assert ex.published == "2023-11-05" and ex.published_source == "url"
 
@@ -151,10 +157,12 @@ def _ld_published(value: str) -> str:
 def test_the_date_shown_under_the_headline_beats_structured_data():
     # the CMS's timestamp is the first draft's; readers see the day the story came out
     ex = _dated(_ld_published("2021-12-06T14:36:00+01:00"), lang="de",
-                body_extra="<div class='meta'><span>Von Anna Berg</span><span>15.12.2022</span></div>")
+                body_extra="<div class='meta'><span>Von Anna Berg</span>"
+                           "<span>15.12.2022</span></div>")
     assert ex.published == "2022-12-15" and ex.published_source == "byline"
     # without a shown date the structured data decides, as before
-    assert _dated(_ld_published("2021-12-06T14:36:00+01:00"), lang="de").published[:10] == "2021-12-06"
+    shown = _dated(_ld_published("2021-12-06T14:36:00+01:00"), lang="de")
+    assert shown.published[:10] == "2021-12-06"
 
 
 @pytest.mark.parametrize("lang, shown, day", [
@@ -183,7 +191,8 @@ def test_byline_dates_as_readers_read_them(lang, shown, day):
     ("<span class='updated'>2022-08-29 14:15:57</span>", "https://post.example/city/story"),
 ], ids=["lede-sentence", "url-disagrees", "iso-timestamp"])
 def test_dates_near_the_headline_that_are_not_the_byline(body_extra, url):
-    ex = _dated(_published_meta("2022-01-11T09:50:00+01:00"), body_extra=body_extra, url=url, lang="de")
+    ex = _dated(_published_meta("2022-01-11T09:50:00+01:00"), body_extra=body_extra, url=url,
+                lang="de")
     assert ex.published[:10] == "2022-01-11" and ex.published_source != "byline"
 
 
@@ -234,7 +243,8 @@ def test_a_byline_above_the_headline():
 def test_structured_data_settles_which_way_a_numeric_date_reads():
     # an Austrian site printing its dates the American way
     meta = _published_meta("2021-11-01T10:00:00+01:00")
-    assert _headed("", "<p>Von Anna Berg | 11/01/2021</p>", meta, lang="de-AT").published == "2021-11-01"
+    with_meta = _headed("", "<p>Von Anna Berg | 11/01/2021</p>", meta, lang="de-AT")
+    assert with_meta.published == "2021-11-01"
     assert _headed("", "<p>Von Anna Berg | 11/01/2021</p>", lang="de-AT").published == "2021-01-11"
 
 
@@ -265,7 +275,8 @@ def test_hint_from_sitemap_is_a_source():
 
 def test_topics_section_author_language_canonical():
     ld = {"@type": "NewsArticle", "articleSection": "Politics", "keywords": "budget, council",
-          "author": [{"@type": "Person", "name": "Ana Silva"}, {"@type": "Person", "name": "Tom Becker"}]}
+          "author": [{"@type": "Person", "name": "Ana Silva"},
+                     {"@type": "Person", "name": "Tom Becker"}]}
     head = (f"<script type='application/ld+json'>{json.dumps(ld)}</script>"
             "<meta property='article:tag' content='Schools'>"
             "<link rel='canonical' href='/city/budget?x=1'>"
@@ -340,13 +351,15 @@ def test_json_ld_article_body_rescues_a_script_rendered_page():
 
 
 def test_listing_pages_are_not_articles():
-    links = "".join(f"<li><a href='/story-{i}'>Headline number {i} about the city</a></li>" for i in range(40))
+    links = "".join(f"<li><a href='/story-{i}'>Headline number {i} about the city</a></li>"
+                    for i in range(40))
     ex = extract(page("<meta property='og:type' content='website'><title>City news</title>",
                       f"<h1>City</h1><ul>{links}</ul>"), "https://post.example/city/")
     assert not ex.is_article
 
 
-@pytest.mark.parametrize("html", ["", "   ", "<html", "\x00\x01\x02", "<p>" * 5000, b"\xff\xfe\x00<"],
+@pytest.mark.parametrize("html", ["", "   ", "<html", "\x00\x01\x02", "<p>" * 5000,
+                                  b"\xff\xfe\x00<"],
                          ids=["empty", "blank", "unclosed", "binary", "deep", "bytes"])
 def test_broken_html_never_raises(html):
     ex = extract(html, "https://post.example/x")
@@ -358,6 +371,12 @@ def _zyte_cases(n: int = 25):
     root = shared("article-extraction-benchmark")
     truth = json.loads((root / "ground-truth.json").read_text())
     return [(k, truth[k]) for k in sorted(truth)[:n]], root
+
+
+def _saved_page(root, key: str) -> str:
+    """A saved benchmark page, as text."""
+    return gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode(
+        "utf-8", "replace")
 
 
 def _f1(pred: str, gold: str) -> float:
@@ -379,7 +398,7 @@ def test_zyte_benchmark_pages_are_cleaned_well():
     cases, root = _zyte_cases()
     scores = []
     for key, item in cases:
-        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        html = _saved_page(root, key)
         scores.append(_f1(extract(html, item["url"]).body, item["articleBody"]))
     assert sum(scores) / len(scores) >= 0.9, sorted(scores)[:5]
 
@@ -455,7 +474,8 @@ def test_trafilatura_eval_pages_get_the_right_author():
     ("https://nachrichten.example.ch/a", ["en"], "ch", "Europe/Zurich", True),
     ("https://news.example.com/a", ["en"], None, None, False),
     ("https://noticias.example.com/a", ["es"], None, None, True),
-], ids=["language", "uk-domain", "us-locale", "og-locale", "country-domain", "unknown", "spread-language"])
+], ids=["language", "uk-domain", "us-locale", "og-locale", "country-domain", "unknown",
+        "spread-language"])
 def test_site_locale(url, tags, country, zone, day_first):
     from crawler.dates import site_locale
 
@@ -476,7 +496,7 @@ def test_the_full_cascade_rescues_pages_the_quick_pass_misses(prefix):
     root = shared("article-extraction-benchmark")
     truth = json.loads((root / "ground-truth.json").read_text())
     key = next(k for k in truth if k.startswith(prefix))
-    html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+    html = _saved_page(root, key)
     assert _f1(extract(html, truth[key]["url"]).body, truth[key]["articleBody"]) >= 0.85
 
 
@@ -487,15 +507,16 @@ def test_a_story_split_across_blocks_comes_out_whole():
     blocks = "<div class='row ad'><span>Advertisement</span></div>".join(
         f"<div class='grid'><div class='body__container article__body'>{''.join(ps)}</div>"
         f"<div class='rail'><div class='ad__slot'></div></div></div>" for ps in parts)
-    teaser = ("<aside><div class='body__container article__body'><p>Read next: the mayor's plan for a new "
-              "stadium divides the city once again this week.</p></div></aside>")
+    teaser = ("<aside><div class='body__container article__body'><p>Read next: the mayor's plan "
+              "for a new stadium divides the city once again this week.</p></div></aside>")
     html = page("<title>Council approves budget</title>",
                 f"<main><h1>Council approves budget</h1>{blocks}</main>{teaser}")
     body = extract(html, "https://post.example/city/council-approves-budget").body
     for b in range(3):
         for i in range(3):
             assert f"Part {b} paragraph {i}." in body
-    assert body.index("Part 0 paragraph 2") < body.index("Part 1 paragraph 0") < body.index("Part 2 paragraph 0")
+    assert (body.index("Part 0 paragraph 2") < body.index("Part 1 paragraph 0")
+            < body.index("Part 2 paragraph 0"))
     assert "Read next" not in body and "Advertisement" not in body
 
 
@@ -517,7 +538,7 @@ def test_a_print_only_reprints_box_does_not_hide_the_story():
     root = shared("article-extraction-benchmark")
     truth = json.loads((root / "ground-truth.json").read_text())
     key = next(k for k in truth if k.startswith("f8ff621a0b9b7646cc0d"))
-    html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+    html = _saved_page(root, key)
     assert _f1(extract(html, truth[key]["url"]).body, truth[key]["articleBody"]) >= 0.85
 
 

@@ -19,9 +19,9 @@ from newsarchive.layout_site import LayoutSite
 from newsarchive.layouts import story_path
 from newsarchive.site_stories import HELD_OUT
 from newsarchive.site_stories import LAYOUTS as TUNED
+from tests.conftest import cli, fast_settings
 
 LAYOUTS = TUNED + HELD_OUT
-from tests.conftest import cli, fast_settings
 
 STORIES = 15 * len(LAYOUTS)  # fifteen a layout: enough pages for each layout's template to show
 

@@ -35,7 +35,8 @@ def test_a_marked_story_is_read_without_its_boilerplate(trafilatura_calls):
     story = (f"<p>{PARA} Paragraph 0 of the story.</p>"
              "<div class='share-bar'><a href='/s'>Share on social media</a> Share this story</div>"
              f"<p>{PARA} Paragraph 1 of the story.</p>"
-             "<figure><img src='a.jpg'><figcaption>The council chamber on Monday.</figcaption></figure>"
+             "<figure><img src='a.jpg'><figcaption>The council chamber on Monday.</figcaption>"
+             "</figure>"
              "<p>Read more: <a href='/x'>Mayor promises new libraries in every district</a></p>"
              f"<p>{PARA} Paragraph 2 of the story.</p>"
              "<div style='display: none'>Subscribers only: the full vote tally.</div>"
@@ -45,7 +46,8 @@ def test_a_marked_story_is_read_without_its_boilerplate(trafilatura_calls):
              "<li><a href='/b'>Libraries face cuts this year</a></li></ul>")
     html = page("<title>Council approves budget</title>",
                 f"<h1>Council approves budget</h1><div class='article-body'>{story}</div>"
-                "<div class='footer'><p>Copyright Post Example, all rights reserved forever.</p></div>")
+                "<div class='footer'><p>Copyright Post Example, all rights reserved forever.</p>"
+                "</div>")
     body = extract(html, URL).body
     for i in range(4):
         assert f"Paragraph {i} of the story." in body
@@ -60,7 +62,8 @@ def test_marked_paragraphs_are_read_all_in_order(trafilatura_calls):
         f"<p class='post-text'>{PARA} Marked paragraph {i}.</p>" for i in range(5))
     html = page("<title>Light festival</title>", f"<h1>Light festival</h1><div>{parts}</div>")
     body = extract(html, URL).body
-    assert [line.rsplit(" ", 1)[-1] for line in body.splitlines() if line] == [f"{i}." for i in range(5)]
+    ends = [line.rsplit(" ", 1)[-1] for line in body.splitlines() if line]
+    assert ends == [f"{i}." for i in range(5)]
     assert trafilatura_calls == []
 
 
@@ -72,7 +75,8 @@ def test_the_block_holding_the_paragraphs_is_read_with_its_lede_set_apart(trafil
                 "<div class='intro'><p>The city will spend more on schools and roads next year, "
                 "the council decided.</p></div><div class='img'><img src='a.jpg'></div>"
                 f"<div class='text'>{STORY}</div></div>"
-                "<div class='legal'><p>Post Example is published by a company in the city.</p></div>")
+                "<div class='legal'><p>Post Example is published by a company in the city.</p>"
+                "</div>")
     body = extract(html, URL).body
     assert body.splitlines()[0].startswith("The city will spend more on schools")
     assert "Paragraph 5 of the story." in body
@@ -80,7 +84,8 @@ def test_the_block_holding_the_paragraphs_is_read_with_its_lede_set_apart(trafil
     assert trafilatura_calls == []
 
 
-def test_a_page_whose_only_article_element_is_all_it_has_goes_to_trafilatura_alone(trafilatura_calls):
+def test_a_page_whose_only_article_element_is_all_it_has_goes_to_trafilatura_alone(
+        trafilatura_calls):
     # an <article> holds the story and its furniture: trafilatura cleans that element, and
     # what stands outside it (a sidebar with its own paragraphs) never comes in
     sidebar = "".join(f"<p>{PARA} Sidebar item {i}.</p>" for i in range(3))

@@ -66,7 +66,8 @@ def test_kill_9_then_resume(tmp_path):
             " AND f.status = 200 GROUP BY a.url").fetchall()
         assert len(per_url) == store.count_articles()
         assert {n for _, n in per_url} == {1}, "an article was fetched and stored twice"
-        queued = store.db.execute("SELECT COUNT(*) FROM frontier WHERE state='queued'").fetchone()[0]
+        queued = store.db.execute(
+            "SELECT COUNT(*) FROM frontier WHERE state='queued'").fetchone()[0]
         assert queued == 0
     # every WARC file, including the one being written at the kill, reads to the end
     for path in (archive / "warc").glob("*.warc.gz"):

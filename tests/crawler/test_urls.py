@@ -13,7 +13,8 @@ from crawler.urls import canonicalize, is_private_host, pagination_depth, patter
     ("https://news.example.com", "https://news.example.com/"),
     ("https://news.example.com:8443/x", "https://news.example.com:8443/x"),
     ("https://news.example.com/caf%C3%A9 story", "https://news.example.com/caf%C3%A9%20story"),
-], ids=["case-port-fragment", "utm", "sorted-fbclid-gclid", "empty-path", "custom-port", "encoding"])
+], ids=["case-port-fragment", "utm", "sorted-fbclid-gclid", "empty-path", "custom-port",
+        "encoding"])
 def test_canonicalize(raw, expected):
     assert canonicalize(raw) == expected
 
@@ -23,8 +24,8 @@ def test_relative_links_resolve_against_base():
         "https://n.example/a/b.html"
 
 
-@pytest.mark.parametrize("bad", ["", "mailto:a@b.c", "ftp://x.example/", "http://", "javascript:void(0)",
-                                 "http://[::1"])
+@pytest.mark.parametrize("bad", ["", "mailto:a@b.c", "ftp://x.example/", "http://",
+                                 "javascript:void(0)", "http://[::1"])
 def test_invalid_urls_raise_our_error(bad):
     with pytest.raises(InvalidURLError):
         canonicalize(bad)

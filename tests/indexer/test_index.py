@@ -25,8 +25,9 @@ from indexer.build import _ArchiveLock
 def art(n: int, **kw) -> Article:
     defaults = dict(canonical_url=f"https://news.example.com/story-{n}", url=f"https://news.example.com/story-{n}",
                     title=f"Story {n} headline", body=f"Body of story number {n}. " * 30,
-                    published=f"2024-0{1 + n % 9}-1{n % 10}T10:00:00", topics=["economy", f"t{n % 3}"],
-                    section="Business", author="Ana Silva", source="news.example.com", language="en")
+                    published=f"2024-0{1 + n % 9}-1{n % 10}T10:00:00",
+                    topics=["economy", f"t{n % 3}"], section="Business", author="Ana Silva",
+                    source="news.example.com", language="en")
     defaults.update(kw)
     return Article(**defaults)
 
@@ -71,7 +72,8 @@ def test_rebuild_equals_incremental(archive, tmp_path):
 
 
 def test_date_and_topic_fields_round_trip(archive):
-    put(archive, [art(1, published="2024-05-07T09:30:00+02:00", topics=["Interest Rates", "Économie"])])
+    put(archive, [art(1, published="2024-05-07T09:30:00+02:00",
+                      topics=["Interest Rates", "Économie"])])
     update_index(archive)
     doc = indexed(archive)["https://news.example.com/story-1"]
     assert doc["published"] == datetime(2024, 5, 7, 9, 30)
@@ -81,7 +83,8 @@ def test_date_and_topic_fields_round_trip(archive):
     with ix.searcher() as s:
         from whoosh.query import DateRange, Term
 
-        assert len(s.search(DateRange("published", datetime(2024, 5, 1), datetime(2024, 5, 31)))) == 1
+        may = DateRange("published", datetime(2024, 5, 1), datetime(2024, 5, 31))
+        assert len(s.search(may)) == 1
         assert len(s.search(Term("topics", "interest rates"))) == 1
         assert len(s.search(Term("month", "2024-05"))) == 1
     ix.close()
@@ -170,11 +173,13 @@ def test_killed_index_run_recovers(archive, tmp_path):
 def test_import_jsonl(archive, tmp_path):
     path = tmp_path / "stories.jsonl"
     lines = [
-        json.dumps({"url": "https://a.example/1", "body": "Floods hit the valley.", "title": "Floods",
-                    "published": "1987-03-05", "topics": ["weather"], "author": "X"}),
+        json.dumps({"url": "https://a.example/1", "body": "Floods hit the valley.",
+                    "title": "Floods", "published": "1987-03-05", "topics": ["weather"],
+                    "author": "X"}),
         "not json",
         json.dumps({"url": "https://a.example/2"}),
-        json.dumps({"url": "https://a.example/3?utm_source=x", "body": "Rates rise.", "topics": "economy, rates"}),
+        json.dumps({"url": "https://a.example/3?utm_source=x", "body": "Rates rise.",
+                    "topics": "economy, rates"}),
         "",
     ]
     path.write_text("\n".join(lines))

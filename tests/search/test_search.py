@@ -26,14 +26,17 @@ CORPUS = [
           "The central bank raised interest rates again. " + FILLER * 3, "2024-05-07",
           ["economy", "interest rates"]),
     story("rates-mention", "Markets close higher",
-          FILLER * 3 + "Some traders mentioned interest rates in passing.", "2024-04-02", ["markets"]),
+          FILLER * 3 + "Some traders mentioned interest rates in passing.", "2024-04-02",
+          ["markets"]),
     story("flood-all", "Flood barrier holds as river rises",
           "The flood barrier on the river held overnight. " + FILLER * 2, "2024-03-15",
           ["weather", "floods"], section="world"),
     story("flood-two", "River levels fall",
-          "The river fell as the flood eased. " + FILLER * 2, "2023-12-01", ["weather"], section="world"),
+          "The river fell as the flood eased. " + FILLER * 2, "2023-12-01", ["weather"],
+          section="world"),
     story("flood-one", "Rain expected",
-          "More rain is expected near the river. " + FILLER * 2, "2023-11-20", ["weather"], section="world"),
+          "More rain is expected near the river. " + FILLER * 2, "2023-11-20", ["weather"],
+          section="world"),
     story("wire-1", "Election turnout reaches record",
           "Turnout in the regional election reached a record seventy-two percent, the electoral "
           "commission said after polls closed on Saturday evening. Long queues formed at polling "
@@ -115,7 +118,8 @@ def test_query_language(idx):
 
 
 def test_hyphenated_names_numbers_and_accents_are_searchable(idx):
-    for q in ("Jean-Luc", "jeanluc", "luc", "O'Neill", "oneill", "1,000", "3.5", "zurich", "Zürich"):
+    for q in ("Jean-Luc", "jeanluc", "luc", "O'Neill", "oneill", "1,000", "3.5", "zurich",
+              "Zürich"):
         assert urls(idx.search(q))[:1] == ["jeanluc"], q
 
 
@@ -284,7 +288,8 @@ def test_cli_search_output_and_exit_codes(idx):
     assert ok.returncode == 0, ok.stderr
     data = json.loads(ok.stdout)
     assert {"total", "hits", "facets", "did_you_mean"} <= set(data)
-    assert {"url", "title", "published", "source", "topics", "score", "snippet"} <= set(data["hits"][0])
+    fields = {"url", "title", "published", "source", "topics", "score", "snippet"}
+    assert fields <= set(data["hits"][0])
     assert set(data["facets"]) == {"topics", "months"}
     none = cli("search", "zzzzqqq", "--archive", archive)
     assert none.returncode == 1 and "No stories found" in none.stdout
@@ -293,7 +298,8 @@ def test_cli_search_output_and_exit_codes(idx):
     bad_date = cli("search", "river", "--from", "2024-13", "--archive", archive)
     assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
     table = cli("search", "river", "--archive", archive, "--topic", "weather")
-    assert table.returncode == 0 and "Flood barrier holds" in table.stdout and "Topics:" in table.stdout
+    assert table.returncode == 0
+    assert "Flood barrier holds" in table.stdout and "Topics:" in table.stdout
     lines = cli("search", "river", "--archive", archive, "--jsonl").stdout.splitlines()
     assert len(lines) == 3 and all(json.loads(line)["url"] for line in lines)
     missing = cli("search", "river", "--archive", archive + "-missing")

@@ -19,8 +19,9 @@ ARTIFACTS = Path(os.environ.get("NEWSARCHIVE_ARTIFACTS",
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests drive Chromium with Playwright: "
-                                                       "pip install -e '.[test]'")
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="the browser tests drive Chromium with Playwright: pip install -e '.[test]'")
 if not CHROMIUM:
     pytest.skip("no Chromium: apt-get install chromium (or set NEWSARCHIVE_CHROMIUM)",
                 allow_module_level=True)
