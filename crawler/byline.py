@@ -18,6 +18,7 @@ settling an ambiguous date 671 -> 670.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from lxml import etree
@@ -109,7 +110,7 @@ def before_lines(head) -> list[str]:
 
 
 def shown_date(tree, title: str | None, day_first: bool,
-               structured: list[datetime] = (), shown=None) -> datetime | None:
+               structured: Sequence[datetime] = (), shown=None) -> datetime | None:
     """The date shown by the headline: the first date after it, or else the one date above it
     (several dates there are a list of other stories). ``structured`` (the page's structured
     dates) settles an ambiguous ``11/01/2021`` (see :func:`crawler.dates.visible_dates`)."""

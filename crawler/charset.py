@@ -49,10 +49,10 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     for bom, enc in _BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(enc, errors="replace"), enc
-    for enc in (charset_from_content_type(content_type), sniff_meta(body)):
-        if enc:
+    for declared in (charset_from_content_type(content_type), sniff_meta(body)):
+        if declared:
             try:
-                return body.decode(enc), enc
+                return body.decode(declared), declared
             except UnicodeDecodeError:
                 # a declared charset that the bytes contradict: fall through to detection
                 continue
@@ -61,6 +61,6 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best = from_bytes(body[:200_000]).best()
-    enc = _norm(best.encoding) if best else None
-    enc = enc or "windows-1252"
+    detected = _norm(best.encoding) if best else None
+    enc = detected or "windows-1252"
     return body.decode(enc, errors="replace"), enc

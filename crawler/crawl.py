@@ -162,6 +162,7 @@ def _html_type(ctype: str | None) -> bool:
 
 
 def _records(result: FetchResult, meta: dict) -> Records:
+    assert result.status is not None, "only responses are recorded"
     return build_exchange(
         url=result.url, method="GET", request_headers=result.request_headers,
         status=result.status, reason=result.reason, http_version=result.http_version,
@@ -233,7 +234,8 @@ class Crawler:
         """First Ctrl-C: stop after the pages in flight. A second one: stop at once."""
         if self._stop:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            self._task.cancel()
+            if self._task is not None:
+                self._task.cancel()
             return
         self.log("stopping after the pages in flight (Ctrl-C again to stop at once); "
                  "run the same command again to resume")
@@ -457,7 +459,7 @@ class Crawler:
                 return host.rules
             scheme = url.split(":", 1)[0]
             robots_url = f"{scheme}://{host.name}/robots.txt"
-            result = None
+            result: FetchResult | None = None
             for _hop in range(5):
                 result = await fetch(self.client, robots_url, max_bytes=500_000, max_tries=2,
                                      backoff=self.settings.backoff, max_retry_after=5,
@@ -476,6 +478,7 @@ class Crawler:
                     result = FetchResult(url=target, status=404)
                     break
                 robots_url = target
+            assert result is not None  # the loop ran at least once
             text = decode(result.body, result.content_type)[0] if result.status else None
             rules = rules_from_response(result.status, text, result.error,
                                         refused=result.outcome == "refused-address")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -329,7 +330,7 @@ class _Page:
 
     url: str
     html: str | bytes
-    tree: object
+    tree: Any
     nodes: list
     article: dict | None
     meta: dict
@@ -386,9 +387,11 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
         teaser_words=teaser_words, url=url, from_feed=hint_date is not None,
         one_block=story is not None or lone_article,
         known_container=container in page.view.story_containers)
-    result.features.affixes = affixes
-    result.features.container = container
-    result.features.is_article = result.is_article
+    features = result.features
+    if features is not None:  # what _read_body saw of the site's template
+        features.affixes = affixes
+        features.container = container
+        features.is_article = result.is_article
     return result
 
 

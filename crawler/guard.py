@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Awaitable, Callable
+from typing import AbstractSet, Awaitable, Callable
 
 import httpcore
 
@@ -53,7 +53,7 @@ def is_address(host: str) -> bool:
 
 async def system_resolver(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class AddressRefused(httpcore.ConnectError):
@@ -64,7 +64,7 @@ class AddressRefused(httpcore.ConnectError):
 class AddressGuard:
     """Resolves a host once and keeps the addresses a connection may go to."""
 
-    def __init__(self, allow_private: bool = False, trusted_hosts: set[str] = frozenset(),
+    def __init__(self, allow_private: bool = False, trusted_hosts: AbstractSet[str] = frozenset(),
                  resolver: Resolver | None = None):
         self.allow_private = allow_private
         self.trusted_hosts = {h.strip("[]").lower() for h in trusted_hosts}

@@ -15,6 +15,7 @@ cutting at the first or last separator loses words. What decides, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lxml import etree
 
@@ -38,7 +39,7 @@ def splits(title: str) -> list[tuple[str, str, str]]:
             for m in SEPARATORS.finditer(title)]
 
 
-def shown_headline(tree, title: str, site_names: list[str] = ()):
+def shown_headline(tree, title: str, site_names: Sequence[str] = ()):
     """The element showing ``title`` (or ``title`` with an affix cut off, not the site's name)
     as its whole text, and that text: the longest such reading; (None, None) when the page
     shows none. A part shorter than half the title counts only as the page's ``<h1>``: in
@@ -77,7 +78,7 @@ def _site_key(text: str) -> str:
     return key[3:] if key.startswith("the") and len(key) > 6 else key
 
 
-def names_site(part: str, site_names: list[str]) -> bool:
+def names_site(part: str, site_names: Sequence[str]) -> bool:
     """``part`` of a title names the site: equal to one of ``site_names`` (case, spaces, a
     leading "The" and the host's dots aside), or one of them is a word of a short part."""
     key = _site_key(part)
@@ -94,7 +95,7 @@ def names_site(part: str, site_names: list[str]) -> bool:
 
 
 def strip_site(title: str, site_names: list[str], shown: str | None = None,
-               affixes: tuple[str, ...] = (), sections: list[str] = ()) -> str:
+               affixes: tuple[str, ...] = (), sections: Sequence[str] = ()) -> str:
     """``title`` without the site's name. ``shown``: the headline the page shows (see
     :func:`shown_headline`); ``affixes``: what the host's titles share before (``^Site » ``)
     or after (``$ - The Daily Ledger``) their headlines (see :func:`title_affixes`);
@@ -126,7 +127,7 @@ def strip_site(title: str, site_names: list[str], shown: str | None = None,
     return title
 
 
-def _names_section(part: str, sections: list[str]) -> bool:
+def _names_section(part: str, sections: Sequence[str]) -> bool:
     key = norm(part)
     return bool(key) and any(key == norm(s) for s in sections if s)
 

@@ -187,7 +187,7 @@ def _densest(tree) -> list:
             within[a] = within.get(a, 0) + n
     if not direct:
         return []
-    best = max(direct, key=direct.get)
+    best = max(direct, key=lambda key: direct[key])
     if direct[best] < PARAGRAPH_SHARE * total:
         return []
     # the blocks of paragraphs just before it (a lede set apart), beside it or beside the

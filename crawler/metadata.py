@@ -221,7 +221,7 @@ def byline_authors(tree) -> list[str]:
     """The author a page names in its byline: the first element with a name-sized text among
     those marked as holding it, the best-marked first. Our own marks count anywhere;
     trafilatura's not inside comments, sidebars and the like."""
-    candidates = []
+    candidates: list[tuple[int, int, Any]] = []
     for el in tree.iter(etree.Element):
         if el.attrib or el.tag == "author":
             tier = _author_tier(el)

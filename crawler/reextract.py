@@ -21,6 +21,8 @@ from .warc import read_response
 
 
 def _capture(store: Store, article: Article) -> str | None:
+    if article.warc_file is None or article.warc_offset is None:
+        return None
     path = Path(article.warc_file)
     if not path.is_absolute():
         path = store.warc_dir / path

@@ -30,7 +30,7 @@ class RobotsRules:
             return True
         if self.status in ("unavailable", "refused"):
             return False
-        return bool(self.parser.can_fetch(url, agent))
+        return self.parser is not None and bool(self.parser.can_fetch(url, agent))
 
     def crawl_delay(self, agent: str) -> float:
         if self.parser is None:

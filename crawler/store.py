@@ -203,6 +203,7 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO crawls(started_at, seeds, settings) VALUES (?, ?, ?)",
             (time.time(), json.dumps(seeds), json.dumps(settings, default=str)))
+        assert cur.lastrowid is not None  # an INSERT's row
         return cur.lastrowid, False
 
     def finish_crawl(self, crawl_id: int, stats: dict) -> None:
@@ -272,6 +273,7 @@ class Store:
         marks = ", ".join("?" for _ in fields)
         cur = self.db.execute(f"INSERT INTO fetches({keys}) VALUES ({marks})",
                               tuple(fields.values()))
+        assert cur.lastrowid is not None  # an INSERT's row
         return cur.lastrowid
 
     def validators(self, url: str) -> tuple[str | None, str | None]:

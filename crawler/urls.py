@@ -131,7 +131,7 @@ def _resolve(hostname: str) -> tuple[str, ...]:
         infos = socket.getaddrinfo(hostname, None)
     except (OSError, UnicodeError):
         return ()
-    return tuple(sorted({info[4][0] for info in infos}))
+    return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
 def _private_ip(addr: str) -> bool:

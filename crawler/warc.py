@@ -127,6 +127,7 @@ class WarcWriter:
 
     def _append(self, data: bytes) -> int:
         offset = self._size
+        assert self._fd is not None, "the WARC file is open while records are appended"
         os.write(self._fd, data)
         self._size += len(data)
         return offset

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
@@ -134,7 +135,7 @@ class NewsAnalyzer(Tokenizer):
                  start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            t.original = t.text = value
+            t.original = t.text = value  # type: ignore[attr-defined]  # Token takes any
             t.boost = 1.0
             t.stopped = False
             if positions:
@@ -148,7 +149,7 @@ class NewsAnalyzer(Tokenizer):
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = value[a:b]
+                t.original = value[a:b]  # type: ignore[attr-defined]
             if positions:
                 t.pos = start_pos + pos
             if chars:
@@ -179,6 +180,7 @@ class NewsAnalyzer(Tokenizer):
         words = self._words
         known = words.get
         pos = -1
+        term: Any  # a term, None (a stop word) or a compound's parts
         for word in _WORD.findall(value):
             term = known(word, _UNSEEN)
             if term is _UNSEEN:
@@ -206,6 +208,7 @@ class NewsAnalyzer(Tokenizer):
     def _learn(self, word: str):
         """What :meth:`positions` does with ``word``: its term, None (a stop word) or, for a
         compound, a tuple of (term, position offset) for its parts and joined form."""
+        term: Any
         if _DELIMS.search(word):
             term = tuple((t, p) for t, p, _, _ in self.spans(word))
         else:

@@ -30,6 +30,7 @@ import shutil
 from array import array
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -193,7 +194,7 @@ def install() -> None:
 
     if getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
         return
-    whoosh3.W3FieldWriter = _capturing(whoosh3.W3FieldWriter)
+    whoosh3.W3FieldWriter = _capturing(whoosh3.W3FieldWriter)  # type: ignore[misc]  # a patch
 
 
 class _CountingFile:
@@ -468,7 +469,7 @@ class IndexArrays:
     def __init__(self, reader, index_path: str | Path | None = None):
         root = Path(index_path) / ARRAYS_DIR if index_path else None
         self.doc_count = reader.doc_count_all()
-        self.segments: list[tuple[object, int]] = []
+        self.segments: list[tuple[Any, int]] = []
         self.alive = np.ones(self.doc_count, dtype=bool)
         self.from_files = 0
         for sub, offset in reader.leaf_readers():

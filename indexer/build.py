@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -75,7 +75,7 @@ def parse_published(value: str | None) -> datetime | None:
 
 def document(article: Article) -> dict:
     """The Whoosh document for a story."""
-    doc = {"id": article.canonical_url, "title": article.title or "",
+    doc: dict[str, Any] = {"id": article.canonical_url, "title": article.title or "",
            "body": article.body or "", "lead": (article.body or "")[:LEAD_CHARS],
            "sketch": fingerprint_of(article.title, article.body)}
     published = parse_published(article.published)

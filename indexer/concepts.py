@@ -132,8 +132,8 @@ class ConceptModel:
                     known.append(word)
         if len(known) < 2:
             return {}
-        vectors = np.array(vectors)
-        total = vectors.sum(axis=0)
+        matrix = np.array(vectors)
+        total = matrix.sum(axis=0)
         out = {}
         for word, v in zip(known, vectors):
             others = total - v

@@ -44,4 +44,5 @@ def similarity(a: str, b: str) -> float:
 
 
 def near(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and similarity(a, b) >= NEAR_JACCARD
+    return a is not None and b is not None and bool(a) and bool(b) \
+        and similarity(a, b) >= NEAR_JACCARD

@@ -123,8 +123,9 @@ def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
                 report.read += 1
                 try:
                     obj = json.loads(line)
-                except ValueError as exc:
-                    report.problem(f"{path}:{lineno}: not JSON ({exc.msg})")
+                except (ValueError, RecursionError) as exc:  # RecursionError: [[[[... nested
+                    why = getattr(exc, "msg", "nested too deep")
+                    report.problem(f"{path}:{lineno}: not JSON ({why})")
                     continue
                 if not isinstance(obj, dict):
                     report.problem(f"{path}:{lineno}: not a JSON object")

@@ -16,6 +16,7 @@ Memory grows with the documents of one commit, which the indexer bounds (``Index
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 from whoosh.writing import SegmentWriter
 
@@ -33,6 +34,7 @@ class TermPool:
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
         last = self._last
+        terms: Any
         if last is not None and last[0] == fieldname:
             terms = last[1]
         else:

@@ -82,4 +82,4 @@ class ViewBufferFile(_Original):
 
 def apply() -> None:
     """Make compound segments open their files as ViewBufferFile (idempotent)."""
-    compound.BufferFile = ViewBufferFile
+    compound.BufferFile = ViewBufferFile  # type: ignore[misc]  # the patch itself

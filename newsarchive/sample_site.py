@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -238,8 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        address: Any = self.server.server_address
+        return f"http://{address[0]}:{address[1]}"
 
     def _send(self, status: int, body: bytes | str, ctype: str = "text/html; charset=utf-8",
               headers: dict | None = None) -> None:
@@ -443,8 +444,7 @@ class ServedSite:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.server_address[0]!s}:{self.server.server_port}"
 
     def start(self):
         self.thread.start()

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -110,6 +111,7 @@ class _Cache:
         self._topics: tuple[list[str], np.ndarray, np.ndarray] | None = None
         self.masks: OrderedDict = OrderedDict()
         self.postings: OrderedDict = OrderedDict()
+        self.vectors: Any = None  # search.related's story vectors, made on first use
         self.concepts = ConceptModel.load(index_path / CONCEPTS_FILE) \
             if (index_path / CONCEPTS_FILE).exists() else None
 
@@ -350,10 +352,11 @@ class SearchIndex:
         if isinstance(q, Every):
             mask = arrays.alive.copy()
         else:
-            mask = match_mask(arrays, q)
-            if mask is None:
-                mask = np.zeros(arrays.doc_count, dtype=bool)
-                mask[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+            found = match_mask(arrays, q)
+            if found is None:
+                found = np.zeros(arrays.doc_count, dtype=bool)
+                found[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+            mask = found
         return arrays.live(mask, allowed)
 
     def _top_scored(self, docs: np.ndarray, scores: np.ndarray, sort: str):
@@ -436,7 +439,7 @@ class SearchIndex:
         texts = self._texts([h.url for h in hits])
         analyzer = self.ix.schema["body"].analyzer
         for h in hits:
-            body = texts.get(h.url) or getattr(h, "_lead", "")
+            body = texts.get(h.url) or getattr(h, "_lead", "") or ""
             h.snippet = snippet(body, terms, analyzer, style)
 
     def _facets(self, matched: np.ndarray) -> dict[str, dict[str, int]]:

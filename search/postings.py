@@ -23,8 +23,9 @@ def match_mask(arrays, q) -> np.ndarray | None:
         text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
         return arrays.mask(q.fieldname, text)
     if isinstance(q, And):
-        masks = [match_mask(arrays, sub) for sub in q.subqueries]
-        if not masks or any(m is None for m in masks):
+        found = [match_mask(arrays, sub) for sub in q.subqueries]
+        masks = [m for m in found if m is not None]
+        if not masks or len(masks) < len(found):
             return None
         out = masks[0].copy()
         for m in masks[1:]:
@@ -39,9 +40,9 @@ def match_mask(arrays, q) -> np.ndarray | None:
                 return None
         out = np.zeros(arrays.doc_count, dtype=bool)
         for sub in plain:
-            m = match_mask(arrays, sub)
-            if m is None:
+            sub_mask = match_mask(arrays, sub)
+            if sub_mask is None:
                 return None
-            out |= m
+            out |= sub_mask
         return out
     return None

@@ -152,7 +152,7 @@ def plain_query(words: list[str], schema) -> Query:
     tokens = [t.text for w in words for t in schema["body"].analyzer(w)]
     pairs = [Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_WEIGHT)
              for a, b in zip(tokens, tokens[1:]) if a != b]
-    return Or(subs + pairs, scale=COORD_SCALE)
+    return Or([*subs, *pairs], scale=COORD_SCALE)
 
 
 def all_words(words: list[str], schema) -> Query:
@@ -172,7 +172,8 @@ def check_cost(q: Query, reader) -> None:
         node = stack.pop()
         if isinstance(node, (Wildcard, Prefix, Regex, FuzzyTerm)):
             text = node.text
-            literal = text if isinstance(node, Prefix) else re.match(r"[^*?\[\\]*", text).group(0)
+            lead = re.match(r"[^*?\[\\]*", text)
+            literal = text if isinstance(node, Prefix) or lead is None else lead.group(0)
             if isinstance(node, Prefix):
                 text += "*"  # as the reader wrote it
             if isinstance(node, Regex) or len(literal) < MIN_LITERAL:

@@ -174,7 +174,8 @@ def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.nda
     def term_in_top(term: str):
         got = cache.get(term)
         if got is None:
-            has, score = _bm25_at(*arrays.postings("body", term), top, lens[top], n_docs, avg)
+            ids, tf = arrays.postings("body", term)
+            has, score = _bm25_at(ids, tf, top, lens[top], n_docs, avg)
             got = cache[term] = (has, score, {})
         return got
 
@@ -278,7 +279,8 @@ def concept_bonus(searcher, arrays, model, words: list[tuple[str, ...]], docs: n
     gain = np.zeros(len(top), dtype=np.float64)
     postings = postings or (lambda term: arrays.postings("body", term))
     for term, weight in expansion.items():
-        gain += weight * _bm25_at(*postings(term), top, lens, n_docs, avg)[1]
+        ids, tf = postings(term)
+        gain += weight * _bm25_at(ids, tf, top, lens, n_docs, avg)[1]
     if gain.max() > 0:
         scores[best] += CONCEPT_WEIGHT * scores[best].max() * gain / gain.max()
     return expansion

@@ -29,6 +29,7 @@ from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import AbstractSet
 
 import numpy as np
 
@@ -201,14 +202,14 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 
 def _vectors(idx: SearchIndex) -> _Vectors:
     cache = idx.cache
-    vectors = getattr(cache, "vectors", None)
+    vectors = cache.vectors
     if vectors is None:
         vectors = cache.vectors = _Vectors(idx.searcher, cache.arrays)
     return vectors
 
 
 def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: np.ndarray | None,
-                limit: int, tags: set[str] = frozenset(), topic_boost: float = TOPIC_BOOST
+                limit: int, tags: AbstractSet[str] = frozenset(), topic_boost: float = TOPIC_BOOST
                 ) -> list[dict]:
     """Stored fields of the stories that best match the source's heaviest selective terms.
 
@@ -246,18 +247,18 @@ def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: np.ndarray | N
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
               ) -> dict[str, float]:
     """The source vector moved toward the weighted centroid of its closest candidates."""
-    centroid: Counter = Counter()
+    centroid: dict[str, float] = {}
     for sim, v in neighbours:
         if sim <= 0:
             continue
         for t, w in v.items():
-            centroid[t] += sim * w
+            centroid[t] = centroid.get(t, 0.0) + sim * w
     norm = math.sqrt(sum(w * w for w in centroid.values()))
     if not norm:
         return vec
-    out: Counter = Counter({t: EXPAND_WEIGHT * w for t, w in vec.items()})
+    out: dict[str, float] = {t: EXPAND_WEIGHT * w for t, w in vec.items()}
     for t, w in centroid.items():
-        out[t] += (1 - EXPAND_WEIGHT) * w / norm
+        out[t] = out.get(t, 0.0) + (1 - EXPAND_WEIGHT) * w / norm
     total = math.sqrt(sum(w * w for w in out.values())) or 1.0
     return {t: w / total for t, w in out.items()}
 

@@ -39,7 +39,7 @@ def _tokens(text: str, terms: set[str], analyzer):
     spans = getattr(analyzer, "spans", None)
     if spans is None:
         yield from highlight.set_matched_filter(
-            analyzer(text, chars=True, mode="query", removestops=False), terms)
+            analyzer(text, chars=True, mode="query", removestops=False), frozenset(terms))
         return
     normalise = analyzer.normalise
     prefixes = {t[:2] for t in terms}
@@ -57,7 +57,7 @@ def _tokens(text: str, terms: set[str], analyzer):
     for term, _, a, b in spans(text, False, norm):
         t.text = term
         t.startchar, t.endchar = a, b
-        t.matched = term in terms
+        t.matched = term in terms  # type: ignore[attr-defined]  # Token takes any
         yield t
 
 

@@ -13,6 +13,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 from xml.sax.saxutils import escape as xml_escape
 
@@ -144,8 +145,9 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                     source: str = "", sort: str = "relevance", page_no: int = _q("page", 1),
                     limit: int = 10):
         state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
-        context = {"q": q, "state": state, "results": None, "ids": {}, "chart": None,
-                   "error": None, "link": lambda **kw: _link(state, **kw)}
+        context: dict[str, Any] = {"q": q, "state": state, "results": None, "ids": {},
+                                   "chart": None, "error": None,
+                                   "link": lambda **kw: _link(state, **kw)}
         if any(state.get(k) for k in ("q", "from", "to", "topic", "section", "source")):
             try:
                 results, ids = await run_search(q, date_from, date_to, topic, section, source,

@@ -21,6 +21,7 @@ import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from search import QueryError, SearchIndex, related
@@ -137,6 +138,8 @@ def _process_main(conn, archive: str) -> None:
 class _Process:
     """One search process and the pipe to it."""
 
+    conn: Connection
+
     def __init__(self, archive: Path):
         self.archive = archive
         self.start()
@@ -145,7 +148,7 @@ class _Process:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        if getattr(self, "conn", None) is not None:
+        if hasattr(self, "conn"):
             self.conn.close()
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_process_main, args=(child, str(self.archive)),
@@ -204,8 +207,10 @@ class ProcessSearchers(_Queue):
     async def _dispatch(self, process: _Process) -> None:
         """Feeds one process: the next job in the queue each time it is free."""
         loop = asyncio.get_running_loop()
+        jobs = self.jobs
+        assert jobs is not None  # made before the dispatchers
         while True:
-            job, kwargs, future = await self.jobs.get()
+            job, kwargs, future = await jobs.get()
             if future.done():  # its reader stopped waiting before a process was free
                 continue
             if not process.process.is_alive():  # died while idle (killed, out of memory)
@@ -227,7 +232,7 @@ class ProcessSearchers(_Queue):
             else:
                 _settle(future, value)
 
-    def warm(self) -> list[int]:
+    def warm(self) -> list[int | None]:
         """Waits until every search process has started; their pids."""
         return [p.wait_ready() for p in self.processes]
 
