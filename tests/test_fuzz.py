@@ -214,3 +214,11 @@ def test_an_endless_jsonl_line_is_skipped_not_held(tmp_path, monkeypatch):
     assert peak < 2_000_000, peak
     with Store(tmp_path / "data") as store:
         assert store.get_article("https://x.example/ok") is not None
+
+
+def test_a_jsonl_line_nested_past_the_recursion_limit_is_reported(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 200_000 + "\n" + '{"url": "https://x.example/ok", "body": "a story"}\n')
+    report = import_files(tmp_path / "data", [path])
+    assert report.read == 2 and report.new == 1
+    assert any("not JSON" in p for p in report.problems)
