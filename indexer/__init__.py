@@ -5,10 +5,9 @@ Public API::
     from indexer import Indexer, update_index, open_index, import_files, archive_stats
 """
 
-from . import arrays, whoosh_fix
+from . import whoosh_compat
 
-whoosh_fix.apply()
-arrays.install()
+whoosh_compat.apply()
 
 # the patches go in before the modules that rely on them are imported
 from .build import (  # noqa: E402

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from .whoosh_compat import block_postings, term_matcher
+
 ARRAYS_DIR = "arrays"
 VERSION = 1
 #: fields with term frequencies (ranking) and fields used as filters and facets
@@ -47,35 +49,16 @@ _EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 
 # -- writing -------------------------------------------------------------------------------------
-def _block_postings(matcher):
-    """(ids, weights) of a raw segment matcher, a block at a time where the codec allows."""
-    ids: list = []
-    weights: list = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return ids, weights
-
-
 def segment_postings(sub, field: str, term: bytes):
     """Every posting of ``term`` in one segment reader, deleted documents included."""
     from whoosh.reading import TermNotFound
 
     fmt = sub.schema[field].format
     try:
-        matcher = sub._terms.matcher(field, term, fmt)
+        matcher = term_matcher(sub, field, term, fmt)
     except (KeyError, TermNotFound):
         return _EMPTY_IDS, _EMPTY_TF
-    ids, weights = _block_postings(matcher)
+    ids, weights = block_postings(matcher)
     return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
 
 
@@ -184,136 +167,6 @@ def write_dates(sub, folder: Path) -> None:
         tmp = folder / f"{name}.tmp-{os.getpid()}.npy"
         np.save(tmp, arr)
         os.replace(tmp, folder / f"{name}.npy")
-
-
-def install() -> None:
-    """Wrap whoosh3's field writer so each segment of a newsarchive index (its ``body`` is our
-    :class:`~indexer.analysis.NewsText`) written to a folder also gets its arrays (idempotent).
-    Other Whoosh indexes the process writes, segments in RAM and other codecs are left alone."""
-    from whoosh.codec import whoosh3
-
-    if getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
-        return
-    whoosh3.W3FieldWriter = _capturing(whoosh3.W3FieldWriter)  # type: ignore[misc]  # a patch
-
-
-class _CountingFile:
-    """A write-only file that knows its position without asking the operating system."""
-
-    def __init__(self, raw):
-        self._raw = raw
-        self._pos = raw.tell()
-
-    def write(self, data) -> int:
-        n = self._raw.write(data)
-        self._pos += n if n is not None else len(data)
-        return n
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, *args) -> int:
-        self._pos = self._raw.seek(*args)
-        return self._pos
-
-    def __getattr__(self, name):
-        return getattr(self._raw, name)
-
-
-def _capturing(base):
-    class CapturingFieldWriter(base):
-        _captures_arrays = True
-
-        def __init__(self, codec, storage, segment):
-            super().__init__(codec, storage, segment)
-            # whoosh asks the postings and terms files their position several times per term:
-            # a system call each time on a real file (~5% of indexing), counted here instead
-            for f in (getattr(self, "_postfile", None),
-                      getattr(getattr(self, "_tindex", None), "dbfile", None)):
-                if f is not None and hasattr(f, "file"):
-                    f.file = _CountingFile(f.file)
-            folder = getattr(storage, "folder", None)
-            self._arrays = Path(folder) / ARRAYS_DIR if folder else None
-            self._out = _Builder()
-            self._ours = False  # fields come in name order: "body" tells before the others
-            # the current field's postings of the current term, and its documents' lengths
-            self._cap: tuple[list, list, dict | None] | None = None
-            self._many = None  # the current term's (ids, weights) from add_many
-
-        def start_field(self, fieldname, fieldobj):
-            super().start_field(fieldname, fieldobj)
-            if fieldname == "body":
-                from .analysis import NewsText
-
-                self._ours = isinstance(fieldobj, NewsText)
-            self._cap = None
-            if self._ours and self._arrays is not None and fieldname in FIELDS:
-                self._out.start(fieldname)
-                self._cap = ([], [], {} if fieldname in RANKED else None)
-
-        def add(self, docnum, weight, vbytes, length):
-            self._postwriter.add_posting(docnum, weight, vbytes, length)
-            cap = self._cap
-            if cap is not None:
-                cap[0].append(docnum)
-                cap[1].append(weight)
-                if cap[2] is not None:
-                    cap[2][docnum] = length
-
-        def add_many(self, ids, weights, values, lengths):
-            """One term's postings at once (:func:`indexer.segment.write_postings`)."""
-            from .segment import add_block_postings
-
-            add_block_postings(self._postwriter, ids, weights, values, lengths)
-            if self._cap is not None:
-                self._many = (ids, weights)
-
-        def set_field_lengths(self, lengths) -> None:
-            """Every document's length in the current field (bulk writing gives them once
-            instead of with each posting)."""
-            if self._cap is not None and self._cap[2] is not None:
-                arr = np.asarray(lengths, dtype=np.float32)
-                arr[arr <= 0] = 1
-                self._out.lengths[self._fieldname] = arr
-
-        def finish_term(self):
-            super().finish_term()
-            cap = self._cap
-            if cap is None:
-                return
-            if self._many is not None:
-                self._out.term(self._fieldname, self._btext, *self._many)
-                self._many = None
-            else:
-                self._out.term(self._fieldname, self._btext, cap[0], cap[1])
-                cap[0].clear()
-                cap[1].clear()
-
-        def finish_field(self):
-            cap = self._cap
-            if cap is not None and cap[2]:
-                lengths = cap[2]
-                arr = np.ones(max(lengths) + 1, dtype=np.float32)
-                arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
-                    np.fromiter(lengths.values(), dtype=np.float32)
-                arr[arr <= 0] = 1
-                self._out.lengths[self._fieldname] = arr
-            self._cap = None
-            super().finish_field()
-
-        def close(self):
-            super().close()
-            if self._arrays is None or not self._ours:
-                return
-            try:
-                self._arrays.mkdir(exist_ok=True)
-                self._out.save(self._arrays / self._segment.segment_id(), None)
-            except OSError:
-                pass  # the arrays only speed searching up; build_missing retries
-            self._out = _Builder()
-
-    CapturingFieldWriter.__name__ = base.__name__
-    return CapturingFieldWriter
 
 
 def _write_one(index_path: str, segment_id: str) -> str:

@@ -36,7 +36,7 @@ from .analysis import news_analyzer
 from .errors import IndexingError, IndexLockedError, NoIndexError
 from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
-from .segment import BulkSegmentWriter
+from .whoosh_compat import BulkSegmentWriter, commit_segments, index_segments
 
 INDEX_DIR = "index"
 SYNC_FILE = "sync.json"
@@ -202,9 +202,7 @@ class Indexer:
             raise
         # the writer holds the lock and adds nothing itself: one table of contents names the
         # segments in the store's order (as Whoosh's MpWriter does with multisegment=True)
-        writer._close_segment()
-        writer._commit_toc(segments)
-        writer._finish()
+        commit_segments(writer, segments)
         report.added += total
         ix.close()
         arrays.build_missing(building, self.procs)
@@ -257,7 +255,7 @@ def index_doc_count(archive: str | Path) -> int:
     """Stories in the index, from its table of contents (no reader opened)."""
     ix = open_index(archive)
     try:
-        return sum(seg.doc_count() for seg in ix._segments())
+        return sum(seg.doc_count() for seg in index_segments(ix))
     finally:
         ix.close()
 

@@ -4,7 +4,7 @@ Whoosh's own ``MpWriter`` keeps the parent process busy: it builds every documen
 to a temporary file for a sub-writer to unpickle, and on a two-core machine that parent work
 competes with the writers. Here the parent only shares out ranges of the store's row ids; each
 worker reads its stories from the store itself, builds the documents (analysis, near-duplicate
-sketches) and writes whole segments with :class:`~indexer.segment.BulkSegmentWriter`. The
+sketches) and writes whole segments with :class:`~indexer.whoosh_compat.BulkSegmentWriter`. The
 caller then commits one table of contents naming the segments in row-id order, so document
 numbers follow the store's order as they would with a single writer.
 
@@ -24,7 +24,7 @@ from typing import Callable
 from crawler.store import Store
 
 from .errors import IndexingError
-from .segment import BulkSegmentWriter
+from .whoosh_compat import BulkSegmentWriter, abandon_segment, finish_segment
 
 #: how often a worker adds what it has done to the shared progress counter
 _PROGRESS_EVERY = 250
@@ -61,12 +61,12 @@ def write_segment(archive: str, index_path: str, after: int, upto: int):
                 done += 1
                 if done % _PROGRESS_EVERY == 0:
                     _count(_PROGRESS_EVERY)
-        segment = writer._finalize_segment()
+        segment = finish_segment(writer)
     except BaseException:
         # not writer.cancel(): it would remove the temporary folder the other workers share;
         # the caller drops the whole half-built index
         try:
-            writer._close_segment()
+            abandon_segment(writer)
         except Exception:  # noqa: BLE001 - the original error is the one to report
             pass
         raise

@@ -18,7 +18,7 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-from whoosh.writing import SegmentWriter
+from .whoosh_compat import add_term_postings
 
 
 class TermPool:
@@ -90,35 +90,6 @@ class TermPool:
         self._last = None
 
 
-def add_block_postings(postwriter, ids, weights, values, lengths) -> None:
-    """What ``postwriter.add_posting`` does for each posting of one term, a block at a time.
-    ``lengths`` holds each posting's document field length (or is None: no length stats)."""
-    limit = postwriter._blocklimit
-    n = len(ids)
-    i = 0
-    while i < n:
-        if len(postwriter._ids) >= limit:
-            postwriter._write_block()
-        j = min(n, i + limit - len(postwriter._ids))
-        postwriter._ids.extend(ids[i:j])
-        chunk = weights[i:j]
-        postwriter._weights.extend(chunk)
-        if values:
-            postwriter._values.extend(values[i:j])
-        top = max(chunk)
-        if top > postwriter._maxweight:
-            postwriter._maxweight = top
-        if lengths is not None:
-            present = [x for x in lengths[i:j] if x]
-            if present:
-                low, high = min(present), max(present)
-                if postwriter._minlength is None or low < postwriter._minlength:
-                    postwriter._minlength = low
-                if high > postwriter._maxlength:
-                    postwriter._maxlength = high
-        i = j
-
-
 def write_postings(fieldwriter, schema, perdoc, pool: TermPool, doc_count: int) -> None:
     """Write the pool through the codec's field writer, term by term (Whoosh's
     ``FieldWriter.add_postings`` does it posting by posting)."""
@@ -140,65 +111,6 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool, doc_count: int) 
             if bulk is not None:
                 bulk(ids, weights, values, lengths)
             else:
-                add_block_postings(fieldwriter._postwriter, ids, weights, values, lengths)
+                add_term_postings(fieldwriter, ids, weights, values, lengths)
             fieldwriter.finish_term()
         fieldwriter.finish_field()
-
-
-class BulkSegmentWriter(SegmentWriter):
-    """``SegmentWriter`` with a :class:`TermPool` and a bulk flush (see the module docstring).
-    Takes the same arguments; ``limitmb`` no longer applies."""
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self.pool = TermPool()
-        # term vectors and separate spelling fields take Whoosh's own path
-        self._plain = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
-
-    def add_document(self, **fields):
-        """Whoosh's ``SegmentWriter.add_document``, with the postings handed to the pool a
-        field at a time."""
-        if not self._plain:
-            return super().add_document(**fields)
-        self._check_state()
-        perdocwriter = self.perdocwriter
-        schema = self.schema
-        docnum = self.docnum
-        add_field = self.pool.add_field
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields.get(fieldname)
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    boost = self._field_boost(fields, fieldname, docboost)
-                    length = add_field(fieldname, docnum, field.index(value), boost)
-                    if not field.scorable:
-                        length = 0
-                customval = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, customval if field.stored else None,
-                                       length)
-                column = field.column_type
-                if column and customval is not None:
-                    perdocwriter.add_column_value(fieldname, column,
-                                                  field.to_column_value(customval))
-        except ValueError:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        perdoc = self.per_document_reader() if self.codec.length_stats else None
-        write_postings(self.fieldwriter, self.schema, perdoc, self.pool, self.docnum)
-        self.fieldwriter.close()
-        if perdoc is not None:
-            perdoc.close()

@@ -28,7 +28,8 @@ import bisect
 import math
 
 import numpy as np
-from whoosh.reading import TermNotFound
+
+from indexer.whoosh_compat import segment_positions
 
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
@@ -218,30 +219,9 @@ def positions(reader, field: str, term: str, docs: list[int]) -> dict[int, list[
         hi = bisect.bisect_left(docs, offset + sub.doc_count_all())
         if lo == hi:
             continue
-        try:
-            m = sub._terms.matcher(field, text, fmt)
-        except (KeyError, TermNotFound):  # the term is not in this segment
-            continue
-        blockwise = hasattr(m, "_read_ids") and hasattr(m, "_maxid")
-        for d in docs[lo:hi]:
-            local = d - offset
-            if not m.is_active():
-                break
-            if blockwise:
-                while m.is_active() and local > m._maxid:
-                    m._next_block()
-                if not m.is_active():
-                    break
-                if m._ids is None:
-                    m._read_ids()
-                i = bisect.bisect_left(m._ids, local)
-                if i < len(m._ids) and m._ids[i] == local:
-                    m._i = i
-                    out[d] = fmt.decode_positions(m.value())
-            else:
-                m.skip_to(local)
-                if m.is_active() and m.id() == local:
-                    out[d] = list(m.value_as("positions"))
+        local_docs = [d - offset for d in docs[lo:hi]]
+        for local, found in segment_positions(sub, field, text, fmt, local_docs):
+            out[local + offset] = found
     return out
 
 

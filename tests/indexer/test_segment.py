@@ -20,7 +20,7 @@ from indexer import Indexer, open_index
 from indexer.build import document
 from indexer.parallel import plan
 from indexer.schema import make_schema
-from indexer.segment import BulkSegmentWriter
+from indexer.whoosh_compat import BulkSegmentWriter
 from search import SearchIndex
 
 

@@ -9,7 +9,7 @@ import pytest
 from whoosh.filedb import compound
 
 from indexer import Indexer, open_index
-from indexer.whoosh_fix import ViewBufferFile, ViewIO
+from indexer.whoosh_compat import ViewBufferFile, ViewIO
 from tests.conftest import build_archive
 from tests.search.test_search import CORPUS
 

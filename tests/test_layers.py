@@ -1,0 +1,74 @@
+"""The project's layering, checked by reading its source: what only one module may do."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ("crawler", "indexer", "search", "newsarchive")
+#: private attributes of other libraries that we use on purpose, each with its reason
+ALLOWED = {
+    # httpcore's pool takes our address-checking network backend (pinned; see setup.cfg)
+    ("crawler/transport.py", "_network_backend"),
+}
+
+
+def _modules():
+    for package in LIBRARY:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(), str(path))
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _defined_here(trees) -> set[str]:
+    """Every private name our own code defines: functions, classes, attributes it assigns."""
+    names: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return {n for n in names if _private(n)}
+
+
+def test_no_private_attribute_of_another_library_outside_the_whoosh_compat_module():
+    """Whoosh's insides are read in indexer/whoosh_compat.py alone (behind its version
+    check): a private attribute used anywhere else must be one our own code defines."""
+    modules = list(_modules())
+    ours = _defined_here(tree for path, tree in modules if path != "indexer/whoosh_compat.py")
+    foreign = []
+    for path, tree in modules:
+        if path == "indexer/whoosh_compat.py":
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and _private(node.attr)
+                    and node.attr not in ours and (path, node.attr) not in ALLOWED):
+                foreign.append(f"{path}:{node.lineno} .{node.attr}")
+    assert foreign == []
+
+
+def test_the_whoosh_compat_module_refuses_another_whoosh():
+    import importlib.metadata
+
+    import pytest
+
+    from indexer import whoosh_compat
+
+    real = importlib.metadata.version
+    try:
+        whoosh_compat.version = lambda dist: "2.7.4" if dist == "whoosh3" else real(dist)
+        with pytest.raises(ImportError, match="whoosh3==3.54.0"):
+            whoosh_compat._check_version()
+    finally:
+        whoosh_compat.version = real
