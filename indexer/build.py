@@ -22,9 +22,8 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -33,14 +32,13 @@ from crawler.store import Article, Store
 
 from . import arrays, concepts, parallel
 from .analysis import news_analyzer
+from .document import document
 from .errors import IndexingError, IndexLockedError, NoIndexError
-from .fingerprint import fingerprint_of
 from .schema import SCHEMA_VERSION, make_schema
 from .whoosh_compat import BulkSegmentWriter, commit_segments, index_segments
 
 INDEX_DIR = "index"
 SYNC_FILE = "sync.json"
-LEAD_CHARS = 400
 
 
 def index_dir(archive: str | Path) -> Path:
@@ -58,43 +56,6 @@ class IndexReport:
 
     def as_dict(self) -> dict:
         return dict(vars(self))
-
-
-def parse_published(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            dt = datetime.strptime(value[:10], "%Y-%m-%d")
-        except ValueError:
-            return None
-    return dt.replace(tzinfo=None)
-
-
-def document(article: Article) -> dict:
-    """The Whoosh document for a story."""
-    doc: dict[str, Any] = {"id": article.canonical_url, "title": article.title or "",
-           "body": article.body or "", "lead": (article.body or "")[:LEAD_CHARS],
-           "sketch": fingerprint_of(article.title, article.body)}
-    published = parse_published(article.published)
-    if published:
-        doc["published"] = published
-        doc["month"] = published.strftime("%Y-%m")
-    topics = [t.replace(",", " ").strip().lower() for t in (article.topics or [])
-              if t and t.strip()]
-    if topics:
-        doc["topics"] = ",".join(dict.fromkeys(topics))
-    if article.section:
-        doc["section"] = article.section.replace(",", " ").lower()
-    if article.author:
-        doc["author"] = article.author
-    if article.source:
-        doc["source"] = article.source.lower()
-    if article.language:
-        doc["language"] = article.language
-    return doc
 
 
 def open_index(archive: str | Path, create: bool = False):

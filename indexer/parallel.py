@@ -23,6 +23,7 @@ from typing import Callable
 
 from crawler.store import Store
 
+from .document import document
 from .errors import IndexingError
 from .whoosh_compat import BulkSegmentWriter, abandon_segment, finish_segment
 
@@ -49,7 +50,6 @@ def write_segment(archive: str, index_path: str, after: int, upto: int):
     ``index_path`` (no lock taken: the caller holds it) and return the segment."""
     from whoosh import index as whoosh_index
 
-    from .build import document
 
     ix = whoosh_index.open_dir(index_path)
     writer = BulkSegmentWriter(ix, _lk=False)

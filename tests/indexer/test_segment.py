@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-import indexer.build
+import indexer.parallel
 from crawler.store import Article, Store
 from indexer import Indexer, open_index
-from indexer.build import document
+from indexer.document import document
 from indexer.parallel import plan
 from indexer.schema import make_schema
 from indexer.whoosh_compat import BulkSegmentWriter
@@ -125,14 +125,14 @@ def test_a_failing_worker_stops_the_rebuild_and_keeps_the_live_index(tmp_path, m
     archive = archive_of(tmp_path / "data")
     Indexer(archive).update()
     before = answers(archive)
-    real = indexer.build.document
+    real = indexer.parallel.document
 
     def broken(article):
         if article.canonical_url.endswith("/77"):
             raise ValueError("cannot index story 77")
         return real(article)
 
-    monkeypatch.setattr(indexer.build, "document", broken)  # the workers are forked
+    monkeypatch.setattr(indexer.parallel, "document", broken)  # the workers are forked
     assert threading.active_count() == 1, (
         "a thread left by another test makes the rebuild spawn its workers, which do not see "
         f"this test's patch: {threading.enumerate()}")
