@@ -18,6 +18,7 @@ import click
 
 from crawler import Crawler, CrawlError, CrawlSettings, Store, default_archive
 from crawler.settings import ARCHIVE_ENV
+from search.request import MAX_LIMIT, MAX_PAGE, MAX_RECENCY, MAX_SUGGESTIONS, SORTS
 
 # the indexer and search packages (Whoosh, numpy) are imported by the commands that use
 # them: `--help`, `crawl --no-index` and `extract` start in half the time
@@ -505,13 +506,13 @@ def _open_index(archive: Path) -> SearchIndex:
 @click.option("--topic", help="Only stories with this topic.")
 @click.option("--section", help="Only stories from this section.")
 @click.option("--source", help="Only stories from this site (e.g. bbc.co.uk).")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+@click.option("--sort", type=click.Choice(SORTS), default="relevance",
               show_default=True,
               help="relevance ranks by the words (newest first when there are none).")
-@click.option("--recency", type=click.FloatRange(0, 10), default=0.0, show_default=True,
+@click.option("--recency", type=click.FloatRange(0, MAX_RECENCY), default=0.0, show_default=True,
               help="Boost recent stories (0: none; 1: a story from today scores up to 2x).")
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object: total, hits, facets, did_you_mean.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per hit.")
@@ -534,17 +535,17 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
       newsarchive search '"interest rates" NOT mortgage' --from 2024 --sort newest
       newsarchive search 'topic:economy strike' --json
     """
-    from search import QueryError
+    from search import QueryError, SearchRequest
 
     text = " ".join(query)
     style = "ansi" if (not as_json and not jsonl and sys.stdout.isatty()) else "plain"
     idx = _open_index(archive)
     try:
         with idx:
-            results = idx.search(text, date_from=date_from, date_to=date_to, topic=topic,
-                                 section=section, source=source, sort=sort, page=page,
-                                 limit=limit, recency=recency, snippet_style=style,
-                                 collapse=not no_collapse)
+            results = idx.search(SearchRequest(
+                text, date_from=date_from, date_to=date_to, topic=topic, section=section,
+                source=source, sort=sort, page=page, limit=limit, recency=recency,
+                snippet_style=style, collapse=not no_collapse))
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
     if as_json:
@@ -593,7 +594,7 @@ def _print_results(results, style: str) -> None:
 @archive_option
 @click.option("--text", metavar="FILE|-",
               help="Find stories for a draft in FILE ('-' reads standard input) instead.")
-@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_SUGGESTIONS), default=5, show_default=True)
 @click.option("--within", metavar="SPAN",
               help="Only stories this close in time to the article (to today for a draft): "
                    "90d, 12w, 6m, 2y.")

@@ -2,12 +2,13 @@
 
 Public API::
 
-    from search import SearchIndex, search, related, QueryError
+    from search import SearchIndex, SearchRequest, search, related, QueryError
 """
 
 from .engine import Hit, SearchIndex, SearchResults, search
 from .errors import BadDateError, QueryError, UnknownFieldError
 from .related import related
+from .request import SearchRequest
 
-__all__ = ["SearchIndex", "SearchResults", "Hit", "search", "related", "QueryError",
-           "BadDateError", "UnknownFieldError"]
+__all__ = ["SearchIndex", "SearchRequest", "SearchResults", "Hit", "search", "related",
+           "QueryError", "BadDateError", "UnknownFieldError"]

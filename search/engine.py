@@ -46,12 +46,10 @@ from .rank import (
     top_positions,
     word_terms,
 )
+from .request import SearchRequest
 from .snippets import snippet
 
-SORTS = ("relevance", "newest", "oldest")
 POSTINGS_KEPT = 1024
-MAX_LIMIT = 100
-MAX_PAGE = 1000
 #: "did you mean" respells queries of at most this many words
 SPELL_WORDS = 6
 #: Ranking: BM25F, title weighted through the schema's field boost; its constants are the fast
@@ -279,26 +277,22 @@ class SearchIndex:
         return self._by_url("id", urls)
 
     # -- search ----------------------------------------------------------------------------------
-    def search(self, text: str, *, date_from: str | None = None, date_to: str | None = None,
-               topic: str | None = None, section: str | None = None, source: str | None = None,
-               sort: str = "relevance", page: int = 1, limit: int = 10, recency: float = 0.0,
-               snippet_style: str = "plain", facets: bool = True, collapse: bool = True,
-               suggest: bool = True) -> SearchResults:
-        """Run a search. Raises QueryError (with a message for the user) for bad input."""
-        if sort not in SORTS:
-            raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}")
-        if not 1 <= page <= MAX_PAGE:
-            raise QueryError(f"--page must be between 1 and {MAX_PAGE}")
+    def search(self, request: SearchRequest | str, **options) -> SearchResults:
+        """Run a search: a :class:`SearchRequest`, or query text and the request's fields as
+        keywords. Raises QueryError (with a message for the user) for bad input."""
+        if isinstance(request, str):
+            request = SearchRequest(request, **options)
+        elif options:
+            request = request.but(**options)
+        text, sort, page, limit = request.text, request.sort, request.page, request.limit
         notes: list[str] = []
         searcher = self.searcher
         q = parse(text, self.ix.schema, notes)
         check_cost(q, searcher.reader())
         if isinstance(q, Every) and sort == "relevance":
             sort = "newest"  # no words to rank by: a reader browsing wants the latest first
-        start, end = _dates.span(date_from, date_to)
-        allowed = self._filter(start, end, topic, section, source)
+        start, end = _dates.span(request.date_from, request.date_to)
+        allowed = self._filter(start, end, request.topic, request.section, request.source)
         scored = None
         if is_plain(text) and text.strip():
             words = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
@@ -319,14 +313,14 @@ class SearchIndex:
             matched = self._matched(searcher, q, allowed)
             total = len(matched)
             top = None
-        hits = self._ranked(searcher, q, allowed, sort, page, limit, recency, collapse, total,
-                            top)
+        hits = self._ranked(searcher, q, allowed, sort, page, limit, request.recency,
+                            request.collapse, total, top)
         if hits:
-            self._add_snippets(searcher, q, hits, snippet_style)
-        facet_counts = self._facets(matched) if facets else {}
+            self._add_snippets(searcher, q, hits, request.snippet_style)
+        facet_counts = self._facets(matched) if request.facets else {}
         results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
                                 facets=facet_counts, notes=notes)
-        if suggest and total < 5 and text.strip():
+        if request.suggest and total < 5 and text.strip():
             results.did_you_mean = self._did_you_mean(searcher, text, allowed, total)
         return results
 
@@ -565,10 +559,10 @@ def _collapse(hits):
     return groups
 
 
-def search(archive: str | Path, text: str, **options) -> SearchResults:
+def search(archive: str | Path, request: SearchRequest | str, **options) -> SearchResults:
     """One search on an archive (opens and closes the index). See :meth:`SearchIndex.search`."""
     with SearchIndex(archive) as idx:
-        return idx.search(text, **options)
+        return idx.search(request, **options)
 
 
 __all__ = ["SearchIndex", "SearchResults", "Hit", "search", "FIELD_ALIASES"]

@@ -41,6 +41,7 @@ from .dates import date_range
 from .engine import SearchIndex
 from .errors import BadDateError, QueryError
 from .rank import top_positions
+from .request import MAX_SUGGESTIONS
 
 QUERY_TERMS = 20
 COMMON = 0.01  # share of stories above which a term does not pick candidates
@@ -378,6 +379,8 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
     ``topic_boost`` is how much sharing the article's topic tags counts (0: text alone).
     Raises QueryError with a message for the user.
     """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SUGGESTIONS:
+        raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
     source, body = _source(idx, url, text)
     start = date_range(after)[1] if after else None
     end = date_range(before)[0] if before else None
@@ -389,8 +392,8 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
     if start and end and start > end:
         raise BadDateError("the date options leave no time to search in")
     if same_topic and not source.topics:
-        raise QueryError("--same-topic needs an archived article with topics; "
-                         "for a draft, name the topic with --topic")
+        raise QueryError("keeping the same topic needs an archived article with topics; "
+                         "for a draft, name the topic")
     allowed = idx._filter(start, end, topic, None, None)
     if same_topic:
         cache = idx.cache

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 from xml.sax.saxutils import escape as xml_escape
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search import QueryError
+from search import QueryError, SearchRequest
 from search.query import MAX_QUERY_CHARS
 
 from .. import __version__
@@ -119,15 +119,8 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                     title="Not found" if exc.status_code == 404 else "Error")
 
     # -- the library calls -----------------------------------------------------------------
-    async def run_search(q: str, date_from, date_to, topic, section, source, sort, page_no,
-                         limit, style: str, facets: bool = True):
-        if len(q or "") > MAX_QUERY_CHARS:  # the CLI cuts and says so; a request is refused
-            raise QueryError(f"the query is {len(q):,} characters long; at most "
-                             f"{MAX_QUERY_CHARS:,} are read")
-        return await index.run(search_job, q=q or "", style=style, facets=facets,
-                               date_from=date_from or None, date_to=date_to or None,
-                               topic=topic or None, section=section or None,
-                               source=source or None, sort=sort, page=page_no, limit=limit)
+    async def run_search(wanted: SearchRequest):
+        return await index.run(search_job, request=wanted)
 
     async def get_article(article_id: int) -> dict:
         art = await index.run(article_job, key=article_id)
@@ -140,24 +133,21 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
 
     # -- pages ------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def search_page(request: Request, q: str = "", date_from: str = _q("from"),
-                    date_to: str = _q("to"), topic: str = "", section: str = "",
-                    source: str = "", sort: str = "relevance", page_no: int = _q("page", 1),
-                    limit: int = 10):
+    async def search_page(request: Request,
+                          wanted: SearchRequest = PAGE_SEARCH):
         state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
-        context: dict[str, Any] = {"q": q, "state": state, "results": None, "ids": {},
-                                   "chart": None, "error": None,
+        context: dict[str, Any] = {"q": wanted.text, "state": state, "results": None,
+                                   "ids": {}, "chart": None, "error": None,
                                    "link": lambda **kw: _link(state, **kw)}
-        if any(state.get(k) for k in ("q", "from", "to", "topic", "section", "source")):
+        if wanted.text or wanted.filtered:
             try:
-                results, ids = await run_search(q, date_from, date_to, topic, section, source,
-                                          sort, max(1, page_no), max(1, min(limit, 100)), "html")
+                results, ids = await run_search(wanted)
                 context.update(results=results, ids=ids,
                                chart=timeline(results.facets.get("months") or {}))
             except QueryError as exc:
                 context["error"] = str(exc)
         status = 400 if context["error"] else 200
-        return page(request, "search.html", status, title=q or "Search", **context)
+        return page(request, "search.html", status, title=wanted.text or "Search", **context)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(request: Request, article_id: int):
@@ -206,7 +196,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         suggestions, error, ids = None, None, {}
         try:
             limit = int(options["limit"] or 8)
-            _, suggestions, ids = await related_for(text=text, limit=max(1, min(limit, 50)),
+            _, suggestions, ids = await related_for(text=text, limit=limit,
                                               within=options["within"] or None)
         except ValueError:
             error = "limit must be a number"
@@ -232,11 +222,8 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         return Response(body, media_type="application/opensearchdescription+xml")
 
     @app.get("/feed.atom", include_in_schema=False)
-    async def feed(request: Request, q: str = "", date_from: str = _q("from"),
-                   date_to: str = _q("to"), topic: str = "", section: str = "",
-                   source: str = ""):
-        results, ids = await run_search(q, date_from, date_to, topic, section, source, "newest",
-                                        1, 30, "plain", facets=False)
+    async def feed(request: Request, wanted: SearchRequest = FEED_SEARCH):
+        results, ids = await run_search(wanted)
         base = str(request.base_url).rstrip("/")
         state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
         return Response(_atom(base, state, results, ids), media_type="application/atom+xml")
@@ -246,13 +233,8 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
              description="The same object as `newsarchive search --json`: total, hits (url, "
                          "title, published, source, topics, score, snippet with match offsets), "
                          "facets (topics, months) and did_you_mean.")
-    async def api_search(q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
-                   topic: str = "", section: str = "", source: str = "",
-                   sort: str = "relevance", page_no: int = _q("page", 1), limit: int = 10):
-        if not 1 <= limit <= 100 or not 1 <= page_no <= 1000:
-            raise QueryError("limit must be 1-100 and page 1-1000")
-        results, ids = await run_search(q, date_from, date_to, topic, section, source, sort,
-                                        page_no, limit, "plain")
+    async def api_search(wanted: SearchRequest = API_SEARCH):
+        results, ids = await run_search(wanted)
         out = results.as_dict()
         for hit in out["hits"]:
             hit["id"] = ids.get(hit["url"])
@@ -270,7 +252,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
             url = (await get_article(id))["canonical_url"]
         if not url:
             raise QueryError("give url= or id= (or POST a draft's text)")
-        return _related_json(*await related_for(url=url, limit=max(1, min(limit, 50)),
+        return _related_json(*await related_for(url=url, limit=limit,
                                           within=within or None, after=after or None,
                                           before=before or None, same_topic=same_topic,
                                           topic=topic or None, recency=recency))
@@ -286,8 +268,8 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         if not isinstance(body, dict) or not isinstance(body.get("text"), str):
             raise QueryError('send JSON: {"text": "the draft"}')
         limit = body.get("limit", 5)
-        if not isinstance(limit, int) or not 1 <= limit <= 50:
-            raise QueryError("limit must be a number from 1 to 50")
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise QueryError("limit must be a whole number")
         return _related_json(*await related_for(
             text=body["text"][:MAX_DRAFT], limit=limit, within=body.get("within") or None,
             topic=body.get("topic") or None, recency=bool(body.get("recency"))))
@@ -295,11 +277,33 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     return app
 
 
+def _search_request(style: str, **fixed):
+    """A FastAPI dependency: the request's search parameters as a :class:`SearchRequest`
+    (``fixed`` fields are not the reader's to choose: the feed's sort, for one)."""
+    def params(q: str = "", date_from: str = _q("from"), date_to: str = _q("to"),
+               topic: str = "", section: str = "", source: str = "", sort: str = "relevance",
+               page: int = 1, limit: int = 10) -> SearchRequest:
+        if len(q) > MAX_QUERY_CHARS:  # the CLI cuts and says so; a request is refused
+            raise QueryError(f"the query is {len(q):,} characters long; at most "
+                             f"{MAX_QUERY_CHARS:,} are read")
+        given: dict[str, Any] = dict(date_from=date_from, date_to=date_to, topic=topic,
+                                     section=section, source=source, sort=sort, page=page,
+                                     limit=limit)
+        return SearchRequest(q, snippet_style=style, **(given | fixed))
+    return params
+
+
 def _q(alias: str, default=""):
     """A query parameter whose name is not a Python identifier (``from``) or is shadowed."""
     from fastapi import Query
 
     return Query(default, alias=alias)
+
+
+#: the search each kind of endpoint reads from its query string
+PAGE_SEARCH = Depends(_search_request("html"))
+API_SEARCH = Depends(_search_request("plain"))
+FEED_SEARCH = Depends(_search_request("plain", sort="newest", page=1, limit=30, facets=False))
 
 
 def _link(state: dict, **changes) -> str:

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from search import QueryError, SearchIndex, related
+from search import QueryError, SearchIndex, SearchRequest, related
 
 #: the longest a search or a related-stories lookup may take before its request gets a 503
 TIME_BUDGET = 5.0
@@ -41,9 +41,9 @@ class Busy(Exception):
 
 
 # -- the jobs: what a request asks of a searcher ---------------------------------------------------
-def search_job(idx: SearchIndex, q: str, style: str, facets: bool, **filters):
+def search_job(idx: SearchIndex, request: SearchRequest):
     """A page of results and the store numbers of its stories."""
-    results = idx.search(q, snippet_style=style, facets=facets, **filters)
+    results = idx.search(request)
     return results, idx.ids([h.url for h in results.hits])
 
 

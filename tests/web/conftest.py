@@ -47,9 +47,9 @@ def slow_search(monkeypatch):
     real = SearchIndex.search
 
     def slow(word: str, seconds: float) -> None:
-        def search(self, text, **options):
-            if text == word:
+        def search(self, request, **options):
+            if getattr(request, "text", request) == word:
                 time.sleep(seconds)
-            return real(self, text, **options)
+            return real(self, request, **options)
         monkeypatch.setattr(SearchIndex, "search", search)
     return slow

@@ -149,3 +149,17 @@ def test_cli_serve_with_two_worker_processes(web_archive):
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_the_feed_is_newest_first_whatever_the_reader_asks(http):
+    asked = http.get("/feed.atom", params={"from": "1990", "sort": "oldest", "limit": 1})
+    assert asked.status_code == 200
+    entries = feedparser.parse(asked.content).entries
+    dates = [e.updated for e in entries]
+    assert len(entries) > 1 and dates == sorted(dates, reverse=True)
+
+
+def test_search_errors_name_the_value(http):
+    response = http.get("/api/search", params={"q": "rates", "limit": 0})
+    assert response.status_code == 400
+    assert response.json()["error"] == "limit must be between 1 and 100"

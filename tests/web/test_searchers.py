@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from newsarchive.web import searchers
+from search import SearchRequest
 
 from .server import serving
 
@@ -72,7 +73,7 @@ def test_a_search_running_far_past_its_budget_is_stopped(web_archive):
         endless = await asyncio.gather(pool.run(_sleep, seconds=60), return_exceptions=True)
         refused = time.monotonic() - started
         await asyncio.sleep(1.5)
-        quick = await pool.run(searchers.search_job, q="flood", style="plain", facets=False)
+        quick = await pool.run(searchers.search_job, request=SearchRequest("flood", facets=False))
         return endless[0], refused, quick, time.monotonic() - started
 
     try:
@@ -97,7 +98,7 @@ def test_a_full_queue_turns_requests_away_at_once(web_archive, slow_search, monk
     pool = searchers.ThreadSearchers(web_archive, size=1)
 
     async def three():
-        calls = [pool.run(searchers.search_job, q="slow", style="plain", facets=False)
+        calls = [pool.run(searchers.search_job, request=SearchRequest("slow", facets=False))
                  for _ in range(3)]
         started = time.monotonic()
         done = await asyncio.gather(*calls, return_exceptions=True)
