@@ -102,7 +102,7 @@ def scaled(shared: Path, n: int):
 
 
 def to_article(d):
-    from crawler.store import Article
+    from archive.store import Article
 
     url = f"https://{d['source']}/{d['id']}"
     return Article(canonical_url=url, url=url, title=d["title"], body=d["body"],
@@ -137,7 +137,7 @@ def run_baseline(docs_iter, workdir: Path) -> dict:
 
 
 def run_ours(docs_iter, workdir: Path, procs: int) -> dict:
-    from crawler.store import Store
+    from archive.store import Store
     from indexer import Indexer
 
     archive = workdir / "archive"
@@ -152,7 +152,7 @@ def run_ours(docs_iter, workdir: Path, procs: int) -> dict:
 
 
 def run_incremental(workdir: Path, shared: Path) -> dict:
-    from crawler.store import Store
+    from archive.store import Store
     from indexer import update_index
 
     archive = workdir / "archive"

@@ -40,7 +40,7 @@ sys.path.append(str(ROOT / "bench"))  # after the project: bench/search.py is no
 
 
 def make_archive(docs: list[dict]) -> Path:
-    from crawler.store import Article, Store
+    from archive.store import Article, Store
     from indexer import update_index
 
     archive = Path(tempfile.mkdtemp()) / "data"

@@ -98,7 +98,7 @@ def evaluate(run: dict[int, list[int]], rels) -> dict:
 
 
 def run_newsarchive(docs, queries) -> dict[int, list[int]]:
-    from crawler.store import Article, Store
+    from archive.store import Article, Store
     from indexer import update_index
     from search import SearchIndex
 

@@ -35,7 +35,7 @@ sys.path.append(str(ROOT / "bench"))
 def build(archive: Path, shared: Path, n: int) -> None:
     import index as corpus
 
-    from crawler.store import Store
+    from archive.store import Store
     from indexer import Indexer
 
     with Store(archive) as store:

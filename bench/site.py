@@ -71,7 +71,7 @@ def serve(stories: int, seed: int, layouts: tuple[str, ...]) -> tuple[subprocess
 
 
 def judge(archive: Path, site_stories, base: str) -> dict:
-    from crawler.store import Store
+    from archive.store import Store
     from newsarchive.layouts import story_path
 
     by_path = {story_path(s): s for s in site_stories}

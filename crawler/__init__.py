@@ -7,11 +7,12 @@ Public API::
 
 __version__ = "0.1.0"
 
+from archive.store import Store  # noqa: E402
+
 from .crawl import Crawler, CrawlStats  # noqa: E402
 from .errors import CrawlError, FetchError, InvalidURLError, StoreError  # noqa: E402
 from .extract import Extraction, extract  # noqa: E402
 from .settings import CrawlSettings, default_archive  # noqa: E402
-from .store import Store  # noqa: E402
 from .urls import canonicalize  # noqa: E402
 
 __all__ = [

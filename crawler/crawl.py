@@ -23,6 +23,9 @@ from typing import Callable
 
 import httpx
 
+from archive.store import Article, Store
+from archive.warc import Capture, Records, WarcWriter, build_exchange, read_response
+
 from . import discover, urls
 from .charset import decode
 from .cleaning import CleaningPool, TooSlow, deadline
@@ -35,10 +38,8 @@ from .inflate import inflate
 from .policy import LinkPolicy
 from .robots import RobotsRules, rules_from_response
 from .settings import CrawlSettings
-from .store import Article, Store
 from .template import HostLearner, SiteTemplate, TemplateView
 from .transport import crawl_transport
-from .warc import Capture, Records, WarcWriter, build_exchange, read_response
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 

@@ -82,8 +82,9 @@ class Extraction:
     def to_article(self, canonical_url: str, url: str, *, fetched_at: float | None,
                    warc_file: str | None = None, warc_offset: int | None = None):
         """The store's record of this page as the story at ``canonical_url``."""
+        from archive.store import Article
+
         from . import urls
-        from .store import Article
 
         return Article(
             canonical_url=canonical_url, url=url, title=self.title, body=self.body,

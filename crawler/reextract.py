@@ -12,12 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from archive.store import Article, Store
+from archive.warc import read_response
+
 from . import urls
 from .charset import decode
 from .extract import Extraction, extract
-from .store import Article, Store
 from .template import HostLearner, SiteTemplate, TemplateView
-from .warc import read_response
 
 
 def _capture(store: Store, article: Article) -> str | None:

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
-from crawler.store import Article, Store
+from archive.store import Article, Store
 
 from . import arrays, concepts, parallel
 from .analysis import news_analyzer

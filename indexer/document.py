@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crawler.store import Article
+from archive.store import Article
 
 from .fingerprint import fingerprint_of
 

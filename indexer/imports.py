@@ -22,11 +22,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from archive.store import Article, Store
 from crawler import urls
 from crawler.charset import decode
 from crawler.errors import InvalidURLError
 from crawler.extract import extract
-from crawler.store import Article, Store
 
 from .errors import ImportFormatError
 
@@ -164,7 +164,7 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    from crawler.warc import MAX_PAYLOAD_BYTES
+    from archive.warc import MAX_PAYLOAD_BYTES
 
     with open(path, "rb") as fh:
         iterator = ArchiveIterator(fh)

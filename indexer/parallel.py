@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable
 
-from crawler.store import Store
+from archive.store import Store
 
 from .document import document
 from .errors import IndexingError

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from crawler.store import Store
+from archive.store import Store
 
 from .build import index_dir, read_sync
 

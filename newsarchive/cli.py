@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler import Crawler, CrawlError, CrawlSettings, Store, default_archive
+from crawler import Crawler, CrawlError, CrawlSettings, Store, StoreError, default_archive
 from crawler.settings import ARCHIVE_ENV
 from search.request import MAX_LIMIT, MAX_PAGE, MAX_RECENCY, MAX_SUGGESTIONS, SORTS
 
@@ -161,7 +161,7 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         progress.done()
         raise click.ClickException(
             "interrupted; run the same command again to resume where it stopped") from None
-    except CrawlError as exc:
+    except (CrawlError, StoreError) as exc:
         progress.done()
         raise click.ClickException(str(exc)) from None
     progress.done()
@@ -230,7 +230,7 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) ->
         report = update_index(archive, rebuild=rebuild, lock_timeout=lock_timeout,
                               on_wait=_err, progress=progress, procs=procs,
                               on_note=_err)
-    except (IndexingError, CrawlError) as exc:
+    except (IndexingError, CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if bar["obj"] is not None:
@@ -337,7 +337,7 @@ def export(archive, fmt, output):
     """
     try:
         store = Store(archive, create=False)
-    except CrawlError as exc:
+    except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     with store:
         for a in store.articles():
@@ -443,7 +443,7 @@ def reextract(archive, no_index):
 
     try:
         report = reextract_archive(archive, progress=_Counter("re-cleaned"))
-    except CrawlError as exc:
+    except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     _echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "
                f"{report['unchanged']} unchanged, {report['missing']} captures missing.")
@@ -467,7 +467,7 @@ def stats(archive, as_json):
 
     try:
         s = archive_stats(archive)
-    except CrawlError as exc:
+    except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         _echo(json.dumps(s, indent=2))

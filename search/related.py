@@ -344,7 +344,7 @@ def _page_links(idx: SearchIndex, url: str) -> set[str]:
     """Links on the archived page of ``url`` (from its WARC capture), canonicalised."""
     from urllib.parse import urljoin
 
-    from crawler.warc import read_response
+    from archive.warc import read_response
 
     row = idx.article_row(url, "warc_file, warc_offset, url")
     if not row or not row[0] or row[1] is None:

@@ -48,7 +48,7 @@ def run_crawl(archive: Path, seeds: list[str], **overrides):
 
 def build_archive(archive: Path, articles) -> Path:
     """An archive holding ``articles`` (store of record + index), as an import would leave it."""
-    from crawler.store import Store
+    from archive.store import Store
     from indexer import update_index
 
     with Store(archive) as store, store.transaction():

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.store import Article, Store
 from crawler.dates import parse_date, visible_dates
 from crawler.extract import extract
-from crawler.store import Article, Store
 from indexer.imports import import_files
 from newsarchive import layouts
 from newsarchive.site_stories import HELD_OUT, LAYOUTS, generate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.store import Article
+from archive.store import Article
 from search.related import Suggestion, markdown_text, markdown_url
 from tests.conftest import build_archive, cli
 

@@ -163,7 +163,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     @app.get("/articles/{article_id}/capture", include_in_schema=False)
     async def capture(article_id: int):
         """The archived page as fetched, sandboxed: its scripts never run on our origin."""
-        from crawler.warc import read_response
+        from archive.warc import read_response
 
         art = await get_article(article_id)
         if not art.get("warc_file") or art.get("warc_offset") is None:

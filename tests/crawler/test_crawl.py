@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.warc import read_response
 from crawler import Store
 from crawler.charset import decode
-from crawler.warc import read_response
 from newsarchive.sample_site import STORIES, SampleSite, SiteState, Story
 from tests.conftest import run_crawl
 

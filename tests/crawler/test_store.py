@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawler.store import Store
+from archive.store import Store
 
 
 def _urls(path) -> set[str]:

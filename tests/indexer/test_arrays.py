@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from whoosh.query import Term
 
-from crawler.store import Store
+from archive.store import Store
 from indexer import Indexer, arrays, index_dir, open_index
 from search import SearchIndex
 from tests.conftest import build_archive

@@ -17,7 +17,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.store import Article, Store
+from archive.store import Article, Store
 from indexer import Indexer, IndexLockedError, archive_stats, import_files, open_index, update_index
 from indexer.build import _ArchiveLock
 
@@ -211,7 +211,7 @@ def _warc_with(path: Path, pages: dict[str, str]) -> None:
 def test_import_warc_from_another_crawler(archive, tmp_path):
     from newsarchive.sample_site import STORIES, article_html, listing_html
 
-    warc = tmp_path / "other-crawler.warc.gz"
+    warc = tmp_path / "other-archive.warc.gz"
     _warc_with(warc, {"https://b.example" + STORIES[0].path: article_html(STORIES[0], "https://b.example"),
                       "https://b.example/": listing_html("Home", [("/a", "A")])})
     report = import_files(archive, [warc])

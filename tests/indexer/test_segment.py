@@ -15,7 +15,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 import indexer.parallel
-from crawler.store import Article, Store
+from archive.store import Article, Store
 from indexer import Indexer, open_index
 from indexer.document import document
 from indexer.parallel import plan

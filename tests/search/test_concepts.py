@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from crawler.store import Article, Store
+from archive.store import Article, Store
 from indexer import update_index
 from indexer.analysis import news_analyzer
 from indexer.build import index_dir

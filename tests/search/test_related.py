@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.store import Article
+from archive.store import Article
 from search import QueryError, related
 from tests.conftest import cli, open_test_index
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.store import Article
+from archive.store import Article
 from search import BadDateError, QueryError, SearchIndex, UnknownFieldError
 from tests.conftest import cli, open_test_index
 
@@ -265,7 +265,7 @@ def test_missing_index_is_a_clear_error(tmp_path):
 
 
 def test_an_empty_index_answers_and_later_commits_are_seen(archive):
-    from crawler.store import Store
+    from archive.store import Store
     from indexer import update_index
 
     with Store(archive):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.store import Article, Store
+from archive.store import Article, Store
 from indexer import update_index
 from newsarchive.sample_site import SampleSite, SiteState
 from tests.conftest import run_crawl

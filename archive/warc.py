@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
+from newsarchive import __version__
 
 _DROP_HEADERS = {"transfer-encoding"}
 
