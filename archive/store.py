@@ -23,14 +23,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import StoreError
+from .layout import STORE_NAME, store_path, warc_dir
 
 SCHEMA_VERSION = 1
-STORE_NAME = "store.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -124,7 +125,7 @@ class Store:
 
     def __init__(self, archive: str | Path, create: bool = True):
         self.archive = Path(archive)
-        self.path = self.archive / STORE_NAME
+        self.path = store_path(self.archive)
         if not create and not self.path.exists():
             raise StoreError(f"no archive at {self.archive} (no {STORE_NAME}); "
                              f"run `newsarchive crawl URL` or `newsarchive import FILE` first")
@@ -145,7 +146,7 @@ class Store:
 
     @property
     def warc_dir(self) -> Path:
-        return self.archive / "warc"
+        return warc_dir(self.archive)
 
     def close(self) -> None:
         self.flush()
@@ -410,6 +411,71 @@ class Store:
 
     def count_articles(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    # -- what the crawler asks ---------------------------------------------------------------
+    def crawl_seeds(self, crawl_id: int) -> list[str]:
+        row = self.db.execute("SELECT seeds FROM crawls WHERE id=?", (crawl_id,)).fetchone()
+        return json.loads(row["seeds"] or "[]") if row else []
+
+    def held_count(self, crawl_id: int) -> int:
+        """URLs of a crawl held back until their pattern proves to be articles."""
+        return self.db.execute("SELECT COUNT(*) FROM frontier WHERE crawl_id=? AND state='held'",
+                               (crawl_id,)).fetchone()[0]
+
+    def article_origin(self, canonical_url: str) -> tuple[str, int | None] | None:
+        """(the URL it was fetched from, the crawl that stored it) of a stored story."""
+        row = self.db.execute("SELECT url, crawl_id FROM articles WHERE canonical_url=?",
+                              (canonical_url,)).fetchone()
+        return (row["url"], row["crawl_id"]) if row else None
+
+    # -- what an import does -----------------------------------------------------------------
+    @contextmanager
+    def batches(self, size: int = 5000):
+        """One transaction per ``size`` writes: yields a function to call after each write.
+        An error rolls back the writes since the last commit (an import is idempotent:
+        running it again stores them)."""
+        written = 0
+
+        def wrote() -> None:
+            nonlocal written
+            written += 1
+            if written % size == 0:
+                self.db.execute("COMMIT")
+                self.db.execute("BEGIN IMMEDIATE")
+
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield wrote
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # -- what stats shows --------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Counts for ``newsarchive stats``: stories, undated ones, earlier versions, fetches,
+        the date range, and stories per topic and per source."""
+        db = self.db
+        first, last = db.execute(
+            "SELECT MIN(substr(published,1,10)), MAX(substr(published,1,10)) FROM articles"
+            " WHERE published IS NOT NULL").fetchone()
+        topics: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        for row in db.execute("SELECT topics, source FROM articles"):
+            for t in json.loads(row["topics"] or "[]"):
+                topics[t.lower()] = topics.get(t.lower(), 0) + 1
+            source = row["source"] or "?"
+            sources[source] = sources.get(source, 0) + 1
+        return {
+            "articles": self.count_articles(),
+            "undated": db.execute(
+                "SELECT COUNT(*) FROM articles WHERE published IS NULL").fetchone()[0],
+            "earlier_versions": db.execute(
+                "SELECT COUNT(*) FROM article_versions").fetchone()[0],
+            "fetches": db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0],
+            "date_range": [first, last] if first else None,
+            "topics": topics, "sources": sources,
+        }
 
     def last_seq(self) -> int:
         row = self.db.execute("SELECT MAX(seq) FROM changes").fetchone()

@@ -23,6 +23,7 @@ from typing import Callable
 
 import httpx
 
+from archive.layout import capture_path
 from archive.store import Article, Store
 from archive.warc import Capture, Records, WarcWriter, build_exchange, read_response
 
@@ -254,10 +255,7 @@ class Crawler:
         self.store = Store(self.archive)
         crawl_id, resumed = self.store.open_crawl(canonical_seeds, self._settings_dict())
         if resumed:
-            import json
-            row = self.store.db.execute("SELECT seeds FROM crawls WHERE id=?",
-                                        (crawl_id,)).fetchone()
-            old = json.loads(row["seeds"] or "[]")
+            old = self.store.crawl_seeds(crawl_id)
             canonical_seeds = list(dict.fromkeys(old + canonical_seeds))
         if not canonical_seeds:
             self.store.close()
@@ -328,9 +326,7 @@ class Crawler:
             self.store.group_commits(None)
             self.warc.close()
             self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
-            self.stats.held = self.store.db.execute(
-                "SELECT COUNT(*) FROM frontier WHERE crawl_id=? AND state='held'",
-                (crawl_id,)).fetchone()[0]
+            self.stats.held = self.store.held_count(crawl_id)
             # an interrupted crawl (Ctrl-C, stop()) stays open so the next run resumes it
             if completed and not self._stop:
                 self.store.finish_crawl(crawl_id, self.stats.as_dict())
@@ -712,12 +708,9 @@ class Crawler:
 
     def _store_article(self, art: Article, fetched_url: str) -> str:
         if art.canonical_url != fetched_url:
-            existing = self.store.db.execute(
-                "SELECT url, crawl_id FROM articles WHERE canonical_url=?",
-                (art.canonical_url,)).fetchone()
+            origin = self.store.article_origin(art.canonical_url)
             # a print/AMP/tracking copy never overwrites the story fetched from its own URL
-            if (existing and existing["url"] == art.canonical_url
-                    and existing["crawl_id"] == self.crawl_id):
+            if origin == (art.canonical_url, self.crawl_id):
                 return "duplicate"
         verdict = self.store.upsert_article(art, self.crawl_id)
         if verdict == "new":
@@ -768,7 +761,7 @@ class Crawler:
         fetch, row = self.store.fetch_of(url), self.store.frontier_row(url)
         if fetch is None or row is None:
             return
-        args = (str(self.store.warc_dir / fetch["warc_file"]), fetch["warc_offset"], url,
+        args = (str(capture_path(self.archive, fetch["warc_file"])), fetch["warc_offset"], url,
                 fetch["fetched_at"], row["hint_date"], view)
         try:
             if self.pool is not None:
@@ -794,13 +787,11 @@ class Crawler:
 
     async def _relink_from_previous(self, url: str, depth: int) -> list:
         """On 304, rediscover the page's links from its last capture (no re-download)."""
-        row = self.store.db.execute(
-            "SELECT warc_file, warc_offset FROM fetches WHERE url=? AND status=200"
-            " AND warc_file IS NOT NULL ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        row = self.store.fetch_of(url)
         if not row:
             return []
         try:
-            _, headers, body = read_response(self.store.warc_dir / row["warc_file"],
+            _, headers, body = read_response(capture_path(self.archive, row["warc_file"]),
                                              row["warc_offset"])
         except (OSError, ValueError) as exc:
             self.log(f"{url}: cannot re-read its last capture ({exc})")

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from archive.layout import capture_path
 from archive.store import Article, Store
 from archive.warc import read_response
 
@@ -24,11 +25,9 @@ from .template import HostLearner, SiteTemplate, TemplateView
 def _capture(store: Store, article: Article) -> str | None:
     if article.warc_file is None or article.warc_offset is None:
         return None
-    path = Path(article.warc_file)
-    if not path.is_absolute():
-        path = store.warc_dir / path
     try:
-        _, headers, body = read_response(path, article.warc_offset)
+        _, headers, body = read_response(capture_path(store.archive, article.warc_file),
+                                         article.warc_offset)
     except (OSError, ValueError):
         return None
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)

@@ -28,6 +28,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
+from archive.layout import INDEX_DIR, index_dir, index_lock
 from archive.store import Article, Store
 
 from . import arrays, concepts, parallel
@@ -37,12 +38,7 @@ from .errors import IndexingError, IndexLockedError, NoIndexError
 from .schema import SCHEMA_VERSION, make_schema
 from .whoosh_compat import BulkSegmentWriter, commit_segments, index_segments
 
-INDEX_DIR = "index"
 SYNC_FILE = "sync.json"
-
-
-def index_dir(archive: str | Path) -> Path:
-    return Path(archive) / INDEX_DIR
 
 
 @dataclass
@@ -228,7 +224,7 @@ class _ArchiveLock:
     """
 
     def __init__(self, archive: Path, timeout: float, on_wait):
-        self.path = Path(archive) / "index.lock"
+        self.path = index_lock(archive)
         self.timeout = timeout
         self.on_wait = on_wait
 

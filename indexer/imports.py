@@ -108,9 +108,7 @@ def _lines(fh, limit: int):
 def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-        batch = 0
-        store.db.execute("BEGIN IMMEDIATE")
-        try:
+        with store.batches(5000) as wrote:
             for lineno, line in enumerate(_lines(fh, MAX_LINE), 1):
                 if line is None:
                     report.read += 1
@@ -150,14 +148,7 @@ def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
                     source=urls.site_of(urls.hostname_of(canonical)),
                     fetched_at=time.time(), extractor="import")
                 report.count(store.upsert_article(article))
-                batch += 1
-                if batch % 5000 == 0:
-                    store.db.execute("COMMIT")
-                    store.db.execute("BEGIN IMMEDIATE")
-            store.db.execute("COMMIT")
-        except BaseException:
-            store.db.execute("ROLLBACK")
-            raise
+                wrote()
 
 
 def import_warc(store: Store, path: Path, report: ImportReport) -> None:

@@ -19,20 +19,7 @@ def archive_stats(archive: str | Path, top: int = 10) -> dict:
     """A summary of the archive as a JSON-ready dict (raises StoreError when there is none)."""
     archive = Path(archive)
     with Store(archive, create=False) as store:
-        db = store.db
-        articles = store.count_articles()
-        first, last = db.execute(
-            "SELECT MIN(substr(published,1,10)), MAX(substr(published,1,10)) FROM articles"
-            " WHERE published IS NOT NULL").fetchone()
-        undated = db.execute("SELECT COUNT(*) FROM articles WHERE published IS NULL").fetchone()[0]
-        topics: Counter[str] = Counter()
-        sources: Counter[str] = Counter()
-        for row in db.execute("SELECT topics, source FROM articles"):
-            for t in json.loads(row["topics"] or "[]"):
-                topics[t.lower()] += 1
-            sources[row["source"] or "?"] += 1
-        versions = db.execute("SELECT COUNT(*) FROM article_versions").fetchone()[0]
-        fetches = db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+        counts = store.summary()
         crawl = store.last_crawl()
         last_crawl = None
         if crawl:
@@ -41,17 +28,18 @@ def archive_stats(archive: str | Path, top: int = 10) -> dict:
                           "seeds": json.loads(crawl["seeds"] or "[]"),
                           "stats": json.loads(crawl["stats"]) if crawl["stats"] else None}
         pending = store.last_seq() - int(read_sync(archive).get("seq", 0) or 0)
+        warc_bytes = _dir_size(store.warc_dir)
     return {
         "archive": str(archive),
-        "articles": articles,
-        "undated": undated,
-        "earlier_versions": versions,
-        "fetches": fetches,
-        "date_range": [first, last] if first else None,
-        "top_topics": dict(topics.most_common(top)),
-        "top_sources": dict(sources.most_common(top)),
+        "articles": counts["articles"],
+        "undated": counts["undated"],
+        "earlier_versions": counts["earlier_versions"],
+        "fetches": counts["fetches"],
+        "date_range": counts["date_range"],
+        "top_topics": dict(Counter(counts["topics"]).most_common(top)),
+        "top_sources": dict(Counter(counts["sources"]).most_common(top)),
         "index_bytes": _dir_size(index_dir(archive)),
         "index_pending_changes": max(0, pending),
-        "warc_bytes": _dir_size(archive / "warc"),
+        "warc_bytes": warc_bytes,
         "last_crawl": last_crawl,
     }

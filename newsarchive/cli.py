@@ -702,10 +702,12 @@ def serve(archive, host, port, workers, allowed_hosts):
     """
     import uvicorn
 
+    from archive.layout import index_dir
+
     from .web.app import create_app
     from .web.security import LOOPBACK_NAMES
 
-    if not (archive / "index").exists():
+    if not index_dir(archive).exists():
         _err(f"note: there is no index in {archive} yet; pages will say so until you crawl "
              f"or import some articles")
     workers = workers or os.cpu_count() or 1

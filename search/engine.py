@@ -11,9 +11,7 @@ milliseconds; the caches are dropped when a newer commit appears.
 
 from __future__ import annotations
 
-import json
 import math
-import sqlite3
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,8 +23,9 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Every, Query, Term
 
+from archive.layout import index_dir
+from archive.reader import ArchiveReader
 from indexer.arrays import IndexArrays
-from indexer.build import index_dir
 from indexer.concepts import FILE as CONCEPTS_FILE
 from indexer.concepts import ConceptModel
 from indexer.fingerprint import near
@@ -177,13 +176,13 @@ class SearchIndex:
         self.ix = whoosh_index.open_dir(str(path))
         self._searcher = self.ix.searcher(weighting=WEIGHTING)
         self._cache: _Cache | None = None
-        self._store: sqlite3.Connection | None = None
+        #: the store of record, read-only (bodies for snippets and related stories, numbers)
+        self.records = ArchiveReader(self.archive)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         self._searcher.close()
-        if self._store is not None:
-            self._store.close()
+        self.records.close()
 
     def __enter__(self) -> "SearchIndex":
         return self
@@ -212,69 +211,14 @@ class SearchIndex:
             self._cache = _Cache(s, index_dir(self.archive))
         return self._cache
 
-    def _db(self) -> sqlite3.Connection | None:
-        """A read-only connection to the store of record (None when there is no store)."""
-        if self._store is None:
-            path = self.archive / "store.sqlite"
-            if not path.exists():
-                return None
-            self._store = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
-                                          check_same_thread=False)
-        return self._store
-
-    def _by_url(self, column: str, urls: list[str]) -> dict:
-        """canonical URL -> ``column`` (trusted SQL) for those of ``urls`` in the store."""
-        db = self._db()
-        if db is None or not urls:
-            return {}
-        marks = ",".join("?" for _ in urls)
-        try:
-            return dict(db.execute(f"SELECT canonical_url, {column} FROM articles "
-                                   f"WHERE canonical_url IN ({marks})", urls).fetchall())
-        except sqlite3.Error:
-            return {}
-
-    def _texts(self, urls: list[str]) -> dict[str, str]:
-        """Full bodies from the store of record (the index keeps only a lead)."""
-        return self._by_url("body", urls)
-
-    def article_row(self, url: str, columns: str = "*") -> tuple | None:
-        """One article's row from the store of record (``columns`` is trusted SQL)."""
-        db = self._db()
-        if db is None:
-            return None
-        try:
-            return db.execute(f"SELECT {columns} FROM articles WHERE canonical_url = ?",
-                              (url,)).fetchone()
-        except sqlite3.Error:
-            return None
-
     def article(self, key: str | int) -> dict | None:
         """One story from the store of record by its number or canonical URL: every field,
         with its number as ``id`` and the date's provenance. None when there is no such story."""
-        db = self._db()
-        if db is None:
-            return None
-        column = "id" if isinstance(key, int) or str(key).isdigit() else "canonical_url"
-        if column == "id" and not 0 < int(key) < 2 ** 63:
-            return None  # no row has such a number (and SQLite cannot even bind it)
-        try:
-            cur = db.execute(f"SELECT * FROM articles WHERE {column} = ?", (key,))
-            row = cur.fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
-            return None
-        out = dict(zip([c[0] for c in cur.description], row))
-        try:
-            out["topics"] = json.loads(out.get("topics") or "[]")
-        except ValueError:
-            out["topics"] = []
-        return out
+        return self.records.article(key)
 
     def ids(self, urls: list[str]) -> dict[str, int]:
         """Store numbers of stories by canonical URL (for links to article pages)."""
-        return self._by_url("id", urls)
+        return self.records.ids(urls)
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest | str, **options) -> SearchResults:
@@ -430,7 +374,7 @@ class SearchIndex:
     def _add_snippets(self, searcher, q, hits: list[Hit], style: str) -> None:
         terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
         terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
-        texts = self._texts([h.url for h in hits])
+        texts = self.records.bodies([h.url for h in hits])
         analyzer = self.ix.schema["body"].analyzer
         for h in hits:
             body = texts.get(h.url) or getattr(h, "_lead", "") or ""

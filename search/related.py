@@ -28,7 +28,6 @@ import re
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import AbstractSet
 
 import numpy as np
@@ -278,7 +277,7 @@ def _score(idx: SearchIndex, text: str, allowed: np.ndarray | None, exclude: str
     found = [f for f in _candidates(idx, vec, allowed, CANDIDATES + 1, tags, topic_boost)
              if f["id"] != exclude]
     missing = [f["id"] for f in found if f["id"] not in vectors.stories]
-    texts = idx._texts(missing) if missing else {}
+    texts = idx.records.bodies(missing) if missing else {}
     cands = []
     for f in found:
         body = f"{f.get('title', '')}\n{texts.get(f['id']) or f.get('lead', '')}"
@@ -312,12 +311,10 @@ def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source
     if url:
         key = url.strip()
         if key.isdigit():  # a story's number in the store of record
-            db = idx._db()
-            row = db.execute("SELECT canonical_url FROM articles WHERE id = ?",
-                             (int(key),)).fetchone() if db else None
-            if row is None:
+            found = idx.records.canonical_url(int(key))
+            if found is None:
                 raise QueryError(f"there is no article number {key} in the archive")
-            key = row[0]
+            key = found
         docnum = searcher.document_number(id=key)
         if docnum is None:
             try:
@@ -329,7 +326,7 @@ def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source
             raise QueryError(f"{url} is not in the index; give a story's URL as `newsarchive "
                              f"search` shows it, or paste the text with --text")
         stored = searcher.stored_fields(docnum)
-        body = idx._texts([key]).get(key) or stored.get("lead", "")
+        body = idx.records.bodies([key]).get(key) or stored.get("lead", "")
         src = Source(url=key, title=stored.get("title") or "", published=stored.get("published"),
                      topics=[t for t in (stored.get("topics") or "").split(",") if t],
                      links=_page_links(idx, key) | links_in(body))
@@ -344,16 +341,11 @@ def _page_links(idx: SearchIndex, url: str) -> set[str]:
     """Links on the archived page of ``url`` (from its WARC capture), canonicalised."""
     from urllib.parse import urljoin
 
-    from archive.warc import read_response
-
-    row = idx.article_row(url, "warc_file, warc_offset, url")
+    row = idx.records.row(url, "warc_file, warc_offset, url")
     if not row or not row[0] or row[1] is None:
         return set()
-    path = Path(row[0])
-    if not path.is_absolute():
-        path = idx.archive / "warc" / path
     try:
-        _, _, payload = read_response(path, row[1])
+        _, _, payload = idx.records.capture(row[0], row[1])
     except (OSError, ValueError):  # a missing or damaged capture only loses this check
         return set()
     html = payload.decode("utf-8", "replace")

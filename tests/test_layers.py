@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = ("crawler", "indexer", "search", "newsarchive")
+LIBRARY = ("archive", "crawler", "indexer", "search", "newsarchive")
 #: private attributes of other libraries that we use on purpose, each with its reason
 ALLOWED = {
     # httpcore's pool takes our address-checking network backend (pinned; see setup.cfg)
@@ -72,3 +73,44 @@ def test_the_whoosh_compat_module_refuses_another_whoosh():
             whoosh_compat._check_version()
     finally:
         whoosh_compat.version = real
+
+
+_SQL = re.compile(r"^\s*(SELECT\b|INSERT\b|UPDATE \w+ SET\b|DELETE FROM\b|BEGIN\b|COMMIT\b|"
+                  r"ROLLBACK\b|CREATE (TABLE|INDEX)\b|PRAGMA\b|SAVEPOINT\b)")
+
+
+def test_only_the_archive_layer_speaks_sql():
+    """The store's schema is the archive layer's business: nothing else imports sqlite3,
+    calls ``execute`` or writes an SQL statement."""
+    found = []
+    for path, tree in _modules():
+        if path.startswith("archive/"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if "sqlite3" in names:
+                    found.append(f"{path}:{node.lineno} imports sqlite3")
+            elif isinstance(node, ast.Attribute) and node.attr in ("execute", "executescript",
+                                                                    "executemany"):
+                found.append(f"{path}:{node.lineno} .{node.attr}")
+            elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and _SQL.match(node.value)):
+                found.append(f"{path}:{node.lineno} SQL {node.value[:40]!r}")
+    assert found == []
+
+
+def test_only_the_archive_layer_builds_paths_into_an_archive():
+    """Where the store, the WARC files and the index live is archive/layout.py's to say."""
+    from archive import layout
+
+    names = {layout.STORE_NAME, layout.WARC_DIR, layout.INDEX_DIR, layout.INDEX_LOCK}
+    found = []
+    for path, tree in _modules():
+        if path == "archive/layout.py":
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+                    and isinstance(node.right, ast.Constant) and node.right.value in names):
+                found.append(f"{path}:{node.lineno} / {node.right.value!r}")
+    assert found == []

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from archive.reader import ArchiveReader
 from search import QueryError, SearchRequest
 from search.query import MAX_QUERY_CHARS
 
@@ -163,18 +164,13 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     @app.get("/articles/{article_id}/capture", include_in_schema=False)
     async def capture(article_id: int):
         """The archived page as fetched, sandboxed: its scripts never run on our origin."""
-        from archive.warc import read_response
-
         art = await get_article(article_id)
         if not art.get("warc_file") or art.get("warc_offset") is None:
             raise StarletteHTTPException(404, "this story has no archived capture "
                                               "(it was imported as text)")
-        path = Path(art["warc_file"])
-        if not path.is_absolute():
-            path = archive / "warc" / path
         try:
-            _, headers, payload = await asyncio.to_thread(read_response, path,
-                                                          art["warc_offset"])
+            _, headers, payload = await asyncio.to_thread(
+                ArchiveReader(archive).capture, art["warc_file"], art["warc_offset"])
         except (OSError, ValueError):
             raise StarletteHTTPException(404, "the archived capture is missing") from None
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "text/html")

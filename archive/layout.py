@@ -1,0 +1,35 @@
+"""Where an archive keeps things: one folder holding the store of record, the WARC captures
+and the search index. Every path into an archive is made here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STORE_NAME = "store.sqlite"
+WARC_DIR = "warc"
+INDEX_DIR = "index"
+#: held by the one process writing the index (see indexer.build)
+INDEX_LOCK = "index.lock"
+
+
+def store_path(archive: str | Path) -> Path:
+    return Path(archive) / STORE_NAME
+
+
+def warc_dir(archive: str | Path) -> Path:
+    return Path(archive) / WARC_DIR
+
+
+def index_dir(archive: str | Path) -> Path:
+    return Path(archive) / INDEX_DIR
+
+
+def index_lock(archive: str | Path) -> Path:
+    return Path(archive) / INDEX_LOCK
+
+
+def capture_path(archive: str | Path, warc_file: str) -> Path:
+    """A capture's WARC file: names the store records are relative to the WARC folder (an
+    imported WARC keeps the absolute path it was imported from)."""
+    path = Path(warc_file)
+    return path if path.is_absolute() else warc_dir(archive) / path
