@@ -25,6 +25,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
+from whoosh.codec import whoosh3
 from whoosh.filedb import compound, structfile
 from whoosh.writing import SegmentWriter
 
@@ -315,106 +316,106 @@ class _CountingFile:
         return getattr(self._raw, name)
 
 
-def _capturing(base):
-    from .arrays import ARRAYS_DIR, FIELDS, RANKED, _Builder
+class CapturingFieldWriter(whoosh3.W3FieldWriter):
+    """whoosh3's field writer, also writing each segment's arrays (:mod:`indexer.arrays`)
+    as it writes the segment, for indexes whose ``body`` is our ``NewsText``. Other indexes,
+    segments in RAM and other codecs are left alone."""
 
-    class CapturingFieldWriter(base):
-        _captures_arrays = True
+    _captures_arrays = True
 
-        def __init__(self, codec, storage, segment):
-            super().__init__(codec, storage, segment)
-            # whoosh asks the postings and terms files their position several times per term:
-            # a system call each time on a real file (~5% of indexing), counted here instead
-            for f in (getattr(self, "_postfile", None),
-                      getattr(getattr(self, "_tindex", None), "dbfile", None)):
-                if f is not None and hasattr(f, "file"):
-                    f.file = _CountingFile(f.file)
-            folder = getattr(storage, "folder", None)
-            self._arrays = Path(folder) / ARRAYS_DIR if folder else None
-            self._out = _Builder()
-            self._ours = False  # fields come in name order: "body" tells before the others
-            # the current field's postings of the current term, and its documents' lengths
-            self._cap: tuple[list, list, dict | None] | None = None
-            self._many = None  # the current term's (ids, weights) from add_many
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        # whoosh asks the postings and terms files their position several times per term:
+        # a system call each time on a real file (~5% of indexing), counted here instead
+        for f in (getattr(self, "_postfile", None),
+                  getattr(getattr(self, "_tindex", None), "dbfile", None)):
+            if f is not None and hasattr(f, "file"):
+                f.file = _CountingFile(f.file)
+        folder = getattr(storage, "folder", None)
+        from . import arrays  # (it imports this module)
 
-        def start_field(self, fieldname, fieldobj):
-            super().start_field(fieldname, fieldobj)
-            if fieldname == "body":
-                from .analysis import NewsText
+        self._arrays = Path(folder) / arrays.ARRAYS_DIR if folder else None
+        self._new_builder = arrays._Builder
+        self._fields, self._ranked = arrays.FIELDS, arrays.RANKED
+        self._out = self._new_builder()
+        self._ours = False  # fields come in name order: "body" tells before the others
+        # the current field's postings of the current term, and its documents' lengths
+        self._cap: tuple[list, list, dict | None] | None = None
+        self._many = None  # the current term's (ids, weights) from add_many
 
-                self._ours = isinstance(fieldobj, NewsText)
-            self._cap = None
-            if self._ours and self._arrays is not None and fieldname in FIELDS:
-                self._out.start(fieldname)
-                self._cap = ([], [], {} if fieldname in RANKED else None)
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        if fieldname == "body":
+            from .analysis import NewsText
 
-        def add(self, docnum, weight, vbytes, length):
-            self._postwriter.add_posting(docnum, weight, vbytes, length)
-            cap = self._cap
-            if cap is not None:
-                cap[0].append(docnum)
-                cap[1].append(weight)
-                if cap[2] is not None:
-                    cap[2][docnum] = length
+            self._ours = isinstance(fieldobj, NewsText)
+        self._cap = None
+        if self._ours and self._arrays is not None and fieldname in self._fields:
+            self._out.start(fieldname)
+            self._cap = ([], [], {} if fieldname in self._ranked else None)
 
-        def add_many(self, ids, weights, values, lengths):
-            """One term's postings at once (:func:`indexer.segment.write_postings`)."""
-            add_block_postings(self._postwriter, ids, weights, values, lengths)
-            if self._cap is not None:
-                self._many = (ids, weights)
+    def add(self, docnum, weight, vbytes, length):
+        self._postwriter.add_posting(docnum, weight, vbytes, length)
+        cap = self._cap
+        if cap is not None:
+            cap[0].append(docnum)
+            cap[1].append(weight)
+            if cap[2] is not None:
+                cap[2][docnum] = length
 
-        def set_field_lengths(self, lengths) -> None:
-            """Every document's length in the current field (bulk writing gives them once
-            instead of with each posting)."""
-            if self._cap is not None and self._cap[2] is not None:
-                arr = np.asarray(lengths, dtype=np.float32)
-                arr[arr <= 0] = 1
-                self._out.lengths[self._fieldname] = arr
+    def add_many(self, ids, weights, values, lengths):
+        """One term's postings at once (:func:`indexer.segment.write_postings`)."""
+        add_block_postings(self._postwriter, ids, weights, values, lengths)
+        if self._cap is not None:
+            self._many = (ids, weights)
 
-        def finish_term(self):
-            super().finish_term()
-            cap = self._cap
-            if cap is None:
-                return
-            if self._many is not None:
-                self._out.term(self._fieldname, self._btext, *self._many)
-                self._many = None
-            else:
-                self._out.term(self._fieldname, self._btext, cap[0], cap[1])
-                cap[0].clear()
-                cap[1].clear()
+    def set_field_lengths(self, lengths) -> None:
+        """Every document's length in the current field (bulk writing gives them once
+        instead of with each posting)."""
+        if self._cap is not None and self._cap[2] is not None:
+            arr = np.asarray(lengths, dtype=np.float32)
+            arr[arr <= 0] = 1
+            self._out.lengths[self._fieldname] = arr
 
-        def finish_field(self):
-            cap = self._cap
-            if cap is not None and cap[2]:
-                lengths = cap[2]
-                arr = np.ones(max(lengths) + 1, dtype=np.float32)
-                arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
-                    np.fromiter(lengths.values(), dtype=np.float32)
-                arr[arr <= 0] = 1
-                self._out.lengths[self._fieldname] = arr
-            self._cap = None
-            super().finish_field()
+    def finish_term(self):
+        super().finish_term()
+        cap = self._cap
+        if cap is None:
+            return
+        if self._many is not None:
+            self._out.term(self._fieldname, self._btext, *self._many)
+            self._many = None
+        else:
+            self._out.term(self._fieldname, self._btext, cap[0], cap[1])
+            cap[0].clear()
+            cap[1].clear()
 
-        def close(self):
-            super().close()
-            if self._arrays is None or not self._ours:
-                return
-            try:
-                self._arrays.mkdir(exist_ok=True)
-                self._out.save(self._arrays / self._segment.segment_id(), None)
-            except OSError:
-                pass  # the arrays only speed searching up; build_missing retries
-            self._out = _Builder()
+    def finish_field(self):
+        cap = self._cap
+        if cap is not None and cap[2]:
+            lengths = cap[2]
+            arr = np.ones(max(lengths) + 1, dtype=np.float32)
+            arr[np.fromiter(lengths.keys(), dtype=np.int64)] = \
+                np.fromiter(lengths.values(), dtype=np.float32)
+            arr[arr <= 0] = 1
+            self._out.lengths[self._fieldname] = arr
+        self._cap = None
+        super().finish_field()
 
-    CapturingFieldWriter.__name__ = base.__name__
-    return CapturingFieldWriter
+    def close(self):
+        super().close()
+        if self._arrays is None or not self._ours:
+            return
+        try:
+            self._arrays.mkdir(exist_ok=True)
+            self._out.save(self._arrays / self._segment.segment_id(), None)
+        except OSError:
+            pass  # the arrays only speed searching up; build_missing retries
+        self._out = self._new_builder()
 
 
 def apply() -> None:
     """Install both patches (idempotent)."""
-    from whoosh.codec import whoosh3
-
     compound.BufferFile = ViewBufferFile  # type: ignore[misc]
     if not getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
-        whoosh3.W3FieldWriter = _capturing(whoosh3.W3FieldWriter)  # type: ignore[misc]
+        whoosh3.W3FieldWriter = CapturingFieldWriter  # type: ignore[misc]
