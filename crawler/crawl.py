@@ -19,7 +19,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import httpx
 
@@ -198,6 +198,28 @@ def _run_loop(coro):
 def _ignore_sigint() -> None:
     """Cleaning processes leave Ctrl-C to the crawler, which stops them in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Link(NamedTuple):
+    """A URL a fetch led to, with the depth, kind and date hint it is queued with."""
+
+    url: str
+    depth: int
+    kind: str
+    hint: str | None
+
+
+@dataclass
+class _Reading:
+    """What one fetch says (see :meth:`Crawler._interpret`): its outcome, links relative to
+    it (``found``) and canonical already (``canonical``), its story, what it taught."""
+
+    outcome: str = "ok"
+    error: str | None = None
+    found: list[Link] = field(default_factory=list)
+    canonical: list[Link] = field(default_factory=list)
+    article: Article | None = None
+    learned: tuple | None = None
 
 
 class Crawler:
@@ -569,6 +591,7 @@ class Crawler:
                       cleaned: list | None = None) -> None:
         """Record one fetch and what it led to. ``cleaned`` is the page's article, links and
         the template view it was cleaned with, when a cleaning process already made them."""
+        read = await self._interpret(url, depth, kind, hint, result, capture, cleaned)
         status = result.status
         fetch_row = dict(url=url, crawl_id=self.crawl_id, status=status,
                          content_type=result.header("content-type"), etag=result.header("etag"),
@@ -577,114 +600,129 @@ class Crawler:
                          warc_offset=capture.offset if capture else None,
                          warc_length=capture.length if capture else None,
                          bytes=len(result.raw), truncated=1 if result.truncated else 0,
-                         fetched_at=result.fetched_at)
-        found: list[tuple[str, int, str, str | None]] = []  # url, depth, kind, hint
-        canonical: list[tuple[str, int, str, str | None]] = []  # the same, URLs canonical
-        article: Article | None = None
-        outcome = "ok"
-        error = result.error
-        learned = None
+                         fetched_at=result.fetched_at, outcome=read.outcome, error=read.error)
+        released = []
+        with self.store.transaction():
+            self.store.add_fetch(**fetch_row)
+            if read.learned is not None:
+                self._learn(url, *read.learned)
+            if read.article is not None:
+                if self._store_article(read.article, url) == "duplicate":
+                    read.outcome = "duplicate"
+            self._enqueue_found(url, kind, read)
+            if kind == "page" and status is not None and 200 <= status < 300:
+                if self.policy.record_fetch(url, read.outcome in ("article", "duplicate")):
+                    released = self.store.release_held(urls.pattern_key(url), self.crawl_id)
+            failed = read.outcome in ("gave-up", "refused-address")
+            self.store.finish_url(url, "failed" if failed else "done", read.outcome,
+                                  result.tries)
+        for row in released:
+            self._host(row["host"]).queue.append(
+                (row["url"], row["depth"], row["kind"], row["hint_date"], 0))
+        self.stats.outcomes[read.outcome] += 1
+
+    def _enqueue_found(self, url: str, kind: str, read: _Reading) -> None:
+        """Queue the links a fetch led to (``read.found`` relative to ``url``)."""
+        canonical = list(read.canonical)
+        for link in read.found:
+            try:
+                canonical.append(link._replace(url=urls.canonicalize(link.url, base=url)))
+            except InvalidURLError:
+                continue
+        from_feed = kind in ("sitemap", "feed")
+        for link in canonical:
+            self._enqueue(link.url, link.depth, link.kind, via=kind if from_feed else "link",
+                          hint=link.hint, trusted=from_feed or link.kind in ("sitemap", "feed"))
+
+    async def _interpret(self, url, depth, kind, hint, result: FetchResult, capture,
+                         cleaned) -> _Reading:
+        """What one fetch says: its outcome and the links and story it gives."""
+        status = result.status
+        read = _Reading(error=result.error)
         if status is None or result.outcome == "gave-up":
-            outcome = "refused-address" if result.outcome == "refused-address" else "gave-up"
+            refused = result.outcome == "refused-address"
+            read.outcome = "refused-address" if refused else "gave-up"
             self.stats.errors += 1
-            self._sample(f"{url}: {error}")
-            self.log(f"{'refused' if outcome == 'refused-address' else 'gave up on'} {url}: "
-                     f"{error}")
+            self._sample(f"{url}: {read.error}")
+            self.log(f"{'refused' if refused else 'gave up on'} {url}: {read.error}")
         elif status == 304:
-            outcome = "not-modified"
+            read.outcome = "not-modified"
             if kind == "page":
-                found = await self._relink_from_previous(url, depth)
+                read.found = await self._relink_from_previous(url, depth)
         elif 300 <= status < 400:
-            location = result.header("location")
-            outcome = "redirect"
-            if location:
-                try:
-                    target = urls.canonicalize(location, base=url)
-                except InvalidURLError:
-                    target = None
-                if target and target != url:
-                    self.store.add_redirect(url, target, status)
-                    found.append((target, depth, kind, hint))
-            else:
-                outcome, error = "bad-redirect", f"HTTP {status} without Location"
+            self._read_redirect(url, depth, kind, hint, result, read)
         elif status >= 400:
-            outcome = f"http-{status}"
+            read.outcome = f"http-{status}"
             if not (status == 404 and kind in ("sitemap", "feed")):
                 self.stats.errors += 1
                 self._sample(f"{url}: HTTP {status}")
         else:
-            ctype = result.content_type
-            sniffed = "html" if cleaned else discover.sniff_kind(result.body, ctype)
-            if sniffed == "sitemap":
-                outcome = "sitemap"
-                parsed = discover.parse_sitemap(result.body)
-                found += [(u, depth, "sitemap", None) for u in parsed.sitemaps]
-                found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
-            elif sniffed == "feed":
-                outcome = "feed"
-                parsed = discover.parse_feed(result.body)
-                found += [(u, depth + 1, "page", d) for u, d in parsed.pages]
-            elif sniffed == "html" and _html_type(ctype):
-                if cleaned:
-                    ex, links, view = cleaned
-                else:
-                    view = self._template(urls.host_of(url)).view()
-                    ex, links = _clean_page(result.body, ctype, url, result.fetched_at, hint, view)
-                if ex.gave_up:
-                    error = ex.gave_up
-                    self.stats.errors += 1
-                    self._sample(f"{url}: {error}")
-                    self.log(f"gave up cleaning {url}: {error}; its capture is kept")
-                else:
-                    learned = (ex, view)
-                # canonical already (see _canonical_links)
-                # the next page of a listing is the same listing, not a level deeper: a
-                # section's archive runs to --max-pagination pages whatever --max-depth says
-                canonical = [(href, depth if urls.pagination_depth(href) else depth + 1,
-                              "page", None) for href, _ in links.pages]
-                canonical += [(href, depth, "feed", None) for href in links.feeds]
-                outcome, article = ("too-slow", None) if ex.gave_up else self._article_from(
-                    url, ex, result.fetched_at, capture)
-                if ex.canonical_url:
-                    try:
-                        canon = urls.canonicalize(ex.canonical_url)
-                        if canon != url:
-                            found.append((canon, depth, "page", hint))
-                    except InvalidURLError:
-                        pass
-            else:
-                outcome = "not-html"
-        fetch_row["outcome"] = outcome
-        fetch_row["error"] = error
-        released = []
-        with self.store.transaction():
-            self.store.add_fetch(**fetch_row)
-            if learned is not None:
-                self._learn(url, *learned)
-            if article is not None:
-                verdict = self._store_article(article, url)
-                if verdict == "duplicate":
-                    outcome = "duplicate"
-            for link, link_depth, link_kind, link_hint in found:
-                try:
-                    canonical.append((urls.canonicalize(link, base=url), link_depth,
-                                      link_kind, link_hint))
-                except InvalidURLError:
-                    continue
-            for canon, link_depth, link_kind, link_hint in canonical:
-                trusted = link_kind in ("sitemap", "feed") or kind in ("sitemap", "feed")
-                via = kind if kind in ("sitemap", "feed") else "link"
-                self._enqueue(canon, link_depth, link_kind, via=via, hint=link_hint,
-                              trusted=trusted)
-            if kind == "page" and status is not None and 200 <= status < 300:
-                if self.policy.record_fetch(url, outcome in ("article", "duplicate")):
-                    released = self.store.release_held(urls.pattern_key(url), self.crawl_id)
-            state = "failed" if outcome in ("gave-up", "refused-address") else "done"
-            self.store.finish_url(url, state, outcome, result.tries)
-        for row in released:
-            self._host(row["host"]).queue.append(
-                (row["url"], row["depth"], row["kind"], row["hint_date"], 0))
-        self.stats.outcomes[outcome] += 1
+            self._read_document(url, depth, hint, result, capture, cleaned, read)
+        return read
+
+    def _read_redirect(self, url, depth, kind, hint, result: FetchResult, read: _Reading):
+        location = result.header("location")
+        read.outcome = "redirect"
+        if not location:
+            read.outcome, read.error = "bad-redirect", f"HTTP {result.status} without Location"
+            return
+        try:
+            target = urls.canonicalize(location, base=url)
+        except InvalidURLError:
+            return
+        if target != url:
+            self.store.add_redirect(url, target, result.status or 0)
+            read.found.append(Link(target, depth, kind, hint))
+
+    def _read_document(self, url, depth, hint, result: FetchResult, capture, cleaned,
+                       read: _Reading) -> None:
+        """A 2xx response: a sitemap, a feed or an HTML page."""
+        ctype = result.content_type
+        sniffed = "html" if cleaned else discover.sniff_kind(result.body, ctype)
+        if sniffed == "sitemap":
+            read.outcome = "sitemap"
+            parsed = discover.parse_sitemap(result.body)
+            read.found += [Link(u, depth, "sitemap", None) for u in parsed.sitemaps]
+            read.found += [Link(u, depth + 1, "page", d) for u, d in parsed.pages]
+        elif sniffed == "feed":
+            read.outcome = "feed"
+            parsed = discover.parse_feed(result.body)
+            read.found += [Link(u, depth + 1, "page", d) for u, d in parsed.pages]
+        elif sniffed == "html" and _html_type(ctype):
+            self._read_page(url, depth, hint, result, capture, cleaned, read)
+        else:
+            read.outcome = "not-html"
+
+    def _read_page(self, url, depth, hint, result: FetchResult, capture, cleaned,
+                   read: _Reading) -> None:
+        if cleaned:
+            ex, links, view = cleaned
+        else:
+            view = self._template(urls.host_of(url)).view()
+            ex, links = _clean_page(result.body, result.content_type, url, result.fetched_at,
+                                    hint, view)
+        # the next page of a listing is the same listing, not a level deeper: a section's
+        # archive runs to --max-pagination pages whatever --max-depth says (links are
+        # canonical already: see _canonical_links)
+        read.canonical = [Link(href, depth if urls.pagination_depth(href) else depth + 1,
+                               "page", None) for href, _ in links.pages]
+        read.canonical += [Link(href, depth, "feed", None) for href in links.feeds]
+        if ex.gave_up:
+            read.outcome, read.error = "too-slow", ex.gave_up
+            self.stats.errors += 1
+            self._sample(f"{url}: {ex.gave_up}")
+            self.log(f"gave up cleaning {url}: {ex.gave_up}; its capture is kept")
+        else:
+            read.learned = (ex, view)
+            read.outcome, read.article = self._article_from(url, ex, result.fetched_at,
+                                                            capture)
+        if ex.canonical_url:
+            try:
+                canon = urls.canonicalize(ex.canonical_url)
+            except InvalidURLError:
+                return
+            if canon != url:
+                read.found.append(Link(canon, depth, "page", hint))
 
     def _article_from(self, url: str, ex: Extraction, fetched_at: float,
                       capture: Capture | None):
@@ -785,7 +823,7 @@ class Crawler:
                 self.store.replace_article(art)
         self.stats.recleaned += 1
 
-    async def _relink_from_previous(self, url: str, depth: int) -> list:
+    async def _relink_from_previous(self, url: str, depth: int) -> list[Link]:
         """On 304, rediscover the page's links from its last capture (no re-download)."""
         row = self.store.fetch_of(url)
         if not row:
@@ -799,7 +837,7 @@ class Crawler:
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         text, _ = decode(body, ctype)
         links = discover.parse_links(text, url)
-        return [(href, depth + 1, "page", None) for href, _ in links.pages]
+        return [Link(href, depth + 1, "page", None) for href, _ in links.pages]
 
 
 def crawl(archive: str | Path, seeds: list[str], settings: CrawlSettings | None = None,
