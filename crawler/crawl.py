@@ -267,6 +267,37 @@ class Crawler:
 
     # -- setup -------------------------------------------------------------------------------
     async def _run(self, seeds: list[str]) -> CrawlStats:
+        crawl_id, seeds = self._open(seeds)
+        self._seed(seeds)
+        self.pool = None
+        if self.settings.workers > 0:
+            self.pool = CleaningPool(self.settings.workers, initializer=_ignore_sigint)
+        completed = False
+        loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        try:  # Ctrl-C stops cleanly (even where the shell started us with SIGINT ignored)
+            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+            handles_sigint = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            handles_sigint = False
+        self.store.group_commits(GROUP_COMMIT_SECONDS)
+        try:
+            async with self._client() as client:
+                self.client = client
+                await self._schedule()
+            if not self._stop:
+                await self._reclean()
+            completed = True
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None  # a second Ctrl-C
+        finally:
+            if handles_sigint:
+                loop.remove_signal_handler(signal.SIGINT)
+            self._close(crawl_id, completed)
+        return self.stats
+
+    def _open(self, seeds: list[str]) -> tuple[int, list[str]]:
+        """Open (or resume) the crawl in the store; its id and canonical seeds."""
         canonical_seeds = []
         for seed in seeds:
             try:
@@ -295,8 +326,13 @@ class Crawler:
         self.learners: dict[str, HostLearner] = {}
         if resumed:
             self._rebuild_counters()
+        return crawl_id, canonical_seeds
+
+    def _seed(self, seeds: list[str]) -> None:
+        """Queue the seeds (and each seed site's usual sitemap and feed addresses), then load
+        the hosts' queues from the store, which holds what a resumed crawl had left."""
         with self.store.transaction():
-            for seed in canonical_seeds:
+            for seed in seeds:
                 self._enqueue(seed, 0, "page", via="seed", trusted=True)
                 if self.settings.discover:
                     root = seed.split("/", 3)
@@ -307,53 +343,34 @@ class Crawler:
                         self._enqueue(base + path, 0, "feed", via="guess", trusted=True)
         for host in self.hosts.values():
             host.queue.clear()  # the store is the truth: load the queue from it once
-        for row in self.store.queued(crawl_id):
+        for row in self.store.queued(self.crawl_id):
             self._host(row["host"]).queue.append(
                 (row["url"], row["depth"], row["kind"], row["hint_date"], row["tries"]))
-        self.pool = None
-        if self.settings.workers > 0:
-            self.pool = CleaningPool(self.settings.workers, initializer=_ignore_sigint)
+
+    def _client(self) -> httpx.AsyncClient:
+        """The crawl's HTTP client: pooled, polite headers, every connection through the
+        address guard."""
         limits = httpx.Limits(max_connections=self.settings.concurrency * 2,
                               max_keepalive_connections=self.settings.concurrency)
-        timeout = httpx.Timeout(self.settings.timeout)
         headers = {"User-Agent": self.settings.ua, "Accept-Encoding": "gzip, deflate",
                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-        completed = False
-        loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        try:  # Ctrl-C stops cleanly (even where the shell started us with SIGINT ignored)
-            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
-            handles_sigint = True
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
-            handles_sigint = False
-        self.store.group_commits(GROUP_COMMIT_SECONDS)
-        try:
-            guard = AddressGuard(self.settings.allow_private,
-                                 {h for h in self.policy.seed_hosts if is_address(h)})
-            transport = self.transport or crawl_transport(limits, guard)
-            async with httpx.AsyncClient(timeout=timeout, headers=headers,
-                                         transport=transport, trust_env=False) as client:
-                self.client = client
-                await self._schedule()
-            if not self._stop:
-                await self._reclean()
-            completed = True
-        except asyncio.CancelledError:
-            raise KeyboardInterrupt from None  # a second Ctrl-C
-        finally:
-            if handles_sigint:
-                loop.remove_signal_handler(signal.SIGINT)
-            if self.pool:
-                self.pool.shutdown()
-            self.store.group_commits(None)
-            self.warc.close()
-            self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
-            self.stats.held = self.store.held_count(crawl_id)
-            # an interrupted crawl (Ctrl-C, stop()) stays open so the next run resumes it
-            if completed and not self._stop:
-                self.store.finish_crawl(crawl_id, self.stats.as_dict())
-            self.store.close()
-        return self.stats
+        guard = AddressGuard(self.settings.allow_private,
+                             {h for h in self.policy.seed_hosts if is_address(h)})
+        transport = self.transport or crawl_transport(limits, guard)
+        return httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout), headers=headers,
+                                 transport=transport, trust_env=False)
+
+    def _close(self, crawl_id: int, completed: bool) -> None:
+        if self.pool:
+            self.pool.shutdown()
+        self.store.group_commits(None)
+        self.warc.close()
+        self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
+        self.stats.held = self.store.held_count(crawl_id)
+        # an interrupted crawl (Ctrl-C, stop()) stays open so the next run resumes it
+        if completed and not self._stop:
+            self.store.finish_crawl(crawl_id, self.stats.as_dict())
+        self.store.close()
 
     def _settings_dict(self) -> dict:
         return {k: v for k, v in vars(self.settings).items() if k != "contact"}
