@@ -77,62 +77,81 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
     templates.env.globals["version"] = __version__
     templates.env.filters["utc"] = _utc
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    site = _Site(archive, index, templates)
+    _error_pages(app, site)
+    _pages(app, site)
+    _feeds(app, site)
+    _api(app, site)
+    return app
 
-    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, context, status_code=status)
 
-    def wants_json(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
+class _Site:
+    """What every route uses: the archive, its searchers and the page templates."""
 
-    # -- errors: JSON under /api/, a page elsewhere ------------------------------------------
+    def __init__(self, archive: Path, index, templates: Jinja2Templates):
+        self.archive = archive
+        self.index = index
+        self.templates = templates
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    async def search(self, wanted: SearchRequest):
+        return await self.index.run(search_job, request=wanted)
+
+    async def article(self, article_id: int) -> dict:
+        art = await self.index.run(article_job, key=article_id)
+        if art is None:
+            raise StarletteHTTPException(404, f"there is no article number {article_id}")
+        return art
+
+    async def related(self, **options):
+        return await self.index.run(related_job, **options)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_pages(app: FastAPI, site: _Site) -> None:
+    """Errors as the API's JSON object under /api/, as a page elsewhere."""
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
-        if wants_json(request):
+        if _wants_json(request):
             return JSONResponse({"error": str(exc)}, status_code=503,
                                 headers={"Retry-After": "5"})
-        return page(request, "error.html", 503, message=str(exc), title="Busy")
+        return site.page(request, "error.html", 503, message=str(exc), title="Busy")
 
     @app.exception_handler(NoIndex)
     async def no_index(request: Request, exc: NoIndex):
-        if wants_json(request):
+        if _wants_json(request):
             return JSONResponse({"error": str(exc)}, status_code=503)
-        return page(request, "error.html", 503, message=str(exc), title="No index yet")
+        return site.page(request, "error.html", 503, message=str(exc), title="No index yet")
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError):
-        if wants_json(request):
+        if _wants_json(request):
             return JSONResponse({"error": str(exc)}, status_code=400)
-        return page(request, "error.html", 400, message=str(exc), title="Cannot search that")
+        return site.page(request, "error.html", 400, message=str(exc), title="Cannot search that")
 
     @app.exception_handler(RequestValidationError)
     async def bad_params(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
                              for e in exc.errors())
-        if wants_json(request):
+        if _wants_json(request):
             return JSONResponse({"error": problems}, status_code=400)
-        return page(request, "error.html", 400, message=problems, title="Bad request")
+        return site.page(request, "error.html", 400, message=problems, title="Bad request")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        if wants_json(request):
+        if _wants_json(request):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return page(request, "error.html", exc.status_code, message=exc.detail,
+        return site.page(request, "error.html", exc.status_code, message=exc.detail,
                     title="Not found" if exc.status_code == 404 else "Error")
 
-    # -- the library calls -----------------------------------------------------------------
-    async def run_search(wanted: SearchRequest):
-        return await index.run(search_job, request=wanted)
 
-    async def get_article(article_id: int) -> dict:
-        art = await index.run(article_job, key=article_id)
-        if art is None:
-            raise StarletteHTTPException(404, f"there is no article number {article_id}")
-        return art
-
-    async def related_for(**options):
-        return await index.run(related_job, **options)
-
-    # -- pages ------------------------------------------------------------------------------
+def _pages(app: FastAPI, site: _Site) -> None:
+    """The reader's and the editor's pages."""
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def search_page(request: Request,
                           wanted: SearchRequest = PAGE_SEARCH):
@@ -142,35 +161,35 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
                                    "link": lambda **kw: _link(state, **kw)}
         if wanted.text or wanted.filtered:
             try:
-                results, ids = await run_search(wanted)
+                results, ids = await site.search(wanted)
                 context.update(results=results, ids=ids,
                                chart=timeline(results.facets.get("months") or {}))
             except QueryError as exc:
                 context["error"] = str(exc)
         status = 400 if context["error"] else 200
-        return page(request, "search.html", status, title=wanted.text or "Search", **context)
+        return site.page(request, "search.html", status, title=wanted.text or "Search", **context)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(request: Request, article_id: int):
-        art = await get_article(article_id)
+        art = await site.article(article_id)
         try:
-            _, suggestions, ids = await related_for(url=art["canonical_url"], limit=5)
+            _, suggestions, ids = await site.related(url=art["canonical_url"], limit=5)
         except (QueryError, NoIndex):
             suggestions, ids = [], {}
         paragraphs = [p for p in (art.get("body") or "").split("\n") if p.strip()]
-        return page(request, "article.html", title=art.get("title") or art["canonical_url"],
+        return site.page(request, "article.html", title=art.get("title") or art["canonical_url"],
                     art=art, paragraphs=paragraphs, suggestions=suggestions, ids=ids)
 
     @app.get("/articles/{article_id}/capture", include_in_schema=False)
     async def capture(article_id: int):
         """The archived page as fetched, sandboxed: its scripts never run on our origin."""
-        art = await get_article(article_id)
+        art = await site.article(article_id)
         if not art.get("warc_file") or art.get("warc_offset") is None:
             raise StarletteHTTPException(404, "this story has no archived capture "
                                               "(it was imported as text)")
         try:
             _, headers, payload = await asyncio.to_thread(
-                ArchiveReader(archive).capture, art["warc_file"], art["warc_offset"])
+                ArchiveReader(site.archive).capture, art["warc_file"], art["warc_offset"])
         except (OSError, ValueError):
             raise StarletteHTTPException(404, "the archived capture is missing") from None
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "text/html")
@@ -180,7 +199,7 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
 
     @app.get("/editor", response_class=HTMLResponse, include_in_schema=False)
     def editor_page(request: Request):
-        return page(request, "editor.html", title="Related stories for a draft", text="",
+        return site.page(request, "editor.html", title="Related stories for a draft", text="",
                     suggestions=None, options={}, error=None, ids={})
 
     @app.post("/editor", response_class=HTMLResponse, include_in_schema=False)
@@ -192,16 +211,19 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         suggestions, error, ids = None, None, {}
         try:
             limit = int(options["limit"] or 8)
-            _, suggestions, ids = await related_for(text=text, limit=limit,
+            _, suggestions, ids = await site.related(text=text, limit=limit,
                                               within=options["within"] or None)
         except ValueError:
             error = "limit must be a number"
         except QueryError as exc:
             error = str(exc)
-        return page(request, "editor.html", 400 if error else 200,
+        return site.page(request, "editor.html", 400 if error else 200,
                     title="Related stories for a draft", text=text, suggestions=suggestions,
                     options=options, error=error, ids=ids)
 
+
+def _feeds(app: FastAPI, site: _Site) -> None:
+    """OpenSearch, for browsers, and an Atom feed of any search."""
     @app.get("/opensearch.xml", include_in_schema=False)
     def opensearch(request: Request):
         base = str(request.base_url).rstrip("/")
@@ -219,18 +241,20 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
 
     @app.get("/feed.atom", include_in_schema=False)
     async def feed(request: Request, wanted: SearchRequest = FEED_SEARCH):
-        results, ids = await run_search(wanted)
+        results, ids = await site.search(wanted)
         base = str(request.base_url).rstrip("/")
         state = {k: v for k, v in request.query_params.items() if k in SEARCH_PARAMS and v}
         return Response(_atom(base, state, results, ids), media_type="application/atom+xml")
 
-    # -- JSON API ---------------------------------------------------------------------------
+
+def _api(app: FastAPI, site: _Site) -> None:
+    """The JSON API (described at /docs)."""
     @app.get("/api/search", summary="Search the archive",
              description="The same object as `newsarchive search --json`: total, hits (url, "
                          "title, published, source, topics, score, snippet with match offsets), "
                          "facets (topics, months) and did_you_mean.")
     async def api_search(wanted: SearchRequest = API_SEARCH):
-        results, ids = await run_search(wanted)
+        results, ids = await site.search(wanted)
         out = results.as_dict()
         for hit in out["hits"]:
             hit["id"] = ids.get(hit["url"])
@@ -238,17 +262,17 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
 
     @app.get("/api/articles/{article_id}", summary="One article with its metadata")
     async def api_article(article_id: int):
-        return await get_article(article_id)
+        return await site.article(article_id)
 
     @app.get("/api/related", summary="Related stories for an archived article")
     async def api_related(url: str = "", id: int | None = None, limit: int = 5, within: str = "",
                     after: str = "", before: str = "", same_topic: bool = False,
                     topic: str = "", recency: bool = False):
         if id is not None:
-            url = (await get_article(id))["canonical_url"]
+            url = (await site.article(id))["canonical_url"]
         if not url:
             raise QueryError("give url= or id= (or POST a draft's text)")
-        return _related_json(*await related_for(url=url, limit=limit,
+        return _related_json(*await site.related(url=url, limit=limit,
                                           within=within or None, after=after or None,
                                           before=before or None, same_topic=same_topic,
                                           topic=topic or None, recency=recency))
@@ -266,11 +290,9 @@ def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NA
         limit = body.get("limit", 5)
         if not isinstance(limit, int) or isinstance(limit, bool):
             raise QueryError("limit must be a whole number")
-        return _related_json(*await related_for(
+        return _related_json(*await site.related(
             text=body["text"][:MAX_DRAFT], limit=limit, within=body.get("within") or None,
             topic=body.get("topic") or None, recency=bool(body.get("recency"))))
-
-    return app
 
 
 def _search_request(style: str, **fixed):
