@@ -280,7 +280,7 @@ class _Handler(BaseHTTPRequestHandler):
                 st.cache_key, st.cache = key, (stories, by_path)
             return st.cache
 
-    def do_GET(self):  # noqa: C901 - one branch per misbehaviour is the point
+    def do_GET(self):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         st = self.state
@@ -290,15 +290,27 @@ class _Handler(BaseHTTPRequestHandler):
                 st.requests.append((self.path, time.monotonic(), dict(self.headers)))
             hits = st.hits[self.path]
         stories, by_path = self.all_stories()
+        for serve in (self._discovery, self._listings, self._stories, self._traps):
+            if serve(path, query, hits, stories, by_path):
+                return
+        self._send(404, listing_html("Page not found", []))
+
+    def _sent(self, *args, **kwargs) -> bool:
+        self._send(*args, **kwargs)
+        return True
+
+    def _discovery(self, path: str, query: dict, hits: int, stories: list, by_path: dict) -> bool:
+        """robots.txt, the sitemaps and the feed."""
+        st = self.state
         if path == "/robots.txt":
             if st.robots_status != 200:
-                return self._send(st.robots_status, "error", "text/plain")
+                return self._sent(st.robots_status, "error", "text/plain")
             text = st.robots if st.robots is not None else (
                 f"User-agent: *\nDisallow: /private/\nAllow: /private/public-note.html\n\n"
                 f"Sitemap: {self.base}/sitemap_index.xml\n")
-            return self._send(200, text, "text/plain")
+            return self._sent(200, text, "text/plain")
         if path == "/sitemap_index.xml":
-            return self._send(200, (
+            return self._sent(200, (
                 '<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
                 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 f'<sitemap><loc>{self.base}/sitemap-news.xml</loc></sitemap>'
@@ -311,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f'</news:publication><news:publication_date>{s.date}T09:30:00Z'
                 f'</news:publication_date><news:title>{html.escape(s.title)}</news:title>'
                 f'</news:news></url>' for s in stories[:4])
-            return self._send(200, (
+            return self._sent(200, (
                 '<?xml version="1.0" encoding="UTF-8"?><urlset '
                 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
                 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
@@ -321,16 +333,20 @@ class _Handler(BaseHTTPRequestHandler):
                               for s in stories[4:] + st.sitemap_only)
             xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset '
                    f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
-            return self._send(200, gzip.compress(xml.encode()), "application/x-gzip")
+            return self._sent(200, gzip.compress(xml.encode()), "application/x-gzip")
         if path in ("/feed.xml", "/rss.xml"):
             items = "".join(
                 f"<item><title>{html.escape(s.title)}</title><link>{self.base}{s.path}</link>"
                 f"<pubDate>{time.strftime('%a, %d %b %Y 09:30:00 GMT', time.strptime(s.date, '%Y-%m-%d'))}"
                 f"</pubDate></item>" for s in stories[:6] + st.feed_only)
-            return self._send(200, (
+            return self._sent(200, (
                 '<?xml version="1.0"?><rss version="2.0"><channel><title>Daily Sample News'
                 f'</title><link>{self.base}/</link>{items}</channel></rss>'),
                 "application/rss+xml")
+        return False
+
+    def _listings(self, path: str, query: dict, hits: int, stories: list, by_path: dict) -> bool:
+        """The front page and the section pages (paginated)."""
         if path == "/":
             first = stories[0]
             links = [(s.path, s.title) for s in stories[:6]]
@@ -345,19 +361,24 @@ class _Handler(BaseHTTPRequestHandler):
                       ("/minister-confident.html", "Minister confident"),
                       ("http://10.1.2.3/internal", "Intranet")]
             extra = '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
-            return self._send(200, listing_html("Daily Sample News", links, extra))
+            return self._sent(200, listing_html("Daily Sample News", links, extra))
         section = path.strip("/")
         if path.endswith("/") and section and all(c.isalpha() for c in section):
             items = [s for s in stories if s.section == section]
             if not items:
-                return self._send(404, listing_html("Not found", []))
+                return self._sent(404, listing_html("Not found", []))
             page = int((query.get("page") or ["1"])[0] or 1)
             per = 20
             chunk = items[(page - 1) * per: page * per]
             links = [(s.path, s.title) for s in chunk]
             if page * per < len(items):
                 links.append((f"/{section}/?page={page + 1}", "Next page"))
-            return self._send(200, listing_html(section.title(), links))
+            return self._sent(200, listing_html(section.title(), links))
+        return False
+
+    def _stories(self, path: str, query: dict, hits: int, stories: list, by_path: dict) -> bool:
+        """Stories, their print views and an old link that redirects to one."""
+        st = self.state
         if path in by_path:
             story = by_path[path]
             extra = st.edits.get(path, "")
@@ -366,39 +387,45 @@ class _Handler(BaseHTTPRequestHandler):
                 page = page.replace("<ol>", "<ol>" + "".join(
                     f'<li><a href="{s.path}">{html.escape(s.title)}</a></li>'
                     for s in st.most_read_only), 1)
-            return self._send(200, page)
+            return self._sent(200, page)
         if path.startswith("/print/") and path[len("/print"):] in by_path:
             story = by_path[path[len("/print"):]]
-            return self._send(200, article_html(story, self.base).replace(
+            return self._sent(200, article_html(story, self.base).replace(
                 BOILERPLATE_TOP, "<p>Printed from Daily Sample News</p>"))
         if path == "/old/rates-story":
-            return self._send(301, "", headers={"Location": stories[0].path})
+            return self._sent(301, "", headers={"Location": stories[0].path})
+        return False
+
+    def _traps(self, path: str, query: dict, hits: int, stories: list, by_path: dict) -> bool:
+        """What a crawler must survive: an endless calendar, a private area, a PDF, a page
+        in windows-1252, pages that fail once, always, slowly, cut short, huge or broken."""
+        st = self.state
         if path == "/calendar":
             day = int((query.get("day") or ["1"])[0] or 1)
-            return self._send(200, listing_html(f"Events on day {day}", [
+            return self._sent(200, listing_html(f"Events on day {day}", [
                 (f"/calendar?day={day + 1}", "Next day"), (f"/calendar?day={day - 1}", "Previous day"),
                 (f"/calendar?day={day}&view=week", "Week view"),
                 (f"/calendar?day={day}&view=month&sort=asc", "Month view")]))
         if path.startswith("/private/"):
-            return self._send(200, listing_html("Secret", []))
+            return self._sent(200, listing_html("Secret", []))
         if path == "/report.pdf":
-            return self._send(200, b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+            return self._sent(200, b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
                               "application/pdf")
         if path == "/minister-confident.html":
-            return self._send(200, CP1252_HTML.encode("windows-1252"), "text/html")
+            return self._sent(200, CP1252_HTML.encode("windows-1252"), "text/html")
         if path == "/flaky.html":
             if hits <= 2:
-                return self._send(503, "busy", "text/plain", {"Retry-After": st.retry_after})
-            return self._send(200, article_html(stories[1], self.base))
+                return self._sent(503, "busy", "text/plain", {"Retry-After": st.retry_after})
+            return self._sent(200, article_html(stories[1], self.base))
         if path == "/ratelimited.html":
             if hits <= 1:
-                return self._send(429, "slow down", "text/plain", {"Retry-After": st.retry_after})
-            return self._send(200, article_html(stories[2], self.base))
+                return self._sent(429, "slow down", "text/plain", {"Retry-After": st.retry_after})
+            return self._sent(200, article_html(stories[2], self.base))
         if path == "/always500.html":
-            return self._send(500, "boom", "text/plain")
+            return self._sent(500, "boom", "text/plain")
         if path == "/slow.html":
             time.sleep(st.slow_seconds)
-            return self._send(200, article_html(stories[3], self.base))
+            return self._sent(200, article_html(stories[3], self.base))
         if path == "/truncated.html":
             body = article_html(stories[4], self.base).encode()
             if hits <= 1:
@@ -409,17 +436,17 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 self.close_connection = True
-                return
-            return self._send(200, body)
+                return True
+            return self._sent(200, body)
         if path == "/huge.html":
             para = "<p>" + "word " * 200 + "</p>"
-            body = ("<html><body><article><h1>Huge</h1>" + para * (st.huge_bytes // len(para) + 1)
+            huge = ("<html><body><article><h1>Huge</h1>" + para * (st.huge_bytes // len(para) + 1)
                     + "</article></body></html>")
-            return self._send(200, body)
+            return self._sent(200, huge)
         if path == "/malformed.html":
-            return self._send(200, "<html><body><div><p>Unclosed <b>tags <table><tr><td>cell"
+            return self._sent(200, "<html><body><div><p>Unclosed <b>tags <table><tr><td>cell"
                                    "<p>More text \x00\x01 here</div></span></body")
-        return self._send(404, listing_html("Page not found", []))
+        return False
 
 
 class _Server(ThreadingHTTPServer):
