@@ -12,11 +12,9 @@ they never add a story the query does not match, so totals, facets and pages sta
 The same space weighs the query's own words: one that does not go with the others (the
 "new" of a long question) counts less (:meth:`ConceptModel.coherence`).
 
-On the TIME collection (bench/relevance.py) MAP 0.658 -> 0.686, +9.2% over rank-bm25 (35
-queries better, 19 worse); other settings of rank (50-200) and words (5-20) land
-between +6.8% and +9.2%. Weighing the query's words: 0.693, +10.4% (36 better, 18 worse).
-Fitting takes ~25 s on a 200k-story archive (a 20k-story sample), and the model is refitted
-when the archive has grown or shrunk by a quarter since.
+The model is fitted on a sample of the archive's stories and refitted when the archive has
+grown or shrunk by a quarter since. (What it does for relevance on the TIME collection, and
+the settings tried: CHANGELOG.md.)
 """
 
 from __future__ import annotations
@@ -115,11 +113,7 @@ class ConceptModel:
         gives): 1 - ``strength`` + ``strength`` x the cosine (0 if negative) between the word
         and the query's other words in the latent space. In "the coup in Viet Nam and the
         new policy" the words of the coup count fully and "new" and "policy" a little less.
-        Words the model does not know, and one-word queries, are left out (weight 1).
-
-        On the TIME collection (bench/relevance.py) MAP 0.686 -> 0.693 (+9.2% -> +10.4% over
-        rank-bm25) at 0.25; strengths 0.1 / 0.2 / 0.3 / 0.4 / 0.5 give +9.9 / +10.3 / +10.3 /
-        +10.0 / +9.5%."""
+        Words the model does not know, and one-word queries, are left out (weight 1)."""
         strength = COHERENCE if strength is None else strength
         vectors, known = [], []
         for word in words:

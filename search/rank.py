@@ -36,9 +36,7 @@ from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 B, K1 = 0.75, 1.2
 #: A query word's weight is its idf squared: idf in the story's vector and in the query's, as
 #: the vector-space model weighs terms, so a long question's rare, telling words ("Diem",
-#: "arrears") outweigh its common ones ("new", "policy"). On the TIME collection
-#: (bench/relevance.py) MAP 0.641 -> 0.649, 30 queries better than rank-bm25, 22 worse
-#: (24 and 27 with idf).
+#: "arrears") outweigh its common ones ("new", "policy").
 IDF_POWER = 2
 #: stories re-scored with the proximity bonus (the first three pages of ten; on the TIME
 #: collection depth 20 already gives the MAP of depth 200: bench/relevance.py)
