@@ -164,6 +164,7 @@ class Indexer:
         ix.close()
         arrays.build_missing(building, self.procs)
         self.progress(total, total)
+        self._keep_concepts(path, building)
         (building / SYNC_FILE).write_text(json.dumps(
             {"seq": seq, "schema": SCHEMA_VERSION, "updated_at": time.time()}))
         old = path.with_name(INDEX_DIR + ".old")
@@ -172,6 +173,17 @@ class Indexer:
             os.rename(path, old)
         os.rename(building, path)
         shutil.rmtree(old, ignore_errors=True)
+
+    def _keep_concepts(self, live: Path, building: Path) -> None:
+        """Carry the live index's concepts model into the rebuilt one when both index the
+        same schema (the same analysis): it depends on the stories, not on the index, and
+        :func:`concepts.refresh` still refits it once the archive has changed enough."""
+        model = live / concepts.FILE
+        if model.exists() and read_sync(self.archive).get("schema") == SCHEMA_VERSION:
+            try:
+                shutil.copyfile(model, building / concepts.FILE)
+            except OSError:
+                pass  # refitted then
 
     def _incremental(self, store: Store, since: int, report: IndexReport) -> None:
         ix = open_index(self.archive, create=True)

@@ -57,7 +57,7 @@ class ConceptModel:
         from scipy.sparse import csr_matrix
 
         rank = rank or RANK
-        docs = [Counter(t.text for t in analyzer(text)) for text in texts]
+        docs = [_term_counts(analyzer, text) for text in texts]
         docs = [d for d in docs if d]
         if len(docs) < MIN_STORIES:
             return None
@@ -203,3 +203,12 @@ def refresh(index_path: Path, store, stories: int, analyzer,
             note(f"could not learn which words go together ({exc}); searches rank without them")
         return False
     return True
+
+
+def _term_counts(analyzer, text: str) -> Counter:
+    """How often each of ``text``'s indexed terms occurs: through our analyzer's indexing
+    fast path where it has one (the same terms, a third less time), else token by token."""
+    positions = getattr(analyzer, "positions", None)
+    if positions is not None:
+        return Counter({term: len(at) for term, at in positions(text).items()})
+    return Counter(t.text for t in analyzer(text))

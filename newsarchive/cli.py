@@ -213,7 +213,8 @@ def _crawl_summary(stats) -> None:
 
 
 # -- index ---------------------------------------------------------------------------------------
-def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int = 1) -> None:
+def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None = None) -> None:
+    procs = procs or min(16, os.cpu_count() or 1)
     bar = {"obj": None}
 
     def progress(done, total):
@@ -279,7 +280,7 @@ def index(archive, rebuild, lock_timeout, procs):
       newsarchive index
       newsarchive index --rebuild
     """
-    _index(archive, rebuild, lock_timeout, procs or min(16, os.cpu_count() or 1))
+    _index(archive, rebuild, lock_timeout, procs)
 
 
 @main.command(name="import")

@@ -151,3 +151,17 @@ def test_a_model_that_cannot_be_fitted_does_not_stop_the_indexing(tmp_path, monk
     assert "could not learn" in notes[-1]
     with SearchIndex(archive) as idx:
         assert idx.search("wheat").total > 0
+
+
+def test_a_rebuild_keeps_the_model_of_an_unchanged_archive(tmp_path):
+    archive = tmp_path / "data"
+    with Store(archive) as store, store.transaction():
+        for a in _background(MIN_STORIES):
+            store.upsert_article(a)
+    update_index(archive)
+    before = (index_dir(archive) / FILE).read_bytes()
+    notes = []
+    report = update_index(archive, rebuild=True, on_note=notes.append)
+    assert report.rebuilt and report.documents == MIN_STORIES
+    assert (index_dir(archive) / FILE).read_bytes() == before
+    assert not any("learning which words" in n for n in notes)
