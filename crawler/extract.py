@@ -392,12 +392,20 @@ def extract(html: str | bytes, url: str, headers: dict | None = None,
     return result
 
 
+def _joined(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; None when it cannot be (``http://[x``)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def _canonical(page: _Page) -> str | None:
     canonical = _meta.link_href(page.tree, "canonical") or _meta.first(page.meta, "og:url")
     if canonical:
-        canonical = urljoin(page.url, canonical)
-        if canonical.startswith(("http://", "https://")):
-            return canonical
+        joined = _joined(page.url, canonical)
+        if joined and joined.startswith(("http://", "https://")):
+            return joined
     return None
 
 
@@ -447,7 +455,7 @@ def _read_description(page: _Page, result: Extraction) -> None:
         img = article["image"]
         img = img[0] if isinstance(img, list) and img else img
         image = img.get("url") if isinstance(img, dict) else img if isinstance(img, str) else None
-    result.image = urljoin(page.url, image) if image else None
+    result.image = _joined(page.url, image) if image else None
     in_language = article.get("inLanguage") if article else None
     lang = (page.tree.get("lang") or page.tree.get("xml:lang")
             or _meta.first(meta, "content-language", "og:locale", "language")

@@ -37,7 +37,10 @@ def canonicalize(url: str, base: str | None = None) -> str:
     """The canonical form of ``url`` (resolved against ``base``), or raise InvalidURLError."""
     url = (url or "").strip()
     if base:
-        url = urljoin(base, url)
+        try:
+            url = urljoin(base, url)
+        except ValueError as exc:  # a bracketed host that is no IPv6 address
+            raise InvalidURLError(f"not a URL: {url!r} ({exc})") from exc
     return _canonical(url)
 
 

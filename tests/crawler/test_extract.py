@@ -582,3 +582,25 @@ def test_the_crawl_spends_only_the_quick_pass_on_pages_that_cannot_be_articles(m
         passes.clear()
         ex = extract(html, url, quick_listings=quick)
         assert passes == expected and ex.is_article is (html is short_story)
+
+
+@pytest.mark.parametrize("href", ["http://[::1", "https://[bad host]/x", "//[", "http://a]b/"])
+def test_a_canonical_link_that_is_no_url_is_ignored(href):
+    """Found by fuzzing: urljoin raises on a bracketed host that is no IPv6 address."""
+    html = page(f"<link rel='canonical' href='{href}'><title>Budget</title>",
+                f"<article><h1>Council approves budget</h1>{ARTICLE_BODY}</article>")
+    ex = extract(html, "https://post.example/city/council-approves-budget")
+    assert ex.canonical_url is None and "Paragraph 0" in ex.body
+
+
+def test_links_and_images_that_are_no_urls_are_ignored():
+    from crawler.crawl import _clean_page
+
+    html = page("<meta property='og:image' content='http://[::1/x.jpg'><title>Budget</title>",
+                "<article><h1>Council approves budget</h1>" + ARTICLE_BODY
+                + "<a href='http://[::1/story'>broken</a> <a href='/city/other'>fine</a>"
+                + "</article>")
+    ex, links = _clean_page(html.encode(), "text/html", "https://post.example/city/a", 0.0,
+                            None)
+    assert ex.image is None and "Paragraph 0" in ex.body
+    assert [u for u, _ in links.pages] == ["https://post.example/city/other"]
