@@ -127,7 +127,7 @@ def _clean_page(body: bytes, content_type: str | None, url: str, fetched_at: flo
             when = datetime.fromtimestamp(fetched_at, timezone.utc).replace(tzinfo=None)
             tree = parse_html(text)
             # the links before the cleaner prunes the tree
-            links = _canonical_links(discover.links_in(tree), url)
+            links = discover.canonical_links(discover.links_in(tree), url)
             ex = extract(text, url, fetched_at=when, hint_date=hint_date, tree=tree,
                          quick_listings=True, template=view)
     except TooSlow as exc:
@@ -142,21 +142,6 @@ def _reclean_capture(warc_path: str, offset: int, url: str, fetched_at: float,
     _, headers, body = read_response(warc_path, offset)
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     return _clean_page(body, ctype, url, fetched_at, hint_date, view)[0]
-
-
-def _canonical_links(found: discover.Discovered, base: str) -> discover.Discovered:
-    """The page's links resolved and canonicalised, each once, invalid ones dropped. Done
-    where the page is cleaned (a cleaning process, in a crawl), not by the crawling process."""
-    def canon(hrefs):
-        out: dict[str, None] = {}
-        for href in hrefs:
-            try:
-                out[urls.canonicalize(href, base=base)] = None
-            except InvalidURLError:
-                continue
-        return list(out)
-    return discover.Discovered(pages=[(u, None) for u in canon(h for h, _ in found.pages)],
-                               feeds=canon(found.feeds))
 
 
 def _html_type(ctype: str | None) -> bool:
@@ -720,7 +705,7 @@ class Crawler:
                                     hint, view)
         # the next page of a listing is the same listing, not a level deeper: a section's
         # archive runs to --max-pagination pages whatever --max-depth says (links are
-        # canonical already: see _canonical_links)
+        # canonical already: see discover.canonical_links)
         read.canonical = [Link(href, depth if urls.pagination_depth(href) else depth + 1,
                                "page", None) for href, _ in links.pages]
         read.canonical += [Link(href, depth, "feed", None) for href in links.feeds]
@@ -853,8 +838,7 @@ class Crawler:
             return []
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         text, _ = decode(body, ctype)
-        links = discover.parse_links(text, url)
-        return [Link(href, depth + 1, "page", None) for href, _ in links.pages]
+        return [Link(href, depth + 1, "page", None) for href in discover.page_links(text, url)]
 
 
 def crawl(archive: str | Path, seeds: list[str], settings: CrawlSettings | None = None,

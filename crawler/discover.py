@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 import feedparser
 from lxml import etree
 
+from .errors import InvalidURLError
 from .htmltree import parse_html
 from .inflate import SITEMAP_BYTES, gunzip
+from .urls import canonicalize
 
 #: Paths tried on each seed's site for sitemaps and feeds when robots.txt names none.
 SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
@@ -141,6 +143,27 @@ def links_in(tree) -> Discovered:
 def parse_links(html: str, base_url: str) -> Discovered:
     """Links and feed links in a page's HTML (see :func:`links_in`)."""
     return links_in(parse_html(html))
+
+
+def canonical_links(found: Discovered, base: str) -> Discovered:
+    """The page's links resolved and canonicalised, each once, invalid ones dropped. Done
+    where the page is cleaned (a cleaning process, in a crawl), not by the crawling process."""
+    def canon(hrefs):
+        out: dict[str, None] = {}
+        for href in hrefs:
+            try:
+                out[canonicalize(href, base=base)] = None
+            except InvalidURLError:
+                continue
+        return list(out)
+    return Discovered(pages=[(u, None) for u in canon(h for h, _ in found.pages)],
+                      feeds=canon(found.feeds))
+
+
+def page_links(html: str, base: str) -> list[str]:
+    """The canonical URLs a page's HTML links to (not its feeds): what the crawler follows,
+    and what related stories leave out as already linked."""
+    return [url for url, _ in canonical_links(links_in(parse_html(html)), base).pages]
 
 
 _BINARY_EXT = re.compile(

@@ -38,9 +38,9 @@ def date_range(text: str) -> tuple[datetime, datetime]:
 
 
 def span(date_from: str | None, date_to: str | None) -> tuple[datetime | None, datetime | None]:
-    """``--from``/``--to`` to an inclusive (start, end) pair; checks the order."""
+    """A from/to pair of dates to an inclusive (start, end) pair; checks the order."""
     start = date_range(date_from)[0] if date_from else None
     end = date_range(date_to)[1] if date_to else None
     if start and end and start > end:
-        raise BadDateError(f"--from {date_from} is after --to {date_to}")
+        raise BadDateError(f"the start date {date_from} is after the end date {date_to}")
     return start, end

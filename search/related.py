@@ -32,6 +32,8 @@ from typing import AbstractSet
 
 import numpy as np
 
+from crawler.charset import decode
+from crawler.discover import page_links
 from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
 from indexer.fingerprint import fingerprint_of, near
@@ -323,8 +325,8 @@ def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source
                 key = url
             docnum = searcher.document_number(id=key)
         if docnum is None:
-            raise QueryError(f"{url} is not in the index; give a story's URL as `newsarchive "
-                             f"search` shows it, or paste the text with --text")
+            raise QueryError(f"{url} is not in the index; give a story's URL as search shows "
+                             f"it, or its text")
         stored = searcher.stored_fields(docnum)
         body = idx.records.bodies([key]).get(key) or stored.get("lead", "")
         src = Source(url=key, title=stored.get("title") or "", published=stored.get("published"),
@@ -338,24 +340,17 @@ def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source
 
 
 def _page_links(idx: SearchIndex, url: str) -> set[str]:
-    """Links on the archived page of ``url`` (from its WARC capture), canonicalised."""
-    from urllib.parse import urljoin
-
+    """Links on the archived page of ``url`` (from its WARC capture), canonicalised as the
+    crawler reads them."""
     row = idx.records.row(url, "warc_file, warc_offset, url")
     if not row or not row[0] or row[1] is None:
         return set()
     try:
-        _, _, payload = idx.records.capture(row[0], row[1])
+        _, headers, payload = idx.records.capture(row[0], row[1])
     except (OSError, ValueError):  # a missing or damaged capture only loses this check
         return set()
-    html = payload.decode("utf-8", "replace")
-    out = set()
-    for href in re.findall(r"""href\s*=\s*["']([^"'#]+)""", html, re.I):
-        try:
-            out.add(canonicalize(urljoin(row[2], href.strip())))
-        except Exception:  # noqa: BLE001
-            continue
-    return out
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    return set(page_links(decode(payload, ctype)[0], row[2]))
 
 
 def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None,
