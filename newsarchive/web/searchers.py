@@ -106,7 +106,10 @@ def _retrieve(future) -> None:
 # -- searches in processes (serve) ---------------------------------------------------------------
 def _process_main(conn, archive: str) -> None:
     """A search process: opens the index, says it is ready, then runs jobs until its pipe
-    closes."""
+    closes. Ctrl-C is the server's to handle: it stops these processes in order."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_blas_thread()
     index: SearchIndex | None = None
     try:
@@ -118,7 +121,7 @@ def _process_main(conn, archive: str) -> None:
     while True:
         try:
             job, kwargs = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+        except (EOFError, OSError):
             return
         try:
             if index is None:
