@@ -112,12 +112,17 @@ def test_a_query_word_that_does_not_go_with_the_others_weighs_less(idx, monkeypa
     assert plain.total == res.total
 
 
-def test_the_model_is_refitted_only_when_the_archive_changes_much(tmp_path):
-    archive = tmp_path / "data"
+def _indexed_background(archive):
+    """An indexed archive of just enough background stories for a model."""
     with Store(archive) as store, store.transaction():
         for a in _background(MIN_STORIES):
             store.upsert_article(a)
     update_index(archive)
+    return archive
+
+
+def test_the_model_is_refitted_only_when_the_archive_changes_much(tmp_path):
+    archive = _indexed_background(tmp_path / "data")
     path = index_dir(archive) / FILE
     first = path.stat().st_mtime_ns
     assert ConceptModel.load(path).stories == MIN_STORIES
@@ -154,11 +159,7 @@ def test_a_model_that_cannot_be_fitted_does_not_stop_the_indexing(tmp_path, monk
 
 
 def test_a_rebuild_keeps_the_model_of_an_unchanged_archive(tmp_path):
-    archive = tmp_path / "data"
-    with Store(archive) as store, store.transaction():
-        for a in _background(MIN_STORIES):
-            store.upsert_article(a)
-    update_index(archive)
+    archive = _indexed_background(tmp_path / "data")
     before = (index_dir(archive) / FILE).read_bytes()
     notes = []
     report = update_index(archive, rebuild=True, on_note=notes.append)
