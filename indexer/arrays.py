@@ -13,7 +13,8 @@ where decoding them again afterwards took a third of it:
 - ``terms-<field>.json``: the field's terms in order, and ``starts-<field>.npy`` (int64): where
   each term's postings start (one more entry at the end);
 - ``len-<field>.npy``: each document's field length as Whoosh's BM25F sees it;
-- ``published.npy`` (int64 ticks, 0 when undated) and ``month.npy`` (int32 ``YYYYMM``),
+- ``published.npy`` (int64 ticks, 0 when undated), ``month.npy`` (int32 ``YYYYMM``) and
+  ``order.npy`` (int64 story keys, :mod:`archive.keys`),
   added after the commit by :func:`build_missing` (they live in Whoosh's per-document files).
 
 The folder is written under a temporary name and renamed, so a reader sees all of it or none.
@@ -99,6 +100,16 @@ def segment_dates(sub) -> tuple[np.ndarray, np.ndarray]:
     return ticks, months
 
 
+def segment_order(sub) -> np.ndarray:
+    """Each document's story key (:func:`archive.keys.story_key`) in one segment; 0 where a
+    document has none (an index from before the key)."""
+    n = sub.doc_count_all()
+    if not sub.has_column("order"):
+        return np.zeros(n, dtype=np.int64)
+    col = sub.column_reader("order", translate=False)
+    return np.fromiter((v or 0 for v in col), dtype=np.int64, count=n)
+
+
 def _field_names(sub) -> list[str]:
     indexed = set(sub.indexed_field_names())
     return [f for f in FIELDS if f in sub.schema and f in indexed]
@@ -162,8 +173,9 @@ def write_segment(sub, folder: Path) -> None:
 
 
 def write_dates(sub, folder: Path) -> None:
+    """The per-document arrays kept in Whoosh's columns: dates, months and story keys."""
     ticks, months = segment_dates(sub)
-    for name, arr in (("published", ticks), ("month", months)):
+    for name, arr in (("published", ticks), ("month", months), ("order", segment_order(sub))):
         tmp = folder / f"{name}.tmp-{os.getpid()}.npy"
         np.save(tmp, arr)
         os.replace(tmp, folder / f"{name}.npy")
@@ -204,7 +216,7 @@ def build_missing(index_path: str | Path, procs: int = 1) -> int:
                 todo.append(sid)
                 subs[sid] = sub
                 docs += sub.doc_count_all()
-            elif not (root / sid / "month.npy").exists():
+            elif not (root / sid / "order.npy").exists():
                 write_dates(sub, root / sid)
         for child in root.iterdir():
             if child.name not in live:
@@ -287,6 +299,12 @@ class _FileSegment:
         except (OSError, ValueError):
             return segment_dates(self.sub)
 
+    def order(self) -> np.ndarray:
+        try:
+            return np.load(self.folder / "order.npy")
+        except (OSError, ValueError):
+            return segment_order(self.sub)
+
 
 class _LiveSegment:
     """The same arrays read from Whoosh on demand (a segment without its folder)."""
@@ -314,6 +332,9 @@ class _LiveSegment:
 
     def dates(self) -> tuple[np.ndarray, np.ndarray]:
         return segment_dates(self.sub)
+
+    def order(self) -> np.ndarray:
+        return segment_order(self.sub)
 
 
 class IndexArrays:
@@ -347,6 +368,7 @@ class IndexArrays:
                 self.alive[dels + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._dates: tuple[np.ndarray, np.ndarray] | None = None
+        self._order: np.ndarray | None = None
 
     @property
     def complete(self) -> bool:
@@ -410,3 +432,10 @@ class IndexArrays:
             else:
                 self._dates = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
         return self._dates
+
+    def order(self) -> np.ndarray:
+        """Each document's story key (int64): equal stories rank in this order."""
+        if self._order is None:
+            parts = [part.order() for part, _ in self.segments]
+            self._order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._order

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from archive.keys import story_key
 from archive.store import Article
 
 from .fingerprint import fingerprint_of
@@ -30,7 +31,8 @@ def document(article: Article) -> dict:
     """The Whoosh document for a story."""
     doc: dict[str, Any] = {"id": article.canonical_url, "title": article.title or "",
                            "body": article.body or "", "lead": (article.body or "")[:LEAD_CHARS],
-                           "sketch": fingerprint_of(article.title, article.body)}
+                           "sketch": fingerprint_of(article.title, article.body),
+                           "order": story_key(article.canonical_url)}
     published = parse_published(article.published)
     if published:
         doc["published"] = published

@@ -7,11 +7,12 @@ suggestions read it, which keeps the index small and fast to build.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, Schema
 
 from .analysis import NewsText, name_analyzer, news_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Fields a user may name in a query (``topic:`` is an alias of ``topics``).
 QUERY_FIELDS = ("title", "body", "author", "topics", "section", "source", "language", "published")
 FIELD_ALIASES = {"topic": "topics", "tag": "topics", "site": "source", "date": "published",
@@ -34,4 +35,7 @@ def make_schema() -> Schema:
         source=ID(stored=True, sortable=True),
         language=ID(stored=True),
         sketch=STORED(),
+        # archive.keys.story_key: breaks ties between equal stories the same way however the
+        # archive is split into shards
+        order=COLUMN(NumericColumn("q")),
     )

@@ -419,3 +419,35 @@ def apply() -> None:
     compound.BufferFile = ViewBufferFile  # type: ignore[misc]
     if not getattr(whoosh3.W3FieldWriter, "_captures_arrays", False):
         whoosh3.W3FieldWriter = CapturingFieldWriter  # type: ignore[misc]
+
+
+# -- scoring with statistics from elsewhere --------------------------------------------------
+def global_weighting(stats, B: float, K1: float):
+    """A BM25F weighting whose idf and average field lengths come from ``stats`` (a
+    :class:`search.stats.CorpusStats`: every shard's numbers) instead of the searcher's own
+    index, so each shard scores as one archive holding all the stories would. Whoosh reads
+    them in ``BM25FScorer.__init__`` from the top-level searcher; this scorer takes them as
+    given and does the rest as that constructor does."""
+    from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+
+    class _Scorer(BM25FScorer):
+        def __init__(self, searcher, fieldname, text, qf):
+            self.idf = stats.idf(fieldname, _text(text))
+            self.avgfl = stats.avg(fieldname)
+            self.B, self.K1, self.qf = B, K1, qf
+            self.setup(searcher, fieldname, text)
+
+    class _Weighting(BM25F):
+        def idf(self, searcher, fieldname, text):
+            return stats.idf(fieldname, _text(text))
+
+        def scorer(self, searcher, fieldname, text, qf=1):
+            if not searcher.schema[fieldname].scorable:
+                return WeightScorer.for_(searcher, fieldname, text)
+            return _Scorer(searcher, fieldname, text, qf)
+
+    return _Weighting(B=B, K1=K1)
+
+
+def _text(text) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else text

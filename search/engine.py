@@ -11,9 +11,7 @@ milliseconds; the caches are dropped when a newer commit appears.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,80 +19,44 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import scoring
-from whoosh.query import Every, Query, Term
+from whoosh.query import Every, Query
+from whoosh.searching import Searcher
 
 from archive.layout import index_dir
 from archive.reader import ArchiveReader
 from indexer.arrays import IndexArrays
 from indexer.concepts import FILE as CONCEPTS_FILE
 from indexer.concepts import ConceptModel
-from indexer.fingerprint import near
 from indexer.schema import FIELD_ALIASES
+from indexer.whoosh_compat import global_weighting
 
 from . import dates as _dates
 from . import rank
 from .errors import QueryError
 from .postings import match_mask
-from .query import MAX_QUERY_CHARS, check_cost, is_plain, parse, plain_words
+from .query import check_cost
 from .rank import (
     CONCEPT_DEPTH,
     PROXIMITY_DEPTH,
-    concept_bonus,
+    concept_gain,
     proximity_bonus,
     score_plain,
     top_positions,
-    word_terms,
 )
 from .request import SearchRequest
+from .results import Answer, Candidate, Hit, Plan, SearchResults
 from .snippets import snippet
+from .stats import RANKED_FIELDS, CorpusStats
 
 POSTINGS_KEPT = 1024
-#: "did you mean" respells queries of at most this many words
-SPELL_WORDS = 6
 #: Ranking: BM25F, title weighted through the schema's field boost; its constants are the fast
 #: path's (search.rank), so that both paths score alike
 WEIGHTING = scoring.BM25F(B=rank.B, K1=rank.K1)
-RECENCY_HALF_LIFE_DAYS = 30.0
-RECENCY_WINDOW = 500
-
-
-@dataclass
-class Hit:
-    url: str
-    title: str
-    published: str | None
-    source: str | None
-    topics: list[str]
-    section: str | None
-    author: str | None
-    score: float | None
-    snippet: object = None
-    copies: int = 1
-    copy_urls: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class SearchResults:
-    query: str
-    total: int
-    hits: list[Hit]
-    page: int
-    limit: int
-    facets: dict[str, dict[str, int]]
-    did_you_mean: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.limit)) if self.limit else 1
-
-    def as_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "page": self.page,
-                "limit": self.limit, "hits": [h.as_dict() for h in self.hits],
-                "facets": self.facets, "did_you_mean": self.did_you_mean, "notes": self.notes}
+#: "did you mean" reads at most this many words of the index per query word: those sharing
+#: its first two letters (a typo rarely starts a word), so a query of gibberish costs
+#: milliseconds, not a scan of the whole vocabulary (Whoosh's terms_within took 20 s for six
+#: such words on 200k stories)
+SPELL_CANDIDATES = 2000
 
 
 class _Cache:
@@ -105,6 +67,7 @@ class _Cache:
         self.doc_count = self.arrays.doc_count
         self.ticks, self.months = self.arrays.dates()  # 0 where undated
         self.dated = np.flatnonzero(self.ticks)
+        self.order = self.arrays.order()  # story keys: ties rank in this order
         self._topics: tuple[list[str], np.ndarray, np.ndarray] | None = None
         self.masks: OrderedDict = OrderedDict()
         self.postings: OrderedDict = OrderedDict()
@@ -220,54 +183,154 @@ class SearchIndex:
         """Store numbers of stories by canonical URL (for links to article pages)."""
         return self.records.ids(urls)
 
+
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest | str, **options) -> SearchResults:
         """Run a search: a :class:`SearchRequest`, or query text and the request's fields as
         keywords. Raises QueryError (with a message for the user) for bad input."""
+        from .gather import Gather, LocalShard
+
         if isinstance(request, str):
             request = SearchRequest(request, **options)
         elif options:
             request = request.but(**options)
-        text, sort, page, limit = request.text, request.sort, request.page, request.limit
-        notes: list[str] = []
+        return Gather([LocalShard(self)], self.ix.schema, lambda: self.cache.concepts) \
+            .search(request)
+
+    # -- this archive's part of a search (see search.gather) -----------------------------------
+    def shard_stats(self, query: Query, terms: list[tuple[str, str]],
+                    expand: bool) -> CorpusStats:
+        """This archive's statistics for a search: its size and field lengths, the document
+        frequencies of ``terms`` and, when ``expand``, of every term ``query`` stands for
+        (a wildcard's words). Raises QueryError for a query that would cost too much."""
         searcher = self.searcher
-        q = parse(text, self.ix.schema, notes)
-        check_cost(q, searcher.reader())
-        if isinstance(q, Every) and sort == "relevance":
-            sort = "newest"  # no words to rank by: a reader browsing wants the latest first
+        reader = searcher.reader()
+        check_cost(query, reader)
+        cache = self.cache
+        stats = CorpusStats(n_docs=reader.doc_count_all(),
+                            lengths={f: reader.field_length(f) for f in RANKED_FIELDS},
+                            newest=int(cache.ticks.max()) if len(cache.dated) else 0)
+        for field, term in terms:
+            stats.dfs[(field, term)] = cache.arrays.doc_frequency(field, term)
+        if expand:
+            schema = reader.schema
+            for field, text in query.existing_terms(reader, expand=True):
+                if schema[field].scorable:
+                    term = text.decode("utf-8") if isinstance(text, bytes) else text
+                    stats.dfs[(field, term)] = reader.doc_frequency(field, text)
+        return stats
+
+    def shard_answer(self, plan: Plan) -> Answer:
+        """This archive's part of a search: how many stories match, their facet counts, and
+        its best ``plan.window`` stories with what the coordinator needs to rank them."""
+        request = plan.request
+        searcher = self.searcher
         start, end = _dates.span(request.date_from, request.date_to)
         allowed = self._filter(start, end, request.topic, request.section, request.source)
-        scored = None
-        if is_plain(text) and text.strip():
-            words = word_terms(plain_words(text[:MAX_QUERY_CHARS]),
-                               self.ix.schema["body"].analyzer)
-            model = self.cache.concepts
-            weights = model.coherence(words) if model is not None and sort == "relevance" else {}
-            scored = score_plain(searcher, self.cache.arrays, words, allowed, weights)
-        if scored is not None:  # the fast path: one pass scores and matches
-            matched, scores = scored
-            total = len(matched)
-            if sort == "relevance":
-                proximity_bonus(searcher, self.cache.arrays, words, matched, scores,
-                                PROXIMITY_DEPTH)
-                concept_bonus(searcher, self.cache.arrays, model, words, matched, scores,
-                              CONCEPT_DEPTH, self.cache.body_postings, weights)
-            top = self._top_scored(matched, scores, sort)
+        scores = None
+        if plan.words is not None:
+            matched, scores = score_plain(plan.stats, self.cache.arrays, plan.words, allowed,
+                                          plan.weights)
         else:
-            matched = self._matched(searcher, q, allowed)
-            total = len(matched)
-            top = None
-        hits = self._ranked(searcher, q, allowed, sort, page, limit, request.recency,
-                            request.collapse, total, top)
-        if hits:
-            self._add_snippets(searcher, q, hits, request.snippet_style)
-        facet_counts = self._facets(matched) if request.facets else {}
-        results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
-                                facets=facet_counts, notes=notes)
-        if request.suggest and total < 5 and text.strip():
-            results.did_you_mean = self._did_you_mean(searcher, text, allowed, total)
-        return results
+            matched = self._matched(searcher, plan.query, allowed)
+        answer = Answer(total=len(matched))
+        if plan.facets:
+            answer.months, answer.topics = self._facet_counts(matched)
+        if plan.window > 0 and len(matched):
+            if plan.sort != "relevance":
+                answer.candidates = self._by_date(plan, matched)
+            elif scores is not None:
+                answer.candidates = self._by_score(plan, matched, scores)
+            else:
+                answer.candidates = self._by_whoosh(plan, allowed, len(matched))
+        return answer
 
+    def _by_date(self, plan: Plan, matched: np.ndarray) -> list[Candidate]:
+        cache = self.cache
+        ticks = cache.ticks[matched].astype(np.float64)
+        # undated stories come last either way
+        keys = np.where(ticks > 0, ticks if plan.sort == "newest" else -ticks, -np.inf)
+        order = cache.order[matched]
+        stored = self.searcher.stored_fields
+        return [Candidate(float(keys[p]), int(order[p]), None, None, None,
+                          stored(int(matched[p])))
+                for p in top_positions(keys, plan.window, order).tolist()]
+
+    def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray
+                  ) -> list[Candidate]:
+        """The best by the words' scores, with the phrase bonus of the best
+        ``PROXIMITY_DEPTH`` and the concept gain of the best ``CONCEPT_DEPTH``: the stories
+        the whole collection's best of each can be."""
+        cache = self.cache
+        order = cache.order[matched]
+        pos = top_positions(scores, max(plan.window, CONCEPT_DEPTH), order)
+        top = matched[pos]
+        prox = proximity_bonus(plan.stats, self.searcher.reader(), cache.arrays, plan.words or [],
+                               top[:PROXIMITY_DEPTH])
+        gain = concept_gain(plan.stats, cache.arrays, plan.expansion, top[:CONCEPT_DEPTH],
+                            cache.body_postings)
+        stored = self.searcher.stored_fields
+        out = []
+        for i, (p, d) in enumerate(zip(pos.tolist(), top.tolist())):
+            score = float(scores[p])
+            out.append(Candidate(score, int(order[p]), score,
+                                 float(prox[i]) if i < len(prox) else None,
+                                 float(gain[i]) if i < len(gain) else None, stored(d)))
+        return out
+
+    def _by_whoosh(self, plan: Plan, allowed, total: int) -> list[Candidate]:
+        """The best by Whoosh's BM25F with the whole collection's statistics (queries with
+        phrases, fields, wildcards...). Stories tied with the last wanted are all fetched, so
+        that ties rank by story key as on every other path."""
+        weighting = global_weighting(plan.stats, rank.B, rank.K1)
+        searcher = Searcher(self.searcher.reader(), weighting=weighting, closereader=False)
+        allowed_set = None if allowed is None else set(np.flatnonzero(allowed).tolist())
+        order = self.cache.order
+        limit = plan.window
+        while True:
+            results = searcher.search(plan.query, limit=limit, filter=allowed_set)
+            hits = [(r.score or 0.0, r.docnum) for r in results]
+            if len(hits) < limit or limit >= total or \
+                    hits[-1][0] < hits[plan.window - 1][0]:
+                break
+            limit *= 2
+        hits.sort(key=lambda h: (-h[0], int(order[h[1]])))
+        stored = self.searcher.stored_fields
+        return [Candidate(score, int(order[d]), score, None, None, stored(d))
+                for score, d in hits[:plan.window]]
+
+    def _facet_counts(self, matched: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
+        """(stories per YYYYMM, stories per topic) of the ``matched`` documents."""
+        cache = self.cache
+        codes, counts = np.unique(cache.months[matched], return_counts=True)
+        months = {int(c): int(n) for c, n in zip(codes.tolist(), counts.tolist()) if c}
+        names, docs, which = cache.topic_postings()
+        topics: dict[str, int] = {}
+        if names and len(matched):
+            mask = np.zeros(cache.doc_count, dtype=bool)
+            mask[matched] = True
+            per_topic = np.bincount(which[mask[docs]], minlength=len(names))
+            topics = {names[i]: int(n) for i, n in enumerate(per_topic.tolist()) if n}
+        return months, topics
+
+    def shard_snippets(self, hits: list[tuple[str, str]], terms: set[str],
+                       style: str) -> dict[str, Any]:
+        """Snippets of the stories ``hits`` names (canonical URL, lead) that hold ``terms``."""
+        texts = self.records.bodies([url for url, _ in hits])
+        analyzer = self.ix.schema["body"].analyzer
+        return {url: snippet(texts.get(url) or lead or "", terms, analyzer, style)
+                for url, lead in hits}
+
+    def shard_lexicon(self, stems: list[str], maxdists: list[int]
+                      ) -> list[tuple[int, list[str], dict[str, int]]]:
+        """For "did you mean": for each stem, (its documents in title and body, and
+        :func:`spelling_neighbours` within its ``maxdist`` edits)."""
+        reader = self.searcher.reader()
+        return [(reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem),
+                 *spelling_neighbours(reader, stem, maxdist))
+                for stem, maxdist in zip(stems, maxdists)]
+
+    # -- filters and matching --------------------------------------------------------------------
     def _filter(self, start, end, topic, section, source) -> np.ndarray | None:
         """A boolean mask of the stories the filters allow (None: no filter)."""
         masks: list[np.ndarray] = []
@@ -297,175 +360,21 @@ class SearchIndex:
             mask = found
         return arrays.live(mask, allowed)
 
-    def _top_scored(self, docs: np.ndarray, scores: np.ndarray, sort: str):
-        """A function giving the first ``n`` (docnum, score) of a fast-path result."""
-        if sort == "relevance":
-            keys = scores
-        else:
-            ticks = self.cache.ticks[docs].astype(np.float64)
-            # undated stories come last either way
-            keys = np.where(ticks > 0, ticks if sort == "newest" else -ticks, -np.inf)
 
-        def first(n: int):
-            pos = top_positions(keys, n)
-            return [(int(d), float(sc)) for d, sc in zip(docs[pos], scores[pos])]
-        return first
-
-    def _ranked(self, searcher, q, allowed, sort, page, limit, recency, collapse, total,
-                top=None) -> list[Hit]:
-        if total == 0:
-            return []
-        want = page * limit
-        window = min(total, want * 2 + 20)
-        if recency > 0 and sort == "relevance":
-            # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
-            window = min(total, max(window, RECENCY_WINDOW))
-        allowed_set = None if allowed is None or top is not None else \
-            set(np.flatnonzero(allowed).tolist())  # what Whoosh's filter= takes
-        while True:
-            kwargs = {"limit": window, "filter": allowed_set}
-            if sort != "relevance":
-                kwargs.update(sortedby="published", reverse=(sort == "newest"))
-            if top is not None:
-                stored = searcher.stored_fields
-                hits = [(d, sc, stored(d)) for d, sc in top(window)]
-            else:
-                results = searcher.search(q, **kwargs)
-                hits = [(r.docnum, r.score or 0.0, r.fields()) for r in results]
-            if sort == "relevance" and recency > 0:
-                hits = self._boost_recent(hits, recency)
-            groups = _collapse(hits) if collapse else [[h] for h in hits]
-            if len(groups) >= want or window >= total:
-                break
-            window = min(total, window * 2)
-        out = []
-        for group in groups[(page - 1) * limit: want]:
-            _, score, stored = group[0]
-            published = stored.get("published")
-            out.append(Hit(
-                url=stored["id"], title=stored.get("title") or "",
-                published=published.isoformat() if published else None,
-                source=stored.get("source"),
-                topics=[t for t in (stored.get("topics") or "").split(",") if t],
-                section=stored.get("section"), author=stored.get("author"),
-                score=round(float(score), 4) if sort == "relevance" else None, copies=len(group),
-                copy_urls=[g[2]["id"] for g in group[1:]]))
-            out[-1]._lead = stored.get("lead") or ""  # type: ignore[attr-defined]
-        return out
-
-    def _boost_recent(self, hits, weight: float):
-        cache = self.cache
-        if not len(cache.dated):
-            return hits
-        from whoosh.util.times import long_to_datetime
-
-        newest = long_to_datetime(int(cache.ticks.max()))
-        out = []
-        for docnum, score, stored in hits:
-            published = stored.get("published")
-            factor = 1.0
-            if published:
-                age = max(0.0, (newest - published).total_seconds() / 86400)
-                factor += weight * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
-            out.append((docnum, score * factor, stored))
-        out.sort(key=lambda h: -h[1])
-        return out
-
-    def _add_snippets(self, searcher, q, hits: list[Hit], style: str) -> None:
-        terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
-        terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
-        texts = self.records.bodies([h.url for h in hits])
-        analyzer = self.ix.schema["body"].analyzer
-        for h in hits:
-            body = texts.get(h.url) or getattr(h, "_lead", "") or ""
-            h.snippet = snippet(body, terms, analyzer, style)
-
-    def _facets(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
-        cache = self.cache
-        codes, counts = np.unique(cache.months[matched], return_counts=True)
-        months = {f"{c // 100:04d}-{c % 100:02d}": int(n)
-                  for c, n in zip(codes.tolist(), counts.tolist()) if c}
-        names, docs, which = cache.topic_postings()
-        topics: dict[str, int] = {}
-        if names and len(matched):
-            mask = np.zeros(cache.doc_count, dtype=bool)
-            mask[matched] = True
-            per_topic = np.bincount(which[mask[docs]], minlength=len(names))
-            best = top_positions(per_topic, 20)
-            topics = {names[i]: int(per_topic[i]) for i in best.tolist() if per_topic[i]}
-        return {"topics": topics, "months": dict(sorted(months.items(), reverse=True))}
-
-    def _did_you_mean(self, searcher, text: str, allowed, total: int) -> str | None:
-        """A respelling of the query's words that finds clearly more stories, or None."""
-        words = plain_words(text) if is_plain(text) else []
-        if not words or len(words) > SPELL_WORDS:
-            return None  # a long question is not a typo; respelling 64 words is a long scan
-        reader = searcher.reader()
-        analyzer = self.ix.schema["body"].analyzer
-        changed = False
-        fixed = []
-        for word in words:
-            tokens = [t.text for t in analyzer(word)]
-            if len(tokens) != 1:
-                fixed.append(word)
-                continue
-            stem = tokens[0]
-            df = reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
-            best, best_df = None, max(2, df * 3)
-            if len(word) >= 4:
-                for cand in _spelling_neighbours(reader, stem, 2 if len(word) > 5 else 1):
-                    cdf = reader.doc_frequency("body", cand)
-                    if cdf > best_df:
-                        best, best_df = cand, cdf
-            if best:
-                fixed.append(self._surface(searcher, best, analyzer) or best)
-                changed = True
-            else:
-                fixed.append(word)
-        if not changed:
-            return None
-        suggestion = " ".join(fixed)
-        try:
-            q = parse(suggestion, self.ix.schema)
-        except QueryError:
-            return None
-        count = len(self._matched(searcher, q, allowed))
-        return suggestion if count > max(total * 2, total + 2) else None
-
-    def _surface(self, searcher, stem: str, analyzer) -> str | None:
-        """A real word (from a story's title or lead) that analyses to ``stem``."""
-        import re
-
-        for name in ("title", "body"):
-            results = searcher.search(Term(name, stem), limit=3)
-            for r in results:
-                stored = r.fields()
-                for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
-                    if [t.text for t in analyzer(w)] == [stem]:
-                        return w.lower()
-        return None
-
-
-#: "did you mean" reads at most this many words of the index per query word: those sharing
-#: its first two letters (a typo rarely starts a word), so a query of gibberish costs
-#: milliseconds, not a scan of the whole vocabulary (Whoosh's terms_within took 20 s for six
-#: such words on 200k stories)
-SPELL_CANDIDATES = 2000
-
-
-def _spelling_neighbours(reader, stem: str, maxdist: int):
-    """Words of the index within ``maxdist`` edits of ``stem`` that share its first two
-    letters, from at most ``SPELL_CANDIDATES`` of them."""
+def spelling_neighbours(reader, stem: str, maxdist: int) -> tuple[list[str], dict[str, int]]:
+    """The first ``SPELL_CANDIDATES`` words of the body sharing ``stem``'s first two letters,
+    and those of them within ``maxdist`` edits of it, with their body document frequencies."""
     from itertools import islice
 
-    for cand in islice(reader.expand_prefix("body", stem[:2]), SPELL_CANDIDATES):
-        cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
-        if cand != stem and abs(len(cand) - len(stem)) <= maxdist \
-                and _within_edits(stem, cand, maxdist):
-            yield cand
+    words = [c.decode("utf-8") if isinstance(c, bytes) else c
+             for c in islice(reader.expand_prefix("body", stem[:2]), SPELL_CANDIDATES)]
+    near = {c: reader.doc_frequency("body", c) for c in words
+            if c != stem and abs(len(c) - len(stem)) <= maxdist
+            and within_edits(stem, c, maxdist)} if maxdist else {}
+    return words, near
 
 
-def _within_edits(a: str, b: str, maxdist: int) -> bool:
+def within_edits(a: str, b: str, maxdist: int) -> bool:
     """Levenshtein distance of ``a`` and ``b`` is at most ``maxdist`` (stops early)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -476,31 +385,6 @@ def _within_edits(a: str, b: str, maxdist: int) -> bool:
             return False
         previous = current
     return previous[-1] <= maxdist
-
-
-def _collapse(hits):
-    """Group near-identical stories (MinHash sketches that agree); keeps rank order.
-
-    Two sketches can only be near if they share a hash, so each story is compared with the
-    groups that share one (in group order) instead of with every group.
-    """
-    groups: list[list] = []
-    keys: list[str | None] = []
-    by_hash: dict[str, list[int]] = {}
-    for h in hits:
-        sk = h[2].get("sketch")
-        hashes = sk.split() if sk else []
-        candidates = sorted({g for x in hashes for g in by_hash.get(x, ())})
-        for i in candidates:
-            if near(sk, keys[i]):
-                groups[i].append(h)
-                break
-        else:
-            for x in hashes:
-                by_hash.setdefault(x, []).append(len(groups))
-            groups.append([h])
-            keys.append(sk)
-    return groups
 
 
 def search(archive: str | Path, request: SearchRequest | str, **options) -> SearchResults:

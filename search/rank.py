@@ -59,21 +59,22 @@ def word_terms(words: list[str], analyzer) -> list[tuple[str, ...]]:
     return out
 
 
-def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndarray | None,
+def score_plain(stats, arrays, words: list[tuple[str, ...]], allowed: np.ndarray | None,
                 weights: dict[tuple[str, ...], float] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, scores) of every live story matching at least one of ``words``
     (as :func:`word_terms` gives them; and ``allowed``, a boolean mask, when given), in
-    document order. ``weights`` (word -> weight, default 1) scales each word's BM25F: how well
-    it goes with the query's other words (:meth:`indexer.concepts.ConceptModel.coherence`)."""
+    document order, scored with the collection's statistics ``stats``
+    (:class:`search.stats.CorpusStats`: this archive's, or every shard's). ``weights`` (word ->
+    weight, default 1) scales each word's BM25F: how well it goes with the query's other words
+    (:meth:`indexer.concepts.ConceptModel.coherence`)."""
     weights = weights or {}
     n_docs = arrays.doc_count
     scores = np.zeros(n_docs, dtype=np.float64)
     counts = np.zeros(n_docs, dtype=np.int16)
-    stats: dict[str, tuple[np.ndarray, float]] = {}  # field -> (lengths, average), when needed
     for word in words:
         for field in DEFAULT_FIELDS:
-            ids, score = _word_scores(searcher, arrays, field, word, stats)
+            ids, score = _word_scores(stats, arrays, field, word)
             if not len(ids):
                 continue
             scores[ids] += score * weights.get(word, 1.0)
@@ -89,25 +90,23 @@ def score_plain(searcher, arrays, words: list[tuple[str, ...]], allowed: np.ndar
     return docs, out
 
 
-def _word_scores(searcher, arrays, field: str, word: tuple[str, ...], stats: dict):
+def _word_scores(stats, arrays, field: str, word: tuple[str, ...]):
     """(documents, BM25F) of one query word in one field: for a compound, the stories that
     hold all of its terms, scored with their sum (Whoosh's And)."""
     lists = [arrays.postings(field, term) for term in word]
     if any(not len(ids) for ids, _ in lists):
         return lists[0][0][:0], None
-    if field not in stats:
-        stats[field] = (arrays.lengths(field), searcher.avg_field_length(field) or 1)
-    lengths, avg = stats[field]
-    n_docs = arrays.doc_count
+    lengths, avg, n_docs = arrays.lengths(field), stats.avg(field), stats.n_docs
     if len(lists) == 1:
         ids, tf = lists[0]
-        return ids, bm25f(tf, lengths[ids], len(ids), n_docs, avg)
+        return ids, bm25f(tf, lengths[ids], stats.df(field, word[0]), n_docs, avg)
     both = lists[0][0]
     for ids, _ in lists[1:]:
         both = np.intersect1d(both, ids, assume_unique=True)
     total = np.zeros(len(both), dtype=np.float64)
-    for ids, tf in lists:
-        total += bm25f(tf[np.searchsorted(ids, both)], lengths[both], len(ids), n_docs, avg)
+    for term, (ids, tf) in zip(word, lists):
+        total += bm25f(tf[np.searchsorted(ids, both)], lengths[both], stats.df(field, term),
+                       n_docs, avg)
     return both, total
 
 
@@ -130,7 +129,7 @@ def bm25f(tf: np.ndarray, lengths: np.ndarray, df: int, n_docs: int, avg: float)
 
 
 def _bm25_at(ids: np.ndarray, tf: np.ndarray, docs: np.ndarray, lengths: np.ndarray,
-             n_docs: int, avg: float) -> tuple[np.ndarray, np.ndarray]:
+             df: int, n_docs: int, avg: float) -> tuple[np.ndarray, np.ndarray]:
     """For a term's postings (``ids``, ``tf``): which of ``docs`` (whose field lengths are
     ``lengths``) hold it, and its BM25F in each (0 where absent)."""
     if not len(ids):
@@ -138,7 +137,7 @@ def _bm25_at(ids: np.ndarray, tf: np.ndarray, docs: np.ndarray, lengths: np.ndar
     at = np.searchsorted(ids, docs)
     at[at >= len(ids)] = 0
     has = ids[at] == docs
-    return has, np.where(has, bm25f(np.where(has, tf[at], 0), lengths, len(ids), n_docs, avg), 0.0)
+    return has, np.where(has, bm25f(np.where(has, tf[at], 0), lengths, df, n_docs, avg), 0.0)
 
 
 def _coord_unit(n_words: int, n_pairs: int) -> float:
@@ -148,25 +147,22 @@ def _coord_unit(n_words: int, n_pairs: int) -> float:
     return 1.0 / (total - COORD_SCALE) ** 2 if total > 1 else 0.0
 
 
-def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.ndarray,
-                    scores: np.ndarray, depth: int) -> None:
-    """Add the phrase bonus of consecutive query words to the ``depth`` best stories (in
-    place; ``docs`` and ``scores`` as :func:`score_plain` returns them).
+def proximity_bonus(stats, reader, arrays, words: list[tuple[str, ...]],
+                    top: np.ndarray) -> np.ndarray:
+    """The phrase bonus of consecutive query words for each story of ``top`` (document
+    numbers, the best of the ranking).
 
     The bonus is what Whoosh's ``Phrase(slop=PROXIMITY_SLOP)`` adds: ``PROXIMITY_WEIGHT`` ×
     the two words' body BM25F, plus their coordination share, when the second word follows
     the first within the slop. Only stories holding both words are looked at, and only their
     positions are read (Whoosh's phrase matcher reads every story holding both words).
     """
+    bonus = np.zeros(len(top), dtype=np.float64)
     terms = flat_terms(words)
-    if len(terms) < 2 or not len(docs):
-        return
+    if len(terms) < 2 or not len(top):
+        return bonus
     unit = _coord_unit(len(words), _pair_count(words))
-    best = top_positions(scores, depth)
-    top = docs[best]
-    reader = searcher.reader()
-    n_docs = arrays.doc_count
-    avg = searcher.avg_field_length("body") or 1
+    n_docs, avg = stats.n_docs, stats.avg("body")
     lens = arrays.lengths("body")
     cache: dict[str, tuple[np.ndarray, np.ndarray, dict[int, list[int]]]] = {}
 
@@ -174,7 +170,7 @@ def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.nda
         got = cache.get(term)
         if got is None:
             ids, tf = arrays.postings("body", term)
-            has, score = _bm25_at(ids, tf, top, lens[top], n_docs, avg)
+            has, score = _bm25_at(ids, tf, top, lens[top], stats.df("body", term), n_docs, avg)
             got = cache[term] = (has, score, {})
         return got
 
@@ -194,7 +190,8 @@ def proximity_bonus(searcher, arrays, words: list[tuple[str, ...]], docs: np.nda
         for i in both.tolist():
             d = int(top[i])
             if _near(pos_a.get(d, ()), pos_b.get(d, ()), PROXIMITY_SLOP):
-                scores[best[i]] += PROXIMITY_WEIGHT * (bm_a[i] + bm_b[i]) + 2 * unit
+                bonus[i] += PROXIMITY_WEIGHT * (bm_a[i] + bm_b[i]) + 2 * unit
+    return bonus
 
 
 def _near(first, second, slop: int) -> bool:
@@ -223,43 +220,43 @@ def positions(reader, field: str, term: str, docs: list[int]) -> dict[int, list[
     return out
 
 
-def top_positions(keys: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the ``n`` largest ``keys``, largest first (ties: earlier position first)."""
+def top_positions(keys: np.ndarray, n: int, order: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the ``n`` largest ``keys``, largest first; ties in ascending ``order``
+    (story keys: the same however the archive is split), else earlier position first."""
     if n <= 0 or not len(keys):
         return np.zeros(0, dtype=np.int64)
     if n < len(keys):
+        # every position tied with the n-th is a candidate, so the tie-break decides
         part = np.argpartition(-keys, n - 1)[:n]
+        part = np.flatnonzero(keys >= keys[part].min())
     else:
         part = np.arange(len(keys))
-    return part[np.lexsort((part, -keys[part]))]
+    tie = part if order is None else order[part]
+    return part[np.lexsort((tie, -keys[part]))][:n]
 
 
-def concept_bonus(searcher, arrays, model, words: list[tuple[str, ...]], docs: np.ndarray,
-                  scores: np.ndarray, depth: int, postings=None,
-                  weights: dict[tuple[str, ...], float] | None = None) -> dict[str, float]:
-    """Re-rank the ``depth`` best stories (in place) by the words ``model`` finds closest to
-    the query's: each story gains up to ``CONCEPT_WEIGHT`` × the best score, in proportion to
-    its body BM25F for those words (weighted by their closeness). Stories below ``depth`` keep
-    their scores, so they stay below. ``postings(term)`` reads a word's body postings
-    (default: from ``arrays``); ``weights`` as :func:`score_plain` takes them. Returns the
-    words used, with their weights."""
-    if model is None or not len(docs):
-        return {}
-    term_weights = {t: w for word, w in (weights or {}).items() for t in word}
-    expansion = model.expand(flat_terms(words), weights=term_weights)
-    if not expansion:
-        return {}
-    best = top_positions(scores, depth)
-    top = docs[best]
-    n_docs = arrays.doc_count
-    avg = searcher.avg_field_length("body") or 1
-    lens = arrays.lengths("body")[top]
+def concept_gain(stats, arrays, expansion: dict[str, float], top: np.ndarray,
+                 postings=None) -> np.ndarray:
+    """For each story of ``top`` (document numbers), its body BM25F for the words the concepts
+    model finds closest to the query's (``expansion``: word -> closeness), weighted by their
+    closeness. :func:`apply_concepts` turns it into a bonus. ``postings(term)`` reads a word's
+    body postings (default: from ``arrays``)."""
     gain = np.zeros(len(top), dtype=np.float64)
+    if not expansion or not len(top):
+        return gain
+    n_docs, avg = stats.n_docs, stats.avg("body")
+    lens = arrays.lengths("body")[top]
     postings = postings or (lambda term: arrays.postings("body", term))
     for term, weight in expansion.items():
         ids, tf = postings(term)
-        gain += weight * _bm25_at(ids, tf, top, lens, n_docs, avg)[1]
-    if gain.max() > 0:
-        scores[best] += CONCEPT_WEIGHT * scores[best].max() * gain / gain.max()
-    return expansion
+        gain += weight * _bm25_at(ids, tf, top, lens, stats.df("body", term), n_docs, avg)[1]
+    return gain
 
+
+def apply_concepts(scores: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """The best stories' ``scores`` re-ranked by their concept ``gain``: each gains up to
+    ``CONCEPT_WEIGHT`` × the best score, in proportion to its gain. Stories below the depth
+    the gains were computed for keep their scores, so they stay below."""
+    if not len(gain) or gain.max() <= 0:
+        return scores
+    return scores + CONCEPT_WEIGHT * scores.max() * gain / gain.max()

@@ -308,7 +308,7 @@ def test_cli_search_output_and_exit_codes(idx):
 
 
 def test_did_you_mean_reads_a_bounded_share_of_the_vocabulary():
-    from search.engine import SPELL_CANDIDATES, _spelling_neighbours
+    from search.engine import SPELL_CANDIDATES, spelling_neighbours
 
     class Reader:
         """A vocabulary ten times larger than what a lookup may read, counting reads."""
@@ -320,9 +320,12 @@ def test_did_you_mean_reads_a_bounded_share_of_the_vocabulary():
                 Reader.read += 1
                 yield f"{prefix}{i:06d}"
 
-    found = list(_spelling_neighbours(Reader(), "tr000001", 1))
+        def doc_frequency(self, field, term):
+            return 1
+
+    found = list(spelling_neighbours(Reader(), "tr000001", 1)[1])
     assert "tr000002" in found and "tr000011" in found
     assert "tr000001" not in found and "tr000022" not in found  # itself; two edits away
     Reader.read = 0
-    list(_spelling_neighbours(Reader(), "trewq", 2))
+    spelling_neighbours(Reader(), "trewq", 2)
     assert Reader.read == SPELL_CANDIDATES

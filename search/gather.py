@@ -1,0 +1,363 @@
+"""The coordinator of a search: scatter a request to the archives holding the stories, gather
+their answers, rank them as one.
+
+One archive is one shard; a sharded archive (:mod:`cluster`) has several, each answering in its
+own process, perhaps on another machine. Either way a search takes the same three steps, so
+one archive and the same stories split into shards give the same answer:
+
+1. **statistics**: every shard counts its documents, field lengths and the document
+   frequencies of the query's words; summed they are the collection's
+   (:class:`~search.stats.CorpusStats`);
+2. **answers**: every shard scores its stories with those statistics and returns how many
+   match, its facet counts and its best stories (:class:`~search.results.Answer`); for plain
+   queries also the phrase bonus of its best ``PROXIMITY_DEPTH`` and the concept gain of its
+   best ``CONCEPT_DEPTH``, the only stories of the collection's best that can be its;
+3. **ranking**: the coordinator merges them, adds the bonuses to the collection's best,
+   re-ranks by date when asked, collapses near-copies (wherever they live), asks the shards of
+   the page's stories for their snippets, and suggests a respelling from every shard's words.
+
+Equal stories rank by their story key (:mod:`archive.keys`), which does not depend on how the
+archive is split. A shard that fails or does not answer in time is left out and named in
+:attr:`SearchResults.missing_shards`; bad input (a :class:`QueryError`) fails the search.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable, Protocol
+
+import numpy as np
+from whoosh.query import Every, Term
+
+from indexer.fingerprint import near
+
+from . import dates as _dates
+from .errors import QueryError
+from .query import DEFAULT_FIELDS, MAX_QUERY_CHARS, is_plain, parse, plain_words
+from .rank import CONCEPT_DEPTH, PROXIMITY_DEPTH, apply_concepts, flat_terms, word_terms
+from .request import SearchRequest
+from .results import Answer, Candidate, Hit, Plan, SearchResults
+from .stats import CorpusStats
+
+#: "did you mean" respells queries of at most this many words
+SPELL_WORDS = 6
+RECENCY_HALF_LIFE_DAYS = 30.0
+RECENCY_WINDOW = 500
+SPELL_CANDIDATES = 2000
+
+
+class Pending(Protocol):
+    def result(self, timeout: float | None = None): ...
+
+
+class Shard(Protocol):
+    """One archive answering its part of searches: :class:`LocalShard` in this process,
+    ``cluster.search.RemoteShard`` on a Dask worker."""
+
+    name: str
+
+    def call(self, method: str, *args) -> Pending: ...
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self, timeout: float | None = None):
+        return self.value
+
+
+class LocalShard:
+    """An open :class:`~search.engine.SearchIndex` of this process as a shard (its errors
+    are raised, never treated as a missing shard)."""
+
+    local = True
+
+    def __init__(self, index, name: str = "archive"):
+        self.index = index
+        self.name = name
+
+    def call(self, method: str, *args) -> Pending:
+        return _Done(getattr(self.index, method)(*args))
+
+
+class Gather:
+    """Searches over ``shards`` (see the module's docstring). ``model()`` gives the concepts
+    model of the whole collection (or None); ``timeout`` bounds each step's wait for a
+    shard."""
+
+    def __init__(self, shards: list, schema, model: Callable, timeout: float | None = None):
+        self.shards = shards
+        self.schema = schema
+        self.model = model
+        self.timeout = timeout
+        self.missing: list[str] = []
+
+    # -- talking to the shards -------------------------------------------------------------------
+    def _scatter(self, method: str, args_of: Callable[[int], tuple] | tuple,
+                 which: list[int] | None = None) -> dict[int, Any]:
+        """Call ``method`` on the shards (``which``, default all) with ``args_of(i)`` (or the
+        same args); shard number -> what it returned, leaving out those that failed."""
+        which = list(range(len(self.shards))) if which is None else which
+        pending = {}
+        for i in which:
+            if self.shards[i].name in self.missing:
+                continue
+            args = args_of(i) if callable(args_of) else args_of
+            pending[i] = self.shards[i].call(method, *args)
+        out: dict[int, Any] = {}
+        for i, p in pending.items():
+            try:
+                out[i] = p.result(timeout=self.timeout)
+            except QueryError:
+                raise
+            except Exception:  # noqa: BLE001 - a shard down, killed or too slow: say which
+                if getattr(self.shards[i], "local", False):
+                    raise
+                self.missing.append(self.shards[i].name)
+        return out
+
+    # -- the search ------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResults:
+        self.missing = []
+        text, sort, page, limit = request.text, request.sort, request.page, request.limit
+        notes: list[str] = []
+        q = parse(text, self.schema, notes)
+        if isinstance(q, Every) and sort == "relevance":
+            sort = "newest"  # no words to rank by: a reader browsing wants the latest first
+        _dates.span(request.date_from, request.date_to)  # bad dates fail here, once
+        plan = self._plan(request, q, sort)
+        want = page * limit
+        window = want * 2 + 20
+        if request.recency > 0 and sort == "relevance":
+            # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
+            window = max(window, RECENCY_WINDOW)
+        plan.window = window
+        answers = self._scatter("shard_answer", (plan,))
+        total = sum(a.total for a in answers.values())
+        facets = _facets(answers.values()) if request.facets else {}
+        plan.facets = False
+        while True:
+            ranked = self._rank(plan, answers)[:min(total, plan.window)]
+            if request.recency > 0 and sort == "relevance":
+                ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
+            groups = _collapse(ranked) if request.collapse else [[h] for h in ranked]
+            if len(groups) >= want or plan.window >= total:
+                break
+            plan.window = min(total, plan.window * 2)
+            answers = self._scatter("shard_answer", (plan,))
+        hits = [_hit(group, sort) for group in groups[(page - 1) * limit: want]]
+        if hits:
+            self._snippets(q, hits, [g[0] for g in groups[(page - 1) * limit: want]],
+                           request.snippet_style)
+        results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
+                                facets=facets, notes=notes)
+        if request.suggest and total < 5 and text.strip():
+            results.did_you_mean = self._did_you_mean(request, text, total)
+        results.missing_shards = sorted(set(self.missing))
+        return results
+
+    def _plan(self, request: SearchRequest, q, sort: str) -> Plan:
+        """The request with the query's words, their weights and the words that go with
+        them, and the collection's statistics for all of those."""
+        words = None
+        weights: dict[tuple[str, ...], float] = {}
+        expansion: dict[str, float] = {}
+        if is_plain(request.text) and request.text.strip():
+            words = word_terms(plain_words(request.text[:MAX_QUERY_CHARS]),
+                               self.schema["body"].analyzer)
+            model = self.model() if sort == "relevance" else None
+            if model is not None:
+                weights = model.coherence(words)
+                term_weights = {t: w for word, w in weights.items() for t in word}
+                expansion = model.expand(flat_terms(words), weights=term_weights)
+        terms = [(f, t) for word in words or [] for t in word for f in DEFAULT_FIELDS]
+        terms += [("body", t) for t in expansion]
+        parts = self._scatter("shard_stats", (q, terms, words is None))
+        return Plan(request=request, query=q, sort=sort, stats=CorpusStats.merge(parts.values()),
+                    words=words, weights=weights, expansion=expansion)
+
+    def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
+        """Every shard's candidates as one ranking of (shard, key, order, score, stored):
+        for a plain query by relevance, the phrase bonus added to the collection's best
+        ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
+        cands = [(i, c) for i, a in answers.items() for c in a.candidates]
+        rows: list[list[Any]] = [[i, c.key, c.order, c.score, c] for i, c in cands]
+
+        def by_key(row):
+            return (-row[1], row[2])
+
+        rows.sort(key=by_key)
+        if plan.sort == "relevance" and plan.words is not None and rows:
+            for row in rows[:PROXIMITY_DEPTH]:
+                row[1] = row[3] = row[3] + row[4].proximity
+            rows.sort(key=by_key)
+            best = rows[:CONCEPT_DEPTH]
+            scores = apply_concepts(np.array([r[3] for r in best], dtype=np.float64),
+                                    np.array([r[4].gain for r in best], dtype=np.float64))
+            for row, score in zip(best, scores.tolist()):
+                row[1] = row[3] = score
+            rows.sort(key=by_key)
+        return [(r[0], r[1], r[2], r[3], r[4].stored) for r in rows]
+
+    def _snippets(self, q, hits: list[Hit], firsts: list[tuple], style: str) -> None:
+        terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
+        terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
+        per_shard: dict[int, list[tuple[str, str]]] = {}
+        for first in firsts:
+            per_shard.setdefault(first[0], []).append(
+                (first[4]["id"], first[4].get("lead") or ""))
+        got: dict = {}
+        for part in self._scatter("shard_snippets", lambda i: (per_shard[i], terms, style),
+                                  sorted(per_shard)).values():
+            got.update(part)
+        for h in hits:
+            h.snippet = got.get(h.url)
+
+    # -- did you mean ----------------------------------------------------------------------------
+    def _did_you_mean(self, request: SearchRequest, text: str, total: int) -> str | None:
+        """A respelling of the query's words that finds clearly more stories, or None."""
+        words = plain_words(text) if is_plain(text) else []
+        if not words or len(words) > SPELL_WORDS:
+            return None  # a long question is not a typo; respelling 64 words is a long scan
+        analyzer = self.schema["body"].analyzer
+        stems = [[t.text for t in analyzer(w)] for w in words]
+        asked = [(s[0], (2 if len(w) > 5 else 1) if len(w) >= 4 else 0)
+                 for w, s in zip(words, stems) if len(s) == 1]
+        lexicons = self._scatter("shard_lexicon", ([s for s, _ in asked],
+                                                   [d for _, d in asked]))
+        found = iter(_merge_lexicons(list(lexicons.values()), len(asked)))
+        changed = False
+        fixed = []
+        for word, tokens in zip(words, stems):
+            if len(tokens) != 1:
+                fixed.append(word)
+                continue
+            df, candidates = next(found)
+            best, best_df = None, max(2, df * 3)
+            for cand, cdf in candidates:
+                if cdf > best_df:
+                    best, best_df = cand, cdf
+            if best:
+                fixed.append(self._surface(best, analyzer) or best)
+                changed = True
+            else:
+                fixed.append(word)
+        if not changed:
+            return None
+        suggestion = " ".join(fixed)
+        try:
+            q = parse(suggestion, self.schema)
+        except QueryError:
+            return None
+        plan = Plan(request=request, query=q, sort="relevance", stats=CorpusStats(),
+                    facets=False)
+        count = sum(a.total for a in self._scatter("shard_answer", (plan,)).values())
+        return suggestion if count > max(total * 2, total + 2) else None
+
+    def _surface(self, stem: str, analyzer) -> str | None:
+        """A real word (from one of the best stories' title or lead) that analyses to
+        ``stem``."""
+        for name in ("title", "body"):
+            q = Term(name, stem)
+            plan = Plan(request=SearchRequest(), query=q, sort="relevance",
+                        stats=CorpusStats.merge(self._scatter(
+                            "shard_stats", (q, [], True)).values()),
+                        window=3, facets=False)
+            for _, _, _, _, stored in self._rank(plan, self._scatter("shard_answer", (plan,)))[:3]:
+                for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
+                    if [t.text for t in analyzer(w)] == [stem]:
+                        return w.lower()
+        return None
+
+
+def _merge_lexicons(parts: list, n: int) -> list[tuple[int, list[tuple[str, int]]]]:
+    """Per stem: (documents in title and body, respelling candidates with their body document
+    frequencies, in word order) over every shard, from the first ``SPELL_CANDIDATES`` words
+    of the whole collection sharing its first two letters (each shard's first hold them)."""
+    out = []
+    for k in range(n):
+        df = sum(p[k][0] for p in parts)
+        words = sorted(set().union(*(p[k][1] for p in parts))) if parts else []
+        last = words[SPELL_CANDIDATES - 1] if len(words) >= SPELL_CANDIDATES else None
+        near_df: dict[str, int] = {}
+        for p in parts:
+            for cand, cdf in p[k][2].items():
+                if last is None or cand <= last:
+                    near_df[cand] = near_df.get(cand, 0) + cdf
+        out.append((df, sorted(near_df.items())))
+    return out
+
+
+def _facets(answers) -> dict[str, dict[str, int]]:
+    months: dict[int, int] = {}
+    topics: dict[str, int] = {}
+    for a in answers:
+        for code, n in a.months.items():
+            months[code] = months.get(code, 0) + n
+        for name, n in a.topics.items():
+            topics[name] = topics.get(name, 0) + n
+    best = sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return {"topics": dict(best),
+            "months": {f"{c // 100:04d}-{c % 100:02d}": n
+                       for c, n in sorted(months.items(), reverse=True)}}
+
+
+def _boost_recent(ranked: list[tuple], weight: float, newest_ticks: int) -> list[tuple]:
+    if not newest_ticks:
+        return ranked
+    from whoosh.util.times import long_to_datetime
+
+    newest = long_to_datetime(newest_ticks)
+    out = []
+    for shard, key, order, score, stored in ranked:
+        published = stored.get("published")
+        factor = 1.0
+        if published:
+            age = max(0.0, (newest - published).total_seconds() / 86400)
+            factor += weight * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
+        out.append((shard, key, order, score * factor, stored))
+    out.sort(key=lambda h: -h[3])
+    return out
+
+
+def _collapse(ranked: list[tuple]) -> list[list[tuple]]:
+    """Group near-identical stories (MinHash sketches that agree); keeps rank order.
+
+    Two sketches can only be near if they share a hash, so each story is compared with the
+    groups that share one (in group order) instead of with every group.
+    """
+    groups: list[list] = []
+    keys: list[str | None] = []
+    by_hash: dict[str, list[int]] = {}
+    for h in ranked:
+        sk = h[4].get("sketch")
+        hashes = sk.split() if sk else []
+        candidates = sorted({g for x in hashes for g in by_hash.get(x, ())})
+        for i in candidates:
+            if near(sk, keys[i]):
+                groups[i].append(h)
+                break
+        else:
+            for x in hashes:
+                by_hash.setdefault(x, []).append(len(groups))
+            groups.append([h])
+            keys.append(sk)
+    return groups
+
+
+def _hit(group: list[tuple], sort: str) -> Hit:
+    _, _, _, score, stored = group[0]
+    published = stored.get("published")
+    return Hit(url=stored["id"], title=stored.get("title") or "",
+               published=published.isoformat() if published else None,
+               source=stored.get("source"),
+               topics=[t for t in (stored.get("topics") or "").split(",") if t],
+               section=stored.get("section"), author=stored.get("author"),
+               score=round(float(score), 4) if sort == "relevance" and score is not None
+               else None,
+               copies=len(group), copy_urls=[g[4]["id"] for g in group[1:]])
+
+
+__all__ = ["Gather", "LocalShard", "Shard", "Candidate"]

@@ -1,0 +1,93 @@
+"""What a search gives back (:class:`SearchResults`, :class:`Hit`), and what passes between the
+coordinator of a search and the archives (shards) that answer it (:class:`Plan`,
+:class:`Answer`). All of it is plain data, so a shard can be another process or machine."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+from .request import SearchRequest
+from .stats import CorpusStats
+
+
+@dataclass
+class Hit:
+    url: str
+    title: str
+    published: str | None
+    source: str | None
+    topics: list[str]
+    section: str | None
+    author: str | None
+    score: float | None
+    snippet: object = None
+    copies: int = 1
+    copy_urls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    hits: list[Hit]
+    page: int
+    limit: int
+    facets: dict[str, dict[str, int]]
+    did_you_mean: str | None = None
+    notes: list[str] = field(default_factory=list)
+    #: shards that did not answer in time: the results are those of the others
+    missing_shards: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit)) if self.limit else 1
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_shards)
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "page": self.page,
+                "limit": self.limit, "hits": [h.as_dict() for h in self.hits],
+                "facets": self.facets, "did_you_mean": self.did_you_mean, "notes": self.notes,
+                "partial": self.partial, "missing_shards": list(self.missing_shards)}
+
+
+@dataclass
+class Plan:
+    """What a shard needs to answer its part of a search."""
+
+    request: SearchRequest
+    query: Any  # the parsed Whoosh query
+    sort: str  # the sort in effect (a query without words sorts by date)
+    stats: CorpusStats  # the whole collection's
+    #: the query's words (search.rank.word_terms) when it is plain, else None (Whoosh ranks)
+    words: list[tuple[str, ...]] | None = None
+    weights: dict[tuple[str, ...], float] = field(default_factory=dict)
+    expansion: dict[str, float] = field(default_factory=dict)
+    window: int = 0  # candidates wanted
+    facets: bool = True
+
+
+class Candidate(NamedTuple):
+    """One story a shard offers for the top of the ranking."""
+
+    key: float  # what the ranking sorts by, largest first (the score, or a date)
+    order: int  # the story key: equal stories rank in this order
+    score: float | None
+    proximity: float | None  # the phrase bonus, for the shard's best by score
+    gain: float | None  # the concept gain (search.rank.concept_gain), for its best by score
+    stored: dict
+
+
+@dataclass
+class Answer:
+    total: int = 0
+    months: dict[int, int] = field(default_factory=dict)
+    topics: dict[str, int] = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
