@@ -33,3 +33,16 @@ def capture_path(archive: str | Path, warc_file: str) -> Path:
     imported WARC keeps the absolute path it was imported from)."""
     path = Path(warc_file)
     return path if path.is_absolute() else warc_dir(archive) / path
+
+
+#: in a sharded archive's folder: which shard archives it is made of, and its rules
+SHARDS_FILE = "shards.json"
+
+
+def shards_file(archive: str | Path) -> Path:
+    return Path(archive) / SHARDS_FILE
+
+
+def shard_path(archive: str | Path, name: str) -> Path:
+    """A shard of a sharded archive: an ordinary archive in a folder of its own."""
+    return Path(archive) / name

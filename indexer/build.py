@@ -105,8 +105,10 @@ class Indexer:
     def __init__(self, archive: str | Path, *, batch: int = 20_000, lock_timeout: float = 60.0,
                  procs: int = 1, on_wait: Callable[[str], None] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 on_note: Callable[[str], None] | None = None):
+                 on_note: Callable[[str], None] | None = None, concepts: bool = True):
         self.archive = Path(archive)
+        #: whether to fit the concepts model here (a shard's is fitted over all shards)
+        self.concepts = concepts
         self.on_note = on_note
         self.batch = batch
         self.lock_timeout = lock_timeout
@@ -131,8 +133,9 @@ class Indexer:
                 # arrays of segments that lack them (an index from an earlier version)
                 arrays.build_missing(index_dir(self.archive), self.procs)
             # which words go together, for widening queries: refitted as the archive changes
-            concepts.refresh(index_dir(self.archive), store, index_doc_count(self.archive),
-                             news_analyzer(), self.on_note)
+            if self.concepts:
+                concepts.refresh(index_dir(self.archive), store, index_doc_count(self.archive),
+                                 news_analyzer(), self.on_note)
         report.documents = index_doc_count(self.archive)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report

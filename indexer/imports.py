@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from archive.store import Article, Store
 from crawler import urls
@@ -105,7 +105,11 @@ def _lines(fh, limit: int):
         yield None
 
 
-def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
+#: which canonical URLs an import keeps (a shard's), None for all
+Accept = Callable[[str], bool] | None
+
+
+def import_jsonl(store: Store, path: Path, report: ImportReport, accept: Accept = None) -> None:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         with store.batches(5000) as wrote:
@@ -138,6 +142,8 @@ def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
                 except InvalidURLError as exc:
                     report.problem(f"{path}:{lineno}: {exc}")
                     continue
+                if accept is not None and not accept(canonical):
+                    continue
                 article = Article(
                     canonical_url=canonical, url=fetched, title=_text(obj.get("title")) or "",
                     body=body.strip(), published=_text(obj.get("published")),
@@ -151,7 +157,7 @@ def import_jsonl(store: Store, path: Path, report: ImportReport) -> None:
                 wrote()
 
 
-def import_warc(store: Store, path: Path, report: ImportReport) -> None:
+def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept = None) -> None:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -197,6 +203,8 @@ def import_warc(store: Store, path: Path, report: ImportReport) -> None:
                         canonical = urls.canonicalize(ex.canonical_url)
                     except InvalidURLError:
                         pass
+                if accept is not None and not accept(canonical):
+                    continue
                 article = ex.to_article(
                     canonical, fetched_url,
                     fetched_at=(when.replace(tzinfo=timezone.utc).timestamp() if when
@@ -220,9 +228,11 @@ def _warc_date(value: str | None) -> datetime | None:
         return None
 
 
-def import_files(archive: str | Path, paths: list[str | Path],
-                 on_file: Callable[[Path], None] | None = None) -> ImportReport:
-    """Import each file into the archive's store; returns what happened."""
+def import_files(archive: str | Path, paths: Sequence[str | Path],
+                 on_file: Callable[[Path], None] | None = None,
+                 accept: Accept = None) -> ImportReport:
+    """Import each file into the archive's store; returns what happened. ``accept(canonical
+    URL)`` chooses the stories kept (one shard's; the others are passed over silently)."""
     report = ImportReport()
     with Store(archive) as store:
         for p in paths:
@@ -238,7 +248,7 @@ def import_files(archive: str | Path, paths: list[str | Path],
                 report.problem(str(exc))
                 continue
             report.files += 1
-            (import_warc if kind == "warc" else import_jsonl)(store, path, report)
+            (import_warc if kind == "warc" else import_jsonl)(store, path, report, accept)
     return report
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Every, Query
+from whoosh.query.terms import MultiTerm
 from whoosh.searching import Searcher
 
 from archive.layout import index_dir
@@ -28,7 +29,7 @@ from indexer.arrays import IndexArrays
 from indexer.concepts import FILE as CONCEPTS_FILE
 from indexer.concepts import ConceptModel
 from indexer.schema import FIELD_ALIASES
-from indexer.whoosh_compat import global_weighting
+from indexer.whoosh_compat import expansion_key, global_weighting, with_expansions
 
 from . import dates as _dates
 from . import rank
@@ -218,6 +219,11 @@ class SearchIndex:
                 if schema[field].scorable:
                     term = text.decode("utf-8") if isinstance(text, bytes) else text
                     stats.dfs[(field, term)] = reader.doc_frequency(field, text)
+            for leaf in query.leaves():
+                if isinstance(leaf, MultiTerm):
+                    stats.expansions[expansion_key(leaf)] = [
+                        t.decode("utf-8") if isinstance(t, bytes) else t
+                        for _, t in leaf.expanded_terms(reader)]
         return stats
 
     def shard_answer(self, plan: Plan) -> Answer:
@@ -232,6 +238,7 @@ class SearchIndex:
             matched, scores = score_plain(plan.stats, self.cache.arrays, plan.words, allowed,
                                           plan.weights)
         else:
+            plan.query = with_expansions(plan.query, plan.stats.expansions)
             matched = self._matched(searcher, plan.query, allowed)
         answer = Answer(total=len(matched))
         if plan.facets:

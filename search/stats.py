@@ -27,6 +27,9 @@ class CorpusStats:
     dfs: dict[tuple[str, str], int] = field(default_factory=dict)
     #: the latest publication date, in Whoosh's ticks (0: nothing dated)
     newest: int = 0
+    #: multi-term leaves of the query (prefixes, wildcards...) -> the words they stand for
+    #: (indexer.whoosh_compat.with_expansions)
+    expansions: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
 
     def df(self, fieldname: str, term: str) -> int:
         return self.dfs.get((fieldname, term), 0)
@@ -50,4 +53,6 @@ class CorpusStats:
             for key, n in part.dfs.items():
                 out.dfs[key] = out.dfs.get(key, 0) + n
             out.newest = max(out.newest, part.newest)
+            for leaf, words in part.expansions.items():
+                out.expansions[leaf] = sorted(set(out.expansions.get(leaf, [])) | set(words))
         return out

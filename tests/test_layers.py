@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = ("archive", "crawler", "indexer", "search", "newsarchive")
+LIBRARY = ("archive", "cluster", "crawler", "indexer", "search", "newsarchive")
 #: private attributes of other libraries that we use on purpose, each with its reason
 ALLOWED = {
     # httpcore's pool takes our address-checking network backend (pinned; see setup.cfg)

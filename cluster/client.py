@@ -1,0 +1,56 @@
+"""Connecting to a Dask cluster, or starting one on this machine."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+#: the environment variable naming the scheduler (``tcp://host:8786``) every command uses
+ENV = "NEWSARCHIVE_CLUSTER"
+CONNECT_TIMEOUT = 20.0
+
+
+class ClusterError(Exception):
+    """The cluster cannot be reached or lost the work (the message says what to do)."""
+
+
+@contextmanager
+def connect(address: str | None = None, workers: int | None = None) -> Iterator:
+    """A Dask client: of the scheduler at ``address`` (or ``$NEWSARCHIVE_CLUSTER``), else of a
+    cluster started here with one single-threaded process per core (``workers``), closed on
+    exit."""
+    from distributed import Client, LocalCluster
+
+    address = address or os.environ.get(ENV) or None
+    if address:
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); start "
+                               f"it with `dask scheduler` and workers with `dask worker "
+                               f"{address}`") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                           processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def placement(client, shard: str) -> dict:
+    """Where a shard's work runs: on a worker started with ``--resources "<shard>=1"`` (the
+    one holding its disk) when there is one, else on any worker (a shared filesystem)."""
+    for info in client.scheduler_info().get("workers", {}).values():
+        if shard in (info.get("resources") or {}):
+            return {"resources": {shard: 1}}
+    return {}

@@ -1,0 +1,191 @@
+"""Per-shard work on the cluster: import, index, stats, export — each shard's part as one
+task on the worker holding its disk (:func:`cluster.client.placement`), the parts added up.
+
+The tasks are module-level functions of paths and plain values, so any worker can run them.
+Inside a task the work runs in the worker's process (its cores are the cluster's to share
+out): one shard, one process.
+"""
+
+from __future__ import annotations
+
+import heapq
+from pathlib import Path
+from typing import Callable, Sequence
+
+from archive import sharding
+from archive.errors import StoreError
+from archive.keys import shard_of
+from archive.sharding import ShardMap
+
+from .client import ClusterError, placement
+
+
+def _run(client, shard_map: ShardMap, task: Callable, *args, which: list[int] | None = None,
+         each: Callable[[int], tuple] | None = None) -> list:
+    """``task(shard path, *args, *each(i))`` on every shard (or ``which``), in shard order."""
+    which = list(range(shard_map.count)) if which is None else which
+    futures = [client.submit(task, str(shard_map.paths[i]), *args, *(each(i) if each else ()),
+                             pure=False, **placement(client, shard_map.names[i]))
+               for i in which]
+    try:
+        return client.gather(futures)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"the cluster lost a shard's work ({exc}); run the command again "
+                           f"(what was done is kept)") from None
+
+
+def shard_map_for(archive: str | Path, shards: int | None = None) -> ShardMap:
+    """The archive's shard map; with ``shards``, a new sharded archive when there is none."""
+    if sharding.is_sharded(archive):
+        found = sharding.read(archive)
+        if shards and shards != found.count:
+            raise StoreError(f"{archive} has {found.count} shards, not {shards}; use "
+                             f"`newsarchive reshard` to change that")
+        return found
+    if not shards:
+        raise StoreError(f"{archive} is not a sharded archive")
+    return sharding.create(archive, shards)
+
+
+# -- import --------------------------------------------------------------------------------------
+def _import_task(path: str, files: list[str], count: int, index: int) -> dict:
+    from indexer import import_files
+
+    report = import_files(path, files, accept=lambda url: shard_of(url, count) == index)
+    return report.as_dict()
+
+
+def import_sharded(client, archive: str | Path, files: Sequence[str | Path],
+                   shards: int | None = None):
+    """Import ``files`` into a sharded archive (made with ``shards`` shards when new): every
+    shard reads the files and keeps the stories of its canonical URLs. Returns one
+    :class:`indexer.imports.ImportReport` for all."""
+    from indexer.imports import ImportReport
+
+    shard_map = shard_map_for(archive, shards)
+    paths = [str(Path(f).resolve()) for f in files]
+    parts = _run(client, shard_map, _import_task, paths, shard_map.count,
+                 each=lambda i: (i,))
+    # every shard read every line: what was read and what was wrong is any one shard's
+    report = ImportReport(**{**parts[0], "new": 0, "changed": 0, "unchanged": 0})
+    for part in parts:
+        report.new += part["new"]
+        report.changed += part["changed"]
+        report.unchanged += part["unchanged"]
+    return report
+
+
+# -- index and the concepts model ----------------------------------------------------------------
+def _index_task(path: str, rebuild: bool) -> dict:
+    from indexer import update_index
+
+    return update_index(path, rebuild=rebuild, procs=1, concepts=False).as_dict()
+
+
+def _sample_task(path: str, n: int, chars: int) -> list[tuple[int, str]]:
+    from archive.store import Store
+
+    with Store(path, create=False) as store:
+        return list(store.keyed_sample(n, chars))
+
+
+def _model_state_task(path: str) -> tuple[int, int | None]:
+    from archive.layout import index_dir
+    from indexer.build import index_doc_count
+    from indexer.concepts import FILE, fitted_stories
+
+    model = index_dir(path) / FILE
+    return index_doc_count(path), fitted_stories(model) if model.exists() else None
+
+
+def _save_model_task(path: str, model) -> None:
+    from archive.layout import index_dir
+    from indexer.concepts import FILE
+
+    model.save(index_dir(path) / FILE)
+
+
+def index_sharded(client, archive: str | Path, rebuild: bool = False,
+                  note: Callable[[str], None] | None = None) -> dict:
+    """Bring every shard's index up to date (or rebuild them), then the concepts model of
+    the whole collection. Returns the shards' reports added up."""
+    shard_map = shard_map_for(archive)
+    parts = _run(client, shard_map, _index_task, rebuild)
+    refresh_concepts(client, shard_map, note)
+    out = {key: sum(p[key] for p in parts) for key in ("added", "updated", "deleted",
+                                                       "documents")}
+    out["seconds"] = max(p["seconds"] for p in parts)
+    out["rebuilt"] = any(p["rebuilt"] for p in parts)
+    return out
+
+
+def refresh_concepts(client, shard_map: ShardMap, note: Callable[[str], None] | None = None
+                     ) -> bool:
+    """Fit the concepts model on the stories of all shards when it is missing or the
+    collection has changed much since (:func:`indexer.concepts.needs_fit`), and give every
+    shard a copy. The sample is the stories with the smallest keys, as one archive's is, so
+    the model is the one an archive of the same stories would have."""
+    import numpy as np
+
+    from indexer.analysis import news_analyzer
+    from indexer.concepts import SAMPLE, SAMPLE_CHARS, ConceptModel, needs_fit
+
+    states = _run(client, shard_map, _model_state_task)
+    stories = sum(n for n, _ in states)
+    if not needs_fit(states[0][1], stories):
+        return False
+    if note:
+        note(f"learning which words go together from {min(stories, SAMPLE):,} stories ...")
+    samples = _run(client, shard_map, _sample_task, SAMPLE, SAMPLE_CHARS)
+    texts = [text for _, text in heapq.merge(*samples)][:SAMPLE]
+    try:
+        model = ConceptModel.fit(texts, news_analyzer(), stories)
+    except (np.linalg.LinAlgError, ValueError, MemoryError) as exc:
+        if note:
+            note(f"could not learn which words go together ({exc}); searches rank without them")
+        return False
+    if model is None:
+        return False
+    _run(client, shard_map, _save_model_task, model)
+    return True
+
+
+# -- stats and export ----------------------------------------------------------------------------
+def _stats_task(path: str) -> dict:
+    from indexer import archive_stats
+
+    return archive_stats(path, top=1_000_000)
+
+
+def stats_sharded(client, archive: str | Path, top: int = 10) -> dict:
+    """``archive_stats`` of every shard, added up, with each shard's story count."""
+    from collections import Counter
+
+    shard_map = shard_map_for(archive)
+    parts = _run(client, shard_map, _stats_task)
+    out: dict = {"archive": str(archive), "shards": {n: p["articles"]
+                                                     for n, p in zip(shard_map.names, parts)}}
+    for key in ("articles", "undated", "earlier_versions", "fetches", "index_bytes",
+                "index_pending_changes", "warc_bytes"):
+        out[key] = sum(p[key] for p in parts)
+    ranges = [p["date_range"] for p in parts if p["date_range"]]
+    out["date_range"] = [min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges \
+        else None
+    for key in ("top_topics", "top_sources"):
+        total: Counter = Counter()
+        for p in parts:
+            total.update(p[key])
+        out[key] = dict(total.most_common(top))
+    crawls = [p["last_crawl"] for p in parts if p["last_crawl"]]
+    out["last_crawl"] = max(crawls, key=lambda c: c["started_at"]) if crawls else None
+    return out
+
+
+def export_sharded(archive: str | Path):
+    """Every story of every shard (read here: the shards' folders must be reachable from this
+    machine), shard after shard."""
+    from archive.store import Store
+
+    for path in shard_map_for(archive).paths:
+        with Store(path, create=False) as store:
+            yield from store.articles()
