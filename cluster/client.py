@@ -37,7 +37,7 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
             client.close()
         return
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                           processes=True, dashboard_address=None,
+                           processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
@@ -47,10 +47,17 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
         cluster.close()
 
 
-def placement(client, shard: str) -> dict:
+def placement(client, shard: str, spread: int | None = None) -> dict:
     """Where a shard's work runs: on a worker started with ``--resources "<shard>=1"`` (the
-    one holding its disk) when there is one, else on any worker (a shared filesystem)."""
-    for info in client.scheduler_info().get("workers", {}).values():
+    one holding its disk) when there is one, else on any worker (a shared filesystem) — or,
+    for the ``spread``-th of long-lived actors, on the workers in turn, so that each holds
+    its share of the shards."""
+    workers = client.scheduler_info().get("workers", {})
+    for info in workers.values():
         if shard in (info.get("resources") or {}):
             return {"resources": {shard: 1}}
+    if spread is not None:
+        addresses = sorted(client.ncores())  # asked now: a restarted worker has a new address
+        if addresses:
+            return {"workers": [addresses[spread % len(addresses)]]}
     return {}

@@ -31,8 +31,12 @@ class ShardActor:
     """A shard's open index on its worker; ``call`` runs one of its ``shard_*`` methods."""
 
     def __init__(self, path: str):
+        from archive.errors import StoreError
+        from archive.layout import store_path
         from search.engine import SearchIndex
 
+        if not store_path(path).exists():  # gone, or its disk is not mounted here
+            raise StoreError(f"no shard archive at {path}")
         self.path = path
         self.index = SearchIndex(path) if _has_index(path) else None
 
@@ -137,8 +141,12 @@ class ShardedSearch:
         if actor is None:
             name = self.map.names[i]
             future = self.client.submit(ShardActor, str(self.map.paths[i]), actor=True,
-                                        pure=False, **placement(self.client, name))
-            actor = self._actors[i] = future.result(timeout=self.timeout)
+                                        pure=False, **placement(self.client, name, spread=i))
+            try:
+                actor = self._actors[i] = future.result(timeout=self.timeout)
+            except BaseException:
+                future.cancel()
+                raise
         return actor
 
     def shards(self) -> list:
@@ -171,10 +179,11 @@ class ShardedSearch:
             request = SearchRequest(request, **options)
         elif options:
             request = request.but(**options)
-        gather = Gather(self.shards(), self.schema, self.model, self.timeout)
-        results = gather.search(request)
+        shards = self.shards()
+        results = Gather(shards, self.schema, self.model, self.timeout).search(request)
         for name in results.missing_shards:  # made again on a later search
             i = self.map.names.index(name)
-            self._actors.pop(i, None)
-            self._failed_at[i] = time.monotonic()
+            if isinstance(shards[i], RemoteShard):
+                self._actors.pop(i, None)
+                self._failed_at[i] = time.monotonic()
         return results

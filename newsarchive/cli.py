@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,32 @@ def archive_option(f):
         default=default_archive, show_default=f"./data or ${ARCHIVE_ENV}",
         envvar=ARCHIVE_ENV,
         help="Archive directory (store, WARC files, index).")(f)
+
+
+def cluster_option(f):
+    return click.option(
+        "--cluster", metavar="ADDRESS", envvar="NEWSARCHIVE_CLUSTER",
+        help="Dask scheduler (tcp://host:8786) to run a sharded archive's work on [default: "
+             "$NEWSARCHIVE_CLUSTER, else a cluster of one process per core on this "
+             "machine]. Unsharded archives are worked on in this process.")(f)
+
+
+def _sharded(archive: Path) -> bool:
+    from archive.sharding import is_sharded
+
+    return is_sharded(archive)
+
+
+@contextmanager
+def _cluster(address: str | None):
+    """A Dask client for a sharded archive's work; its errors as messages."""
+    from cluster import ClusterError, connect
+
+    try:
+        with connect(address) as client:
+            yield client
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _err(msg: str) -> None:
@@ -213,7 +240,10 @@ def _crawl_summary(stats) -> None:
 
 
 # -- index ---------------------------------------------------------------------------------------
-def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None = None) -> None:
+def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None = None,
+           cluster: str | None = None, client=None) -> None:
+    if _sharded(archive):
+        return _index_shards(archive, rebuild, cluster, client)
     procs = procs or min(16, os.cpu_count() or 1)
     bar = {"obj": None}
 
@@ -239,6 +269,24 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None 
     how = "rebuilt" if report.rebuilt else "updated"
     _echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
                f"updated, {report.deleted} removed; {report.documents} stories searchable.")
+
+
+def _index_shards(archive: Path, rebuild: bool, cluster: str | None, client=None) -> None:
+    from cluster import ClusterError, index_sharded
+    from indexer import IndexingError
+
+    try:
+        if client is None:
+            with _cluster(cluster) as client:
+                report = index_sharded(client, archive, rebuild, note=_err)
+        else:
+            report = index_sharded(client, archive, rebuild, note=_err)
+    except (IndexingError, StoreError, ClusterError) as exc:
+        raise click.ClickException(str(exc)) from None
+    how = "rebuilt" if report["rebuilt"] else "updated"
+    _echo(f"Index {how} in {report['seconds']:.2f}s: {report['added']} added, "
+          f"{report['updated']} updated, {report['deleted']} removed; {report['documents']} "
+          f"stories searchable.")
 
 
 class _Counter:
@@ -269,7 +317,8 @@ class _Counter:
 @click.option("--procs", type=click.IntRange(1, 16), default=None,
               help="Processes for a rebuild, each writing its own segments (default: one "
                    "per core, at most 16).")
-def index(archive, rebuild, lock_timeout, procs):
+@cluster_option
+def index(archive, rebuild, lock_timeout, procs, cluster):
     """Update the search index from the store (only what changed since the last run).
 
     Crawls and imports update the index themselves; run this after `reextract`, or with
@@ -280,14 +329,19 @@ def index(archive, rebuild, lock_timeout, procs):
       newsarchive index
       newsarchive index --rebuild
     """
-    _index(archive, rebuild, lock_timeout, procs)
+    _index(archive, rebuild, lock_timeout, procs, cluster)
 
 
 @main.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @archive_option
 @click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
-def import_(files, archive, no_index):
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Make a new archive sharded in this many shards (a story goes to the "
+                   "shard of its canonical URL); each shard is worked on in a cluster "
+                   "process.")
+@cluster_option
+def import_(files, archive, no_index, shards, cluster):
     """Add articles from JSONL exports or WARC files of other crawlers.
 
     JSONL needs `url` and `body` on each line (`title`, `published`, `topics`, `author`,
@@ -299,10 +353,34 @@ def import_(files, archive, no_index):
     Example:
       newsarchive import stories.jsonl
       newsarchive import crawl-2024.warc.gz
+      newsarchive import stories.jsonl --shards 4
     """
+    if shards or _sharded(archive):
+        return _import_shards(files, archive, no_index, shards, cluster)
     from indexer import import_files
 
     report = import_files(archive, list(files), on_file=lambda p: _err(f"importing {p} ..."))
+    _import_summary(report)
+    if not no_index:
+        _index(archive, rebuild=False, lock_timeout=60.0)
+
+
+def _import_shards(files, archive: Path, no_index: bool, shards: int | None,
+                   cluster: str | None) -> None:
+    from cluster import ClusterError, import_sharded
+
+    _err(f"importing {len(files)} files into the shards of {archive} ...")
+    with _cluster(cluster) as client:
+        try:
+            report = import_sharded(client, archive, list(files), shards)
+        except (StoreError, ClusterError) as exc:
+            raise click.ClickException(str(exc)) from None
+        _import_summary(report)
+        if not no_index:
+            _index(archive, rebuild=False, lock_timeout=60.0, client=client)
+
+
+def _import_summary(report) -> None:
     _echo(f"Imported {report.new} new and {report.changed} changed articles "
           f"({report.unchanged} unchanged, {report.skipped} skipped) "
           f"from {report.files} files.")
@@ -312,8 +390,6 @@ def import_(files, archive, no_index):
         _err(f"  ... and {len(report.problems) - 10} more")
     if report.files == 0:
         raise click.ClickException("nothing could be imported")
-    if not no_index:
-        _index(archive, rebuild=False, lock_timeout=60.0)
 
 
 # -- export / extract / reextract -----------------------------------------------------------------
@@ -337,17 +413,26 @@ def export(archive, fmt, output):
       newsarchive export > stories.jsonl
     """
     try:
+        if _sharded(archive):
+            from cluster import export_sharded
+
+            _write_export(export_sharded(archive), output)
+            return
         store = Store(archive, create=False)
     except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     with store:
-        for a in store.articles():
-            output.write(json.dumps({
-                "url": a.url, "canonical_url": a.canonical_url, "title": a.title, "body": a.body,
-                "published": a.published, "author": a.author, "topics": a.topics or [],
-                "section": a.section, "language": a.language, "fetched_at": _iso(a.fetched_at),
-                "warc_file": a.warc_file, "warc_offset": a.warc_offset,
-            }, ensure_ascii=False) + "\n")
+        _write_export(store.articles(), output)
+
+
+def _write_export(articles, output) -> None:
+    for a in articles:
+        output.write(json.dumps({
+            "url": a.url, "canonical_url": a.canonical_url, "title": a.title, "body": a.body,
+            "published": a.published, "author": a.author, "topics": a.topics or [],
+            "section": a.section, "language": a.language, "fetched_at": _iso(a.fetched_at),
+            "warc_file": a.warc_file, "warc_offset": a.warc_offset,
+        }, ensure_ascii=False) + "\n")
 
 
 def _extract_one(item: str) -> dict:
@@ -456,7 +541,8 @@ def reextract(archive, no_index):
 @main.command()
 @archive_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def stats(archive, as_json):
+@cluster_option
+def stats(archive, as_json, cluster):
     """Summarise the archive: articles, date range, topics, sources, index, last crawl.
 
     \b
@@ -467,7 +553,13 @@ def stats(archive, as_json):
     from indexer import archive_stats
 
     try:
-        s = archive_stats(archive)
+        if _sharded(archive):
+            from cluster import stats_sharded
+
+            with _cluster(cluster) as client:
+                s = stats_sharded(client, archive)
+        else:
+            s = archive_stats(archive)
     except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -476,6 +568,9 @@ def stats(archive, as_json):
     _echo(f"Archive {s['archive']}")
     _echo(f"  articles: {s['articles']} ({s['undated']} undated, "
                f"{s['earlier_versions']} earlier versions kept)")
+    if "shards" in s:
+        _echo(f"  shards: {len(s['shards'])} ("
+              + ", ".join(f"{k}: {v}" for k, v in s["shards"].items()) + ")")
     if s["date_range"]:
         _echo(f"  dates: {s['date_range'][0]} to {s['date_range'][1]}")
     _echo(f"  top topics: {', '.join(f'{k} ({v})' for k, v in s['top_topics'].items()) or '-'}")
@@ -518,9 +613,11 @@ def _open_index(archive: Path) -> SearchIndex:
               help="One JSON object: total, hits, facets, did_you_mean.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per hit.")
 @click.option("--no-collapse", is_flag=True, help="Show near-identical copies as separate hits.")
+@cluster_option
 def search_cmd(query, archive, date_from, date_to, topic, section, source, sort, recency, page,
-               limit, as_json, jsonl, no_collapse):
-    """Search the archive. Exit status: 0 with results, 1 with none, 2 for bad input.
+               limit, as_json, jsonl, no_collapse, cluster):
+    """Search the archive. Exit status: 0 with results, 1 with none, 2 for bad input, 3 when
+    a shard of a sharded archive did not answer (the results are the other shards').
 
     The query language: words (stories with all of them first, then most of them),
     "exact phrases", AND / OR / NOT (with brackets to group them), field:term for title,
@@ -540,15 +637,23 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
 
     text = " ".join(query)
     style = "ansi" if (not as_json and not jsonl and sys.stdout.isatty()) else "plain"
-    idx = _open_index(archive)
     try:
-        with idx:
-            results = idx.search(SearchRequest(
-                text, date_from=date_from, date_to=date_to, topic=topic, section=section,
-                source=source, sort=sort, page=page, limit=limit, recency=recency,
-                snippet_style=style, collapse=not no_collapse))
+        request = SearchRequest(
+            text, date_from=date_from, date_to=date_to, topic=topic, section=section,
+            source=source, sort=sort, page=page, limit=limit, recency=recency,
+            snippet_style=style, collapse=not no_collapse)
+        if _sharded(archive):
+            from cluster import ShardedSearch
+
+            with _cluster(cluster) as client:
+                results = ShardedSearch(archive, client).search(request)
+        else:
+            with _open_index(archive) as idx:
+                results = idx.search(request)
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         _echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
     elif jsonl:
@@ -556,6 +661,10 @@ def search_cmd(query, archive, date_from, date_to, topic, section, source, sort,
             _echo(json.dumps(h.as_dict(), ensure_ascii=False))
     else:
         _print_results(results, style)
+    if results.partial:
+        _err(f"warning: no answer from {', '.join(results.missing_shards)}: these results "
+             f"are the other shards'")
+        sys.exit(3)
     sys.exit(0 if results.total else 1)
 
 

@@ -1,0 +1,175 @@
+"""A sharded archive on a real Dask cluster answers exactly as one archive of the same stories."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from archive import sharding
+from archive.keys import shard_of
+from archive.store import Store
+from cluster import ShardedSearch, import_sharded, index_sharded, stats_sharded
+from indexer import import_files, update_index
+from indexer.concepts import FILE, ConceptModel
+from search import SearchIndex, SearchRequest
+
+from .conftest import corpus, write_jsonl
+
+# a worker killed on purpose leaves sockets that Dask's internals close late
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
+                                        "ignore::pytest.PytestUnraisableExceptionWarning")
+
+QUERIES = [
+    "crude prices", "wheat harvest farmers", "bank interest rates dollar", "strike",
+    '"interest rates"', "bank*", "title:report", "crude OR wheat", "harbour -ferry",
+    "opec output saudi barrel refinery", "", "wheet", "topic:grain bushels", "market",
+    "dock sailors", "yen currency inflation bonds", "nothingmatches",
+]
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory, client):
+    """The same stories as one archive and as a sharded archive of three shards."""
+    tmp = tmp_path_factory.mktemp("sharded")
+    jsonl = write_jsonl(tmp / "stories.jsonl", corpus())
+    one = tmp / "one"
+    import_files(one, [jsonl])
+    update_index(one)
+    three = tmp / "three"
+    report = import_sharded(client, three, [jsonl], shards=3)
+    assert report.new == len(corpus()) and report.read == len(corpus())
+    index_sharded(client, three)
+    return one, three, jsonl
+
+
+def _requests():
+    for text in QUERIES:
+        yield SearchRequest(text, limit=7)
+    yield SearchRequest("crude prices", sort="newest", limit=5)
+    yield SearchRequest("wheat", sort="oldest", page=3, limit=4)
+    yield SearchRequest("bank", date_from="1970", date_to="1985-06", limit=20)
+    yield SearchRequest("report", topic="oil", recency=2.0)
+    yield SearchRequest("", sort="newest", page=2, limit=30)
+    yield SearchRequest("crude", collapse=False, limit=30)
+    yield SearchRequest("crude barrel", page=2, limit=50)
+
+
+def test_a_sharded_archive_answers_exactly_as_one_archive(archives, client):
+    one, three, _ = archives
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for request in _requests():
+            expected = single.search(request).as_dict()
+            got = sharded.search(request).as_dict()
+            assert got == expected, request
+            assert expected["total"] or request.text in ("nothingmatches", "wheet")
+        # the shards really split the stories, and copies of a story sit in other shards
+        counts = stats_sharded(client, three)["shards"]
+        assert len(counts) == 3 and min(counts.values()) > 80
+        records = corpus()
+        split = [(r, c) for r, c in zip(records, records[1:])
+                 if c["url"].startswith("https://copies") and
+                 shard_of(r["url"], 3) != shard_of(c["url"], 3)]
+        assert split
+        for story, copy in split:
+            request = SearchRequest(story["body"][:200], limit=100)
+            hits = sharded.search(request).hits
+            assert sharded.search(request).as_dict() == single.search(request).as_dict()
+            hit = next(h for h in hits if story["url"] in [h.url, *h.copy_urls])
+            assert {story["url"], copy["url"]} <= {hit.url, *hit.copy_urls}
+        assert single.search("wheet").did_you_mean == "wheat"
+
+
+def test_every_shard_holds_the_whole_collections_concepts_model(archives):
+    one, three, _ = archives
+    alone = ConceptModel.load(one / "index" / FILE)
+    assert alone is not None
+    for path in sharding.read(three).paths:
+        model = ConceptModel.load(path / "index" / FILE)
+        assert model is not None and model.stories == alone.stories
+        assert list(model.terms) == list(alone.terms)
+        assert np.allclose(model.vt, alone.vt, atol=1e-6)
+
+
+def test_imported_stories_live_in_the_shard_of_their_canonical_url(archives):
+    _, three, _ = archives
+    shard_map = sharding.read(three)
+    seen = 0
+    for i, path in enumerate(shard_map.paths):
+        with Store(path, create=False) as store:
+            for article in store.articles():
+                assert shard_map.for_url(article.canonical_url) == i
+                seen += 1
+    assert seen == len(corpus())
+
+
+def test_a_shard_that_is_gone_gives_partial_answers_naming_it(archives, client):
+    one, three, _ = archives
+    shard_map = sharding.read(three)
+    gone = shard_map.paths[1]
+    hidden = gone.with_name("hidden")
+    with ShardedSearch(three, client, timeout=5) as sharded:
+        whole = sharded.search("crude prices")
+        gone.rename(hidden)
+        try:
+            partial = sharded.search(SearchRequest("crude prices"))
+            sharded._failed_at.clear()  # the test does not wait for the retry delay
+            partial = sharded.search(SearchRequest("crude prices"))
+        finally:
+            hidden.rename(gone)
+    assert not whole.partial and partial.partial
+    assert partial.missing_shards == [shard_map.names[1]]
+    assert partial.as_dict()["partial"] is True
+    assert 0 < partial.total < whole.total
+
+
+def test_a_killed_worker_gives_partial_answers_then_whole_ones_again(archives, client):
+    one, three, _ = archives
+    with ShardedSearch(three, client, timeout=5) as sharded:
+        whole = sharded.search("bank interest").as_dict()
+        pids = client.run(os.getpid)
+        victim_address = sharded._actors[0]._address  # the worker holding the first shard
+        held = {name for i, name in enumerate(sharded.map.names)
+                if sharded._actors[i]._address == victim_address}
+        os.kill(pids[victim_address], signal.SIGKILL)
+        started = time.monotonic()
+        partial = sharded.search("bank interest")
+        assert time.monotonic() - started < 15
+        assert partial.partial and set(partial.missing_shards) == held
+        assert 0 < partial.total < whole["total"]
+        # the nanny starts a new worker; the next searches make the actors again
+        deadline = time.monotonic() + 60
+        while True:
+            time.sleep(1)
+            again = sharded.search("bank interest")
+            if not again.partial or time.monotonic() > deadline:
+                break
+        assert again.as_dict() == whole
+
+
+def test_the_cli_imports_into_shards_and_searches_them(tmp_path, archives):
+    from click.testing import CliRunner
+
+    from newsarchive.cli import main
+
+    _, _, jsonl = archives
+    archive = tmp_path / "cli"
+    runner = CliRunner()
+    env = {"NEWSARCHIVE_CLUSTER": ""}
+    done = runner.invoke(main, ["import", jsonl, "--shards", "2", "--archive", str(archive)],
+                         env=env)
+    assert done.exit_code == 0, done.output
+    assert sharding.read(archive).count == 2
+    found = runner.invoke(main, ["search", "crude", "--json", "--archive", str(archive)], env=env)
+    assert found.exit_code == 0, found.output
+    data = json.loads(found.stdout)
+    assert data["partial"] is False and data["total"] > 0
+    stats = runner.invoke(main, ["stats", "--json", "--archive", str(archive)], env=env)
+    assert json.loads(stats.stdout)["articles"] == len(corpus())
+    again = runner.invoke(main, ["import", jsonl, "--shards", "3", "--archive", str(archive)],
+                          env=env)
+    assert again.exit_code == 1 and "has 2 shards" in again.output
