@@ -46,7 +46,7 @@ def write_jsonl(path, records) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def client():
     import logging
 
@@ -58,3 +58,8 @@ def client():
     yield client
     client.close()
     cluster.close()
+    # Dask keeps one thread for the rest of the process; the rebuild tests fork only
+    # without threads (tests/indexer/test_segment.py)
+    from distributed import utils
+
+    utils._offload_executor.shutdown(wait=True)
