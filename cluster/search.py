@@ -74,9 +74,16 @@ def _empty_answer(plan):
     return Answer()
 
 
-_EMPTY: dict[str, Callable[..., Any]] = {"shard_stats": _empty_stats, "shard_answer": _empty_answer,
-          "shard_snippets": lambda hits, terms, style: {},
-          "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
+def _empty_related(step, *args):
+    return {"frequencies": (0, 0, {}), "candidates": [], "sketches": [],
+            "best_score": 0.0}.get(step)
+
+
+_EMPTY: dict[str, Callable[..., Any]] = {
+    "ids": lambda urls: {}, "article": lambda key: None, "shard_related": _empty_related,
+    "shard_stats": _empty_stats, "shard_answer": _empty_answer,
+    "shard_snippets": lambda hits, terms, style: {},
+    "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
 
 
 class RemoteShard:
@@ -173,6 +180,43 @@ class ShardedSearch:
                 break
         return self._model
 
+    # -- what the web app asks besides searches -------------------------------------------------
+    # A story's number in a sharded archive is its number in its shard's store times the
+    # number of shards plus the shard's: numbers stay whole numbers (the web app's article
+    # pages take them) and name one story across all shards.
+    def ids(self, urls: list[str]) -> dict[str, int]:
+        """Numbers of the stories by canonical URL."""
+        gather = self.gather()
+        n = self.map.count
+        out = {}
+        for i, part in gather.scatter("ids", (list(urls),)).items():
+            out.update({url: number * n + i for url, number in part.items()})
+        return out
+
+    def locate(self, number: int) -> tuple[int, int]:
+        """(shard, number in its store) of a story's number."""
+        return number % self.map.count, number // self.map.count
+
+    def article(self, key: int) -> dict | None:
+        """One story by its number, with its shard's folder (for its capture)."""
+        shard, local = self.locate(int(key))
+        gather = self.gather()
+        got = gather.scatter("article", (local,), [shard]).get(shard)
+        if got is None:
+            return None
+        return {**got, "id": int(key), "archive": str(self.map.paths[shard])}
+
+    def gather(self) -> Gather:
+        """A coordinator over the shards (``search.related`` asks for one)."""
+        return _Tracking(self, self.shards())
+
+    def _missed(self, shards: list, missing: list[str]) -> None:
+        for name in missing:  # made again on a later search
+            i = self.map.names.index(name)
+            if isinstance(shards[i], RemoteShard):
+                self._actors.pop(i, None)
+                self._failed_at[i] = time.monotonic()
+
     def search(self, request: SearchRequest | str, **options) -> SearchResults:
         """As :meth:`search.engine.SearchIndex.search`, over every shard."""
         if isinstance(request, str):
@@ -181,9 +225,22 @@ class ShardedSearch:
             request = request.but(**options)
         shards = self.shards()
         results = Gather(shards, self.schema, self.model, self.timeout).search(request)
-        for name in results.missing_shards:  # made again on a later search
-            i = self.map.names.index(name)
-            if isinstance(shards[i], RemoteShard):
-                self._actors.pop(i, None)
-                self._failed_at[i] = time.monotonic()
+        self._missed(shards, results.missing_shards)
         return results
+
+
+class _Tracking(Gather):
+    """A coordinator that tells its sharded search which shards failed."""
+
+    def __init__(self, owner: ShardedSearch, shards: list):
+        super().__init__(shards, owner.schema, owner.model, owner.timeout)
+        self.owner = owner
+
+    def scatter(self, method, args_of, which=None):
+        out = super().scatter(method, args_of, which)
+        self.owner._missed(self.shards, self.missing)
+        return out
+
+    def locate(self, number: int) -> tuple[list[int] | None, int]:
+        shard, local = self.owner.locate(number)
+        return [shard], local

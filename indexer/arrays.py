@@ -104,7 +104,7 @@ def segment_order(sub) -> np.ndarray:
     """Each document's story key (:func:`archive.keys.story_key`) in one segment; 0 where a
     document has none (an index from before the key)."""
     n = sub.doc_count_all()
-    if not sub.has_column("order"):
+    if "order" not in sub.schema or not sub.has_column("order"):
         return np.zeros(n, dtype=np.int64)
     col = sub.column_reader("order", translate=False)
     return np.fromiter((v or 0 for v in col), dtype=np.int64, count=n)

@@ -718,8 +718,9 @@ def _print_results(results, style: str) -> None:
                    "score, terms).")
 @click.option("--format", "fmt", type=click.Choice(["table", "html", "markdown"]),
               default="table", show_default=True, help="Ready-to-paste links: html or markdown.")
+@cluster_option
 def related_cmd(article, archive, text, limit, within, after, before, same_topic, topic,
-                recency, as_json, fmt):
+                recency, as_json, fmt, cluster):
     """Suggest archived stories to link from an article or from a draft.
 
     ARTICLE is a story's URL (as search shows it) or its number in the store. For a draft
@@ -742,17 +743,27 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
         text = _read_draft(text)
     if not article and not text:
         raise UsageProblem("give an article URL or ID, or a draft with --text FILE|-")
-    idx = _open_index(archive)
+    options = dict(url=article, text=text, limit=limit, within=within, after=after,
+                   before=before, same_topic=same_topic, topic=topic, recency=recency)
     try:
-        with idx:
-            source, suggestions = related(idx, url=article, text=text, limit=limit,
-                                          within=within, after=after, before=before,
-                                          same_topic=same_topic, topic=topic, recency=recency)
+        if _sharded(archive):
+            from cluster import ShardedSearch
+
+            with _cluster(cluster) as client:
+                source, suggestions = related(ShardedSearch(archive, client), **options)
+        else:
+            with _open_index(archive) as idx:
+                source, suggestions = related(idx, **options)
     except QueryError as exc:
         raise UsageProblem(str(exc)) from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         _echo(json.dumps({"source": source.url or None, "suggestions":
-                               [s.as_dict() for s in suggestions]}, ensure_ascii=False, indent=2))
+                          [s.as_dict() for s in suggestions],
+                          "partial": bool(source.missing_shards),
+                          "missing_shards": source.missing_shards},
+                         ensure_ascii=False, indent=2))
     elif fmt == "html":
         _echo("<ul>")
         for s in suggestions:
@@ -768,6 +779,10 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
             copies = f"  [{s.copies} copies]" if s.copies > 1 else ""
             _echo(f"{i}. {s.title}  ({s.published or 'undated'}, {s.source or '?'})  "
                        f"score {s.score:.2f}{copies}\n   {s.url}\n   shares: {', '.join(s.terms)}")
+    if source.missing_shards:
+        _err(f"warning: no answer from {', '.join(source.missing_shards)}: these suggestions "
+             f"are the other shards'")
+        sys.exit(3)
     sys.exit(0 if suggestions else 1)
 
 
@@ -797,7 +812,8 @@ def _read_draft(name: str) -> str:
               help="A name the archive is served as (repeatable; default: 127.0.0.1, "
                    "localhost and ::1). Requests for any other Host get 400, so a web page "
                    "cannot read your archive through DNS rebinding.")
-def serve(archive, host, port, workers, allowed_hosts):
+@cluster_option
+def serve(archive, host, port, workers, allowed_hosts, cluster):
     """Serve the search page, article pages, the editor page and the JSON API.
 
     Read-only over the archive's index: run `newsarchive crawl` or `index` beside it and the
@@ -817,7 +833,7 @@ def serve(archive, host, port, workers, allowed_hosts):
     from .web.app import create_app
     from .web.security import LOOPBACK_NAMES
 
-    if not index_dir(archive).exists():
+    if not index_dir(archive).exists() and not _sharded(archive):
         _err(f"note: there is no index in {archive} yet; pages will say so until you crawl "
              f"or import some articles")
     workers = workers or os.cpu_count() or 1
@@ -826,7 +842,7 @@ def serve(archive, host, port, workers, allowed_hosts):
         names += (host,)
     _echo(f"Serving {archive} at http://{host}:{port}/ as {', '.join(names)} with "
           f"{workers} search process{'es' if workers > 1 else ''} (Ctrl-C stops)", err=True)
-    app = create_app(archive.resolve(), names, processes=workers)
+    app = create_app(archive.resolve(), names, processes=workers, cluster=cluster)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except OSError as exc:

@@ -337,6 +337,14 @@ class SearchIndex:
                  *spelling_neighbours(reader, stem, maxdist))
                 for stem, maxdist in zip(stems, maxdists)]
 
+    def shard_related(self, step: str, *args):
+        """This archive's part of finding related stories: ``search.related_shard.<step>``."""
+        from . import related_shard
+
+        if step not in related_shard.__all__ or step == "QueryError":
+            raise ValueError(f"no such step: {step}")
+        return getattr(related_shard, step)(self, *args)
+
     # -- filters and matching --------------------------------------------------------------------
     def _filter(self, start, end, topic, section, source) -> np.ndarray | None:
         """A boolean mask of the stories the filters allow (None: no filter)."""

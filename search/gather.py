@@ -95,7 +95,7 @@ class Gather:
         self.missing: list[str] = []
 
     # -- talking to the shards -------------------------------------------------------------------
-    def _scatter(self, method: str, args_of: Callable[[int], tuple] | tuple,
+    def scatter(self, method: str, args_of: Callable[[int], tuple] | tuple,
                  which: list[int] | None = None) -> dict[int, Any]:
         """Call ``method`` on the shards (``which``, default all) with ``args_of(i)`` (or the
         same args); shard number -> what it returned, leaving out those that failed."""
@@ -118,6 +118,11 @@ class Gather:
                 self.missing.append(self.shards[i].name)
         return out
 
+    def locate(self, number: int) -> tuple[list[int] | None, int]:
+        """(the shards that may hold a story's number, its number there): here, all of them
+        (a sharded archive's coordinator knows better)."""
+        return None, number
+
     # -- the search ------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResults:
         self.missing = []
@@ -134,7 +139,7 @@ class Gather:
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = max(window, RECENCY_WINDOW)
         plan.window = window
-        answers = self._scatter("shard_answer", (plan,))
+        answers = self.scatter("shard_answer", (plan,))
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
@@ -146,7 +151,7 @@ class Gather:
             if len(groups) >= want or plan.window >= total:
                 break
             plan.window = min(total, plan.window * 2)
-            answers = self._scatter("shard_answer", (plan,))
+            answers = self.scatter("shard_answer", (plan,))
         hits = [_hit(group, sort) for group in groups[(page - 1) * limit: want]]
         if hits:
             self._snippets(q, hits, [g[0] for g in groups[(page - 1) * limit: want]],
@@ -174,7 +179,7 @@ class Gather:
                 expansion = model.expand(flat_terms(words), weights=term_weights)
         terms = [(f, t) for word in words or [] for t in word for f in DEFAULT_FIELDS]
         terms += [("body", t) for t in expansion]
-        parts = self._scatter("shard_stats", (q, terms, words is None))
+        parts = self.scatter("shard_stats", (q, terms, words is None))
         return Plan(request=request, query=q, sort=sort, stats=CorpusStats.merge(parts.values()),
                     words=words, weights=weights, expansion=expansion)
 
@@ -209,7 +214,7 @@ class Gather:
             per_shard.setdefault(first[0], []).append(
                 (first[4]["id"], first[4].get("lead") or ""))
         got: dict = {}
-        for part in self._scatter("shard_snippets", lambda i: (per_shard[i], terms, style),
+        for part in self.scatter("shard_snippets", lambda i: (per_shard[i], terms, style),
                                   sorted(per_shard)).values():
             got.update(part)
         for h in hits:
@@ -225,7 +230,7 @@ class Gather:
         stems = [[t.text for t in analyzer(w)] for w in words]
         asked = [(s[0], (2 if len(w) > 5 else 1) if len(w) >= 4 else 0)
                  for w, s in zip(words, stems) if len(s) == 1]
-        lexicons = self._scatter("shard_lexicon", ([s for s, _ in asked],
+        lexicons = self.scatter("shard_lexicon", ([s for s, _ in asked],
                                                    [d for _, d in asked]))
         found = iter(_merge_lexicons(list(lexicons.values()), len(asked)))
         changed = False
@@ -253,7 +258,7 @@ class Gather:
             return None
         plan = Plan(request=request, query=q, sort="relevance", stats=CorpusStats(),
                     facets=False)
-        count = sum(a.total for a in self._scatter("shard_answer", (plan,)).values())
+        count = sum(a.total for a in self.scatter("shard_answer", (plan,)).values())
         return suggestion if count > max(total * 2, total + 2) else None
 
     def _surface(self, stem: str, analyzer) -> str | None:
@@ -262,10 +267,10 @@ class Gather:
         for name in ("title", "body"):
             q = Term(name, stem)
             plan = Plan(request=SearchRequest(), query=q, sort="relevance",
-                        stats=CorpusStats.merge(self._scatter(
+                        stats=CorpusStats.merge(self.scatter(
                             "shard_stats", (q, [], True)).values()),
                         window=3, facets=False)
-            for _, _, _, _, stored in self._rank(plan, self._scatter("shard_answer", (plan,)))[:3]:
+            for _, _, _, _, stored in self._rank(plan, self.scatter("shard_answer", (plan,)))[:3]:
                 for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
                     if [t.text for t in analyzer(w)] == [stem]:
                         return w.lower()

@@ -25,23 +25,17 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import AbstractSet
 
-import numpy as np
-
-from crawler.charset import decode
-from crawler.discover import page_links
 from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
 from indexer.fingerprint import fingerprint_of, near
 
 from .dates import date_range
-from .engine import SearchIndex
 from .errors import BadDateError, QueryError
-from .rank import top_positions
+from .related_shard import MAX_CANDIDATE, Filter, Offer
 from .request import MAX_SUGGESTIONS
 
 QUERY_TERMS = 20
@@ -49,10 +43,9 @@ COMMON = 0.01  # share of stories above which a term does not pick candidates
 CANDIDATES = 40
 EXPAND = 20
 EXPAND_WEIGHT = 0.5
-MAX_SOURCE = 20_000  # characters of the source text that are read
-MAX_CANDIDATE = 3_000  # and of each candidate: a news story says what it is about early
+MAX_SOURCE = 20_000  # characters of the source text that are read (of candidates: see
+#: search.related_shard.MAX_CANDIDATE)
 EXPLAIN_TERMS = 5
-STORY_CACHE = 4096  # candidate vectors kept per index commit
 TOPIC_BOOST = 0.5
 
 _ANALYZER = news_analyzer()
@@ -114,6 +107,8 @@ class Source:
     published: datetime | None
     topics: list[str] = field(default_factory=list)
     links: set[str] = field(default_factory=set)
+    #: shards of a sharded archive that did not answer: the suggestions are the others'
+    missing_shards: list[str] = field(default_factory=list)
 
 
 #: the longest time window: longer than any archive's span, short of timedelta's limit
@@ -144,56 +139,52 @@ def links_in(text: str) -> set[str]:
     return out
 
 
-class _Vectors:
-    """Term vectors (log-TF × IDF, unit length) with IDF from the index, cached per commit."""
+class _Weights:
+    """IDF weights of terms from the whole collection's numbers (every shard's), asked of
+    the shards as new terms come up, and the log-TF × IDF unit vectors they make."""
 
-    def __init__(self, searcher, arrays):
-        self.arrays = arrays
-        self.n = max(1, searcher.reader().doc_count())
+    def __init__(self, gather):
+        self.gather = gather
         self.idf: dict[str, float] = {}
-        self.stories: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self.live = self.all = 0
 
-    def weight(self, term: str) -> float:
-        w = self.idf.get(term)
-        if w is None:
-            df = self.arrays.doc_frequency("body", term)
-            w = math.log((self.n + 1) / (df + 1))
-            if len(self.idf) < 1_000_000:
-                self.idf[term] = w
-        return w
+    def learn(self, terms) -> None:
+        new = [t for t in dict.fromkeys(terms) if t not in self.idf]
+        if not new and self.live:
+            return
+        parts = self.gather.scatter("shard_related", ("frequencies", new)).values()
+        self.live = sum(p[0] for p in parts)
+        self.all = sum(p[1] for p in parts)
+        n = max(1, self.live)
+        for t in new:
+            df = sum(p[2].get(t, 0) for p in parts)
+            self.idf[t] = math.log((n + 1) / (df + 1))
 
-    def counts(self, text: str) -> tuple[Counter, dict[str, str]]:
-        """Term counts and the first surface spelling of each term (of the source text)."""
-        text = text[:MAX_SOURCE]
-        counts: Counter = Counter()
-        surface: dict[str, str] = {}
-        for term, _, a, b in _ANALYZER.spans(text):
-            counts[term] += 1
-            if term not in surface:
-                surface[term] = text[a:b]
-        return counts, surface
+    def df_of(self, terms: list[str]) -> dict[str, int]:
+        parts = self.gather.scatter("shard_related", ("frequencies", terms)).values()
+        return {t: sum(p[2].get(t, 0) for p in parts) for t in terms}
 
-    def story_vector(self, url: str, text: str) -> dict[str, float]:
-        """The vector of a stored story's first ``MAX_CANDIDATE`` characters, cached."""
-        vec = self.stories.get(url)
-        if vec is None:
-            vec = self.vector(Counter(_ANALYZER.terms(text[:MAX_CANDIDATE])))
-            self.stories[url] = vec
-            if len(self.stories) > STORY_CACHE:
-                self.stories.popitem(last=False)
-        else:
-            self.stories.move_to_end(url)
-        return vec
-
-    def vector(self, counts: Counter) -> dict[str, float]:
-        weight = self.weight
+    def vector(self, counts) -> dict[str, float]:
+        self.learn(counts)
         vec = {}
         for t, n in counts.items():
-            w = weight(t)
+            w = self.idf[t]
             if w > 0:
                 vec[t] = (1.0 + math.log(n)) * w
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
+
+
+def _source_counts(text: str) -> tuple[Counter, dict[str, str]]:
+    """Term counts and the first surface spelling of each term (of the source text)."""
+    text = text[:MAX_SOURCE]
+    counts: Counter = Counter()
+    surface: dict[str, str] = {}
+    for term, _, a, b in _ANALYZER.spans(text):
+        counts[term] += 1
+        if term not in surface:
+            surface[term] = text[a:b]
+    return counts, surface
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -202,48 +193,33 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
-def _vectors(idx: SearchIndex) -> _Vectors:
-    cache = idx.cache
-    vectors = cache.vectors
-    if vectors is None:
-        vectors = cache.vectors = _Vectors(idx.searcher, cache.arrays)
-    return vectors
-
-
-def _candidates(idx: SearchIndex, vec: dict[str, float], allowed: np.ndarray | None,
-                limit: int, tags: AbstractSet[str] = frozenset(), topic_boost: float = TOPIC_BOOST
-                ) -> list[dict]:
-    """Stored fields of the stories that best match the source's heaviest selective terms.
+def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter, limit: int,
+                tags: list[str], topic_boost: float) -> list[Offer]:
+    """The stories that best match the source's heaviest selective terms, from every shard.
 
     Term-at-a-time score accumulation over the body postings arrays (saturated term
     frequency × query weight): Whoosh's union matcher walks every posting of every clause and
     took seconds for a 30-term query on 200k stories. Terms in more than ``COMMON`` of the
     stories (and more than 500) are left to the re-ranking (they cannot pick candidates),
-    keeping the rarest few if that leaves too little.
+    keeping the rarest few if that leaves too little. Stories sharing the source's tags
+    compete for the places too, with a bonus in proportion to the best score of all.
     """
-    cache = idx.cache
-    arrays = cache.arrays
-    n = max(1, arrays.doc_count)
     top = sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]
-    dfs = {t: arrays.doc_frequency("body", t) for t, _ in top}
-    cap = max(COMMON * n, 500)
+    dfs = weights.df_of([t for t, _ in top])
+    cap = max(COMMON * max(1, weights.all), 500)
     chosen = [(t, w) for t, w in top if 0 < dfs[t] <= cap]
     if len(chosen) < 5:
         chosen = sorted(((t, w) for t, w in top if dfs[t]), key=lambda tw: dfs[tw[0]])[:5]
-    acc = np.zeros(arrays.doc_count, dtype=np.float64)
-    for term, weight in chosen:
-        ids, freq = arrays.postings("body", term)
-        freq = freq.astype(np.float64)
-        acc[ids] += weight * freq / (freq + 1.2)
-    docs = arrays.live(acc > 0, allowed)
-    scores = acc[docs]
-    if tags and len(docs):
-        # stories sharing the source's tags compete for the candidate places too
-        bonus = topic_boost * float(scores.max()) / (2 * len(tags))
-        for tag in tags:
-            scores += bonus * cache.term_mask("topics", tag)[docs]
-    stored = idx.searcher.stored_fields
-    return [stored(int(d)) for d in docs[top_positions(scores, limit)]]
+    bonus = 0.0
+    if tags:
+        best = max(gather.scatter("shard_related", ("best_score", where, chosen)).values(),
+                   default=0.0)
+        bonus = topic_boost * best / (2 * len(tags))
+    offers = [o for part in gather.scatter(
+        "shard_related", ("candidates", where, chosen, tags, bonus, limit)).values()
+        for o in part]
+    offers.sort(key=lambda o: (-o.score, o.order))
+    return offers[:limit]
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
@@ -265,26 +241,23 @@ def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, flo
     return {t: w / total for t, w in out.items()}
 
 
-def _score(idx: SearchIndex, text: str, allowed: np.ndarray | None, exclude: str | None,
+def _score(gather, weights: _Weights, text: str, where: Filter, exclude: str | None,
            topics: list[str] | None = None, topic_boost: float = TOPIC_BOOST):
     """(source counts, source surface forms, expanded vector, [(score, fields, vector)]).
 
     ``topics``: the source's own topic tags; a candidate sharing them gains up to
     ``topic_boost`` of its score (the tags are the newsroom's word on what a story is about).
     """
-    vectors = _vectors(idx)
-    counts, surface = vectors.counts(text)
-    vec = vectors.vector(counts)
-    tags = {t.lower() for t in topics or ()}
-    found = [f for f in _candidates(idx, vec, allowed, CANDIDATES + 1, tags, topic_boost)
-             if f["id"] != exclude]
-    missing = [f["id"] for f in found if f["id"] not in vectors.stories]
-    texts = idx.records.bodies(missing) if missing else {}
+    counts, surface = _source_counts(text)
+    vec = weights.vector(counts)
+    tags = sorted({t.lower() for t in topics or ()})
+    found = [o for o in _candidates(gather, weights, vec, where, CANDIDATES + 1, tags,
+                                    topic_boost) if o.stored["id"] != exclude]
+    weights.learn(t for o in found for t in o.counts)
     cands = []
-    for f in found:
-        body = f"{f.get('title', '')}\n{texts.get(f['id']) or f.get('lead', '')}"
-        cvec = vectors.story_vector(f["id"], body)
-        cands.append((_dot(vec, cvec), f, cvec))
+    for o in found:
+        cvec = weights.vector(o.counts)
+        cands.append((_dot(vec, cvec), o.stored, cvec))
     close = sorted(cands, key=lambda c: -c[0])[:EXPAND]
     expanded = _expanded(vec, [(sim, v) for sim, _, v in close])
     scored = []
@@ -292,46 +265,51 @@ def _score(idx: SearchIndex, text: str, allowed: np.ndarray | None, exclude: str
         score = _dot(expanded, cvec)
         if tags:
             theirs = {t for t in (f.get("topics") or "").split(",") if t}
-            score *= 1.0 + topic_boost * len(tags & theirs) / len(tags)
+            score *= 1.0 + topic_boost * len(set(tags) & theirs) / len(tags)
         scored.append((score, f, cvec))
     scored.sort(key=lambda c: -c[0])
     return counts, surface, expanded, scored
 
 
-def relatedness(idx: SearchIndex, text: str, others: dict[str, str],
+def _gather(idx):
+    """The shards to ask: an open ``SearchIndex`` is one, a ``ShardedSearch`` has several."""
+    from .gather import Gather, LocalShard
+
+    if hasattr(idx, "gather"):
+        return idx.gather()
+    return Gather([LocalShard(idx)], None, lambda: None)
+
+
+def relatedness(idx, text: str, others: dict[str, str],
                 exclude: str | None = None) -> dict[str, float]:
     """How related each of ``others`` (key -> text) is to ``text``: the score ``related`` ranks
     by (cosine with the archive-expanded source vector), for benchmarks and diagnostics."""
-    vectors = _vectors(idx)
-    _, _, expanded, _ = _score(idx, text, None, exclude)
-    return {k: _dot(expanded, vectors.vector(Counter(_ANALYZER.terms(t[:MAX_CANDIDATE]))))
+    gather = _gather(idx)
+    weights = _Weights(gather)
+    _, _, expanded, _ = _score(gather, weights, text, Filter(), exclude)
+    return {k: _dot(expanded, weights.vector(Counter(_ANALYZER.terms(t[:MAX_CANDIDATE]))))
             for k, t in others.items()}
 
 
-def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source, str]:
-    searcher = idx.searcher
+def _source(gather, url: str | None, text: str | None) -> tuple[Source, str]:
     if url:
-        key = url.strip()
-        if key.isdigit():  # a story's number in the store of record
-            found = idx.records.canonical_url(int(key))
-            if found is None:
-                raise QueryError(f"there is no article number {key} in the archive")
-            key = found
-        docnum = searcher.document_number(id=key)
-        if docnum is None:
-            try:
-                key = canonicalize(url)
-            except Exception:  # noqa: BLE001 - not a URL: report it as not found below
-                key = url
-            docnum = searcher.document_number(id=key)
-        if docnum is None:
+        which, key = None, url
+        if url.strip().isdigit():
+            which, local = gather.locate(int(url.strip()))
+            key = str(local)
+        found = [f for f in gather.scatter("shard_related", ("source", key), which).values()
+                 if f]
+        if not found:
+            if url.strip().isdigit():
+                raise QueryError(f"there is no article number {url.strip()} in the archive")
             raise QueryError(f"{url} is not in the index; give a story's URL as search shows "
                              f"it, or its text")
-        stored = searcher.stored_fields(docnum)
-        body = idx.records.bodies([key]).get(key) or stored.get("lead", "")
-        src = Source(url=key, title=stored.get("title") or "", published=stored.get("published"),
+        got = found[0]
+        stored, body = got["stored"], got["body"]
+        src = Source(url=got["url"], title=stored.get("title") or "",
+                     published=stored.get("published"),
                      topics=[t for t in (stored.get("topics") or "").split(",") if t],
-                     links=_page_links(idx, key) | links_in(body))
+                     links=set(got["links"]) | links_in(body))
         return src, f"{src.title}\n{body}"
     if not text or not text.strip():
         raise QueryError("give an article URL or some text to find related stories for")
@@ -339,36 +317,7 @@ def _source(idx: SearchIndex, url: str | None, text: str | None) -> tuple[Source
     return Source(url=None, title=first[:120], published=None, links=links_in(text)), text
 
 
-def _page_links(idx: SearchIndex, url: str) -> set[str]:
-    """Links on the archived page of ``url`` (from its WARC capture), canonicalised as the
-    crawler reads them."""
-    row = idx.records.row(url, "warc_file, warc_offset, url")
-    if not row or not row[0] or row[1] is None:
-        return set()
-    try:
-        _, headers, payload = idx.records.capture(row[0], row[1])
-    except (OSError, ValueError):  # a missing or damaged capture only loses this check
-        return set()
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    return set(page_links(decode(payload, ctype)[0], row[2]))
-
-
-def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None,
-            limit: int = 5, within: str | None = None, before: str | None = None,
-            after: str | None = None, same_topic: bool = False, topic: str | None = None,
-            recency: bool = False, topic_boost: float = TOPIC_BOOST
-            ) -> tuple[Source, list[Suggestion]]:
-    """Stories to link from the archived article ``url`` or from a draft ``text``.
-
-    ``within`` (``90d``, ``6m``…) keeps stories published that close to the article's date (to
-    today for a draft); ``before``/``after`` bound the date; ``same_topic`` keeps stories that
-    share a topic with the article; ``topic`` keeps one topic; ``recency`` prefers recent ones;
-    ``topic_boost`` is how much sharing the article's topic tags counts (0: text alone).
-    Raises QueryError with a message for the user.
-    """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SUGGESTIONS:
-        raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
-    source, body = _source(idx, url, text)
+def _window(source: Source, within, before, after) -> tuple[datetime | None, datetime | None]:
     start = date_range(after)[1] if after else None
     end = date_range(before)[0] if before else None
     if within:
@@ -378,25 +327,48 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
         end = min(end, center + span) if end else center + span
     if start and end and start > end:
         raise BadDateError("the date options leave no time to search in")
+    return start, end
+
+
+def related(idx, *, url: str | None = None, text: str | None = None,
+            limit: int = 5, within: str | None = None, before: str | None = None,
+            after: str | None = None, same_topic: bool = False, topic: str | None = None,
+            recency: bool = False, topic_boost: float = TOPIC_BOOST
+            ) -> tuple[Source, list[Suggestion]]:
+    """Stories to link from the archived article ``url`` or from a draft ``text``, in the
+    archive ``idx`` (a ``SearchIndex``, or a ``ShardedSearch``: the same answer).
+
+    ``within`` (``90d``, ``6m``…) keeps stories published that close to the article's date (to
+    today for a draft); ``before``/``after`` bound the date; ``same_topic`` keeps stories that
+    share a topic with the article; ``topic`` keeps one topic; ``recency`` prefers recent ones;
+    ``topic_boost`` is how much sharing the article's topic tags counts (0: text alone).
+    Raises QueryError with a message for the user.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SUGGESTIONS:
+        raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
+    gather = _gather(idx)
+    source, body = _source(gather, url, text)
+    start, end = _window(source, within, before, after)
     if same_topic and not source.topics:
         raise QueryError("keeping the same topic needs an archived article with topics; "
                          "for a draft, name the topic")
-    allowed = idx._filter(start, end, topic, None, None)
-    if same_topic:
-        cache = idx.cache
-        shared = np.zeros(cache.doc_count, dtype=bool)
-        for t in source.topics:
-            shared |= cache.term_mask("topics", t.lower())
-        allowed = shared if allowed is None else allowed & shared
-    if allowed is not None and not allowed.any():
-        return source, []
-    counts, surface, expanded, scored = _score(idx, body, allowed, source.url,
+    where = Filter(start, end, topic, tuple(source.topics) if same_topic else ())
+    weights = _Weights(gather)
+    counts, surface, expanded, scored = _score(gather, weights, body, where, source.url,
                                                source.topics if topic_boost else None,
                                                topic_boost)
     if recency:
         scored = _prefer_recent(scored, source.published or datetime.now())
     # left out: the source's own copies, and linked stories with their copies
-    known = [fingerprint_of("", body)] + _sketches(idx, source.links)
+    known = [fingerprint_of("", body)] + [
+        sk for part in gather.scatter("shard_related", ("sketches", sorted(source.links)))
+        .values() for sk in part]
+    source.missing_shards = sorted(set(gather.missing))
+    return source, _pick(scored, source, known, counts, surface, expanded, limit)
+
+
+def _pick(scored, source: Source, known: list[str], counts, surface, expanded,
+          limit: int) -> list[Suggestion]:
     picked: list[tuple[Suggestion, str | None]] = []
     for score, f, cvec in scored:
         if f["id"] in source.links or any(near(f.get("sketch"), k) for k in known):
@@ -416,19 +388,7 @@ def related(idx: SearchIndex, *, url: str | None = None, text: str | None = None
             source=f.get("source"),
             topics=[t for t in (f.get("topics") or "").split(",") if t],
             score=round(score, 4), terms=[surface[t] for t in shared_terms]), f.get("sketch")))
-    return source, [s for s, _ in picked]
-
-
-def _sketches(idx: SearchIndex, urls: set[str]) -> list[str]:
-    """The MinHash sketches of those ``urls`` that are in the index."""
-    out = []
-    for url in urls:
-        docnum = idx.searcher.document_number(id=url)
-        if docnum is not None:
-            sketch = idx.searcher.stored_fields(docnum).get("sketch")
-            if sketch:
-                out.append(sketch)
-    return out
+    return [s for s, _ in picked]
 
 
 def _prefer_recent(scored, reference: datetime):

@@ -35,6 +35,8 @@ from .searchers import (
     Busy,
     NoIndex,
     ProcessSearchers,
+    Searchers,
+    ShardedSearchers,
     ThreadSearchers,
     article_job,
     related_job,
@@ -53,14 +55,23 @@ def _utc(timestamp) -> str:
 
 
 def create_app(archive: str | Path, allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES,
-               time_budget: float = TIME_BUDGET, processes: int = 0) -> FastAPI:
+               time_budget: float = TIME_BUDGET, processes: int = 0,
+               cluster: str | None = None) -> FastAPI:
     """The app serving ``archive`` to requests for ``allowed_hosts`` (see
     :mod:`newsarchive.web.security`); a search may take ``time_budget`` seconds. With
     ``processes``, searches run in that many processes (see :mod:`.searchers`); without,
-    in two threads of this one."""
+    in two threads of this one. A sharded archive is searched on the Dask cluster at
+    ``cluster`` (or ``$NEWSARCHIVE_CLUSTER``, or one started here)."""
+    from archive.sharding import is_sharded
+
     archive = Path(archive)
-    index = (ProcessSearchers(archive, processes, time_budget) if processes
-             else ThreadSearchers(archive, budget=time_budget))
+    index: Searchers
+    if is_sharded(archive):
+        index = ShardedSearchers(archive, cluster, budget=time_budget)
+    elif processes:
+        index = ProcessSearchers(archive, processes, time_budget)
+    else:
+        index = ThreadSearchers(archive, budget=time_budget)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -189,7 +200,8 @@ def _pages(app: FastAPI, site: _Site) -> None:
                                               "(it was imported as text)")
         try:
             _, headers, payload = await asyncio.to_thread(
-                ArchiveReader(site.archive).capture, art["warc_file"], art["warc_offset"])
+                ArchiveReader(art.get("archive") or site.archive).capture, art["warc_file"],
+                art["warc_offset"])
         except (OSError, ValueError):
             raise StarletteHTTPException(404, "the archived capture is missing") from None
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "text/html")
@@ -340,7 +352,8 @@ def _link(state: dict, **changes) -> str:
 
 def _related_json(source, suggestions, ids) -> dict:
     out = [s.as_dict() | {"id": ids.get(s.url)} for s in suggestions]
-    return {"source": source.url, "suggestions": out}
+    return {"source": source.url, "suggestions": out, "partial": bool(source.missing_shards),
+            "missing_shards": source.missing_shards}
 
 
 def _atom(base: str, state: dict, results, ids) -> str:

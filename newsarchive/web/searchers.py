@@ -68,7 +68,7 @@ def _one_blas_thread() -> None:
     threadpool_limits(1)
 
 
-class _Queue:
+class Searchers:
     """What both kinds of searchers share: the time budget and the bound on waiting requests."""
 
     def __init__(self, size: int, budget: float):
@@ -184,7 +184,7 @@ class _Process:
         self.conn.close()
 
 
-class ProcessSearchers(_Queue):
+class ProcessSearchers(Searchers):
     """``size`` search processes, each with its own ``SearchIndex``, fed from one queue. A
     search still running ``hard_limit`` seconds (default: the budget) after it started, when
     its reader has had a 503, has its process killed and replaced, and so has a process that
@@ -256,7 +256,7 @@ def _settle(future: asyncio.Future, value=None, exception: BaseException | None 
 
 
 # -- searches in threads (tests, embedding) ------------------------------------------------------
-class ThreadSearchers(_Queue):
+class ThreadSearchers(Searchers):
     """``size`` threads in this process, each with its own ``SearchIndex``: for tests and for
     embedding the app, where searches must run in the caller's process."""
 
@@ -304,3 +304,47 @@ class ThreadSearchers(_Queue):
         self.runner.shutdown(wait=True)
         for idx in self.made:
             idx.close()
+
+
+# -- a sharded archive: coordinators in threads, the shards on the cluster --------------------
+class ShardedSearchers(Searchers):
+    """``size`` threads, each coordinating searches over a sharded archive's shards (the
+    shards' actors do the work on the cluster's workers; see :mod:`cluster.search`). The
+    cluster is ``cluster`` (an address), or ``$NEWSARCHIVE_CLUSTER``, or one started here."""
+
+    def __init__(self, archive: Path, cluster: str | None = None, size: int = 4,
+                 budget: float = TIME_BUDGET):
+        from cluster import connect
+
+        super().__init__(size, budget)
+        self.archive = archive
+        self._connection = connect(cluster)
+        self.client = self._connection.__enter__()
+        self.free: queue.LifoQueue = queue.LifoQueue()
+        self.runner = ThreadPoolExecutor(max_workers=size, thread_name_prefix="shards")
+
+    def _submit(self, job, kwargs) -> asyncio.Future:
+        return asyncio.wrap_future(self.runner.submit(self._with_search, job, kwargs))
+
+    def _with_search(self, job, kwargs):
+        from cluster import ShardedSearch
+
+        try:
+            sharded = self.free.get_nowait()
+        except queue.Empty:
+            sharded = ShardedSearch(self.archive, self.client, timeout=self.budget * 0.8)
+        try:
+            return job(sharded, **kwargs)
+        finally:
+            self.free.put(sharded)
+
+    def warm(self) -> None:
+        from cluster import ShardedSearch
+
+        sharded = ShardedSearch(self.archive, self.client, timeout=self.budget * 0.8)
+        sharded.search("news", limit=1)  # makes the shards' actors
+        self.free.put(sharded)
+
+    def close(self) -> None:
+        self.runner.shutdown(wait=True)
+        self._connection.__exit__(None, None, None)

@@ -84,6 +84,30 @@ def test_a_sharded_archive_answers_exactly_as_one_archive(archives, client):
         assert single.search("wheet").did_you_mean == "wheat"
 
 
+def test_related_stories_of_a_sharded_archive_are_one_archives(archives, client):
+    from search import related
+
+    one, three, _ = archives
+    records = corpus()
+    drafts = ["Crude prices rose as opec cut output; the refinery and pipeline workers said "
+              "the saudi barrel market was tight", "Farmers expect a record wheat harvest"]
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        asked = 0
+        for i, record in enumerate(records[:60:3]):
+            options = [{}, {"same_topic": True}, {"within": "5y"}, {"recency": True, "limit": 8},
+                       {"topic": "money", "after": "1970"}][i % 5]
+            a = related(single, url=record["url"], **options)
+            b = related(sharded, url=record["url"], **options)
+            assert [s.as_dict() for s in a[1]] == [s.as_dict() for s in b[1]], options
+            assert a[0] == b[0] and not b[0].missing_shards
+            asked += bool(a[1])
+        assert asked >= 15
+        for draft in drafts:
+            a = related(single, text=draft, limit=10)[1]
+            assert a and [s.as_dict() for s in a] == \
+                [s.as_dict() for s in related(sharded, text=draft, limit=10)[1]]
+
+
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
     one, three, _ = archives
     alone = ConceptModel.load(one / "index" / FILE)
@@ -173,3 +197,50 @@ def test_the_cli_imports_into_shards_and_searches_them(tmp_path, archives):
     again = runner.invoke(main, ["import", jsonl, "--shards", "3", "--archive", str(archive)],
                           env=env)
     assert again.exit_code == 1 and "has 2 shards" in again.output
+
+
+def _without_ids(data):
+    if isinstance(data, dict):
+        return {k: _without_ids(v) for k, v in data.items() if k != "id"}
+    if isinstance(data, list):
+        return [_without_ids(v) for v in data]
+    return data
+
+
+def test_the_web_app_and_api_serve_a_sharded_archive_as_one(archives, client):
+    import httpx
+
+    from tests.web.server import serving
+
+    one, three, _ = archives
+    address = client.scheduler.address
+    with serving(one) as single_url, serving(three, cluster=address) as sharded_url, \
+            httpx.Client(timeout=30) as http:
+        for params in ({"q": "crude prices"}, {"q": "wheat", "sort": "newest", "page": "2"},
+                       {"q": "bank*", "topic": "money"}, {"q": ""}):
+            a = http.get(single_url + "/api/search", params=params)
+            b = http.get(sharded_url + "/api/search", params=params)
+            assert a.status_code == b.status_code == 200
+            assert _without_ids(b.json()) == _without_ids(a.json())
+            assert b.json()["partial"] is False
+        hit = http.get(sharded_url + "/api/search", params={"q": "crude"}).json()["hits"][0]
+        article = http.get(f"{sharded_url}/api/articles/{hit['id']}")
+        assert article.status_code == 200 and article.json()["canonical_url"] == hit["url"]
+        page = http.get(f"{sharded_url}/articles/{hit['id']}")
+        assert page.status_code == 200 and "Related" in page.text
+        a = http.get(single_url + "/api/related", params={"url": hit["url"]}).json()
+        b = http.get(sharded_url + "/api/related", params={"url": hit["url"]}).json()
+        assert _without_ids(b) == _without_ids(a) and a["suggestions"]
+        by_number = http.get(sharded_url + "/api/related", params={"url": str(hit["id"])})
+        assert _without_ids(by_number.json()) == _without_ids(b)
+        # a shard gone: the page says so, the API says which
+        gone = sharding.read(three).paths[2]
+        gone.rename(gone.with_name("away"))
+        try:
+            time.sleep(2.5)  # past the retry delay of the shards that failed before
+            api = http.get(sharded_url + "/api/search", params={"q": "crude prices"}).json()
+            page = http.get(sharded_url + "/", params={"q": "crude prices"}).text
+        finally:
+            gone.with_name("away").rename(gone)
+        assert api["partial"] is True and api["missing_shards"] == ["shard-2"]
+        assert "did not answer in time (shard-2)" in page
