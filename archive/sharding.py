@@ -3,8 +3,9 @@
 ``shards.json`` in the folder names the shards (folders beside it) and the rule that puts a
 story in one of them, so the story's shard is found again:
 
-- a crawled story lives in the shard of its **host** (a host's politeness, frontier and
-  duplicates stay in one process);
+- a crawled story lives in the shard of the **site** it was crawled from (the registrable
+  domain of its host: ``news.example.co.uk`` and ``www.example.co.uk`` are one site), so a
+  site's politeness, frontier, templates and duplicates stay in one process;
 - an imported story in the shard of its **canonical URL**.
 
 Both are a stable hash (:func:`archive.keys.shard_of`), the same on every machine. A shard can
@@ -24,7 +25,7 @@ from .layout import STORE_NAME, shard_path, shards_file
 
 VERSION = 1
 MAX_SHARDS = 256
-RULES = {"crawl": "host", "import": "canonical-url", "hash": "blake2b-64/shard"}
+RULES = {"crawl": "site", "import": "canonical-url", "hash": "blake2b-64/shard"}
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class ShardMap:
         """The shard of an imported story."""
         return shard_of(canonical_url, self.count)
 
-    def for_host(self, host: str) -> int:
-        """The shard of a crawled host's stories."""
-        return shard_of(host.lower(), self.count)
+    def for_site(self, site: str) -> int:
+        """The shard of a crawled site's stories (``crawler.urls.site_of`` of its host)."""
+        return shard_of(site.lower(), self.count)
 
 
 def is_sharded(archive: str | Path) -> bool:
@@ -80,8 +81,10 @@ def create(archive: str | Path, count: int) -> ShardMap:
     archive.mkdir(parents=True, exist_ok=True)
     width = len(str(count - 1))
     shard_map = ShardMap(archive, tuple(f"shard-{i:0{width}d}" for i in range(count)))
+    from .store import Store
+
     for path in shard_map.paths:
-        path.mkdir(exist_ok=True)
+        Store(path).close()  # every shard is an archive from the start, if an empty one
     write(shard_map)
     return shard_map
 

@@ -36,6 +36,11 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
         finally:
             client.close()
         return
+    import dask
+
+    # a crawl task starts cleaning processes, which a daemonic worker may not (the nanny
+    # reads this whenever it starts or restarts a worker)
+    dask.config.set({"distributed.worker.daemon": False})
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)

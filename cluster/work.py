@@ -189,3 +189,130 @@ def export_sharded(archive: str | Path):
     for path in shard_map_for(archive).paths:
         with Store(path, create=False) as store:
             yield from store.articles()
+
+
+# -- crawl ---------------------------------------------------------------------------------------
+#: how often a shard's crawl reports its figures (and hears whether to stop)
+REPORT_EVERY = 1.0
+
+
+def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
+                token: str) -> dict:
+    """Crawl one shard's seeds into it; its figures are published as it goes under
+    ``token`` (a Dask variable) and it stops after the pages in flight when the event of
+    that name is set."""
+    import multiprocessing
+    import time
+    from dataclasses import replace
+
+    from distributed import Event, Variable
+
+    from crawler import Crawler
+
+    if multiprocessing.current_process().daemon:
+        settings = replace(settings, workers=0)  # a daemonic worker may not start processes
+    settings = replace(settings, shard=(index, count))
+    figures, stop = Variable(token), Event(token)
+    last = [0.0]
+
+    def report(stats) -> None:
+        now = time.monotonic()
+        if now - last[0] >= REPORT_EVERY:
+            last[0] = now
+            figures.set(stats.as_dict())
+            if stop.is_set():
+                crawler.stop()
+
+    crawler = Crawler(path, settings, progress=report)
+    stats = crawler.run(seeds)
+    out = stats.as_dict()
+    out["error_samples"] = stats.error_samples
+    out["interrupted"] = stats.interrupted
+    figures.set(out)
+    return out
+
+
+def partition_seeds(shard_map: ShardMap, seeds: list[str]) -> dict[int, list[str]]:
+    """The seeds of each shard: by site, a subdomain's with the site it is part of (so one
+    shard crawls all that a seed's scope covers)."""
+    from crawler import urls
+
+    sites = {urls.site_of(urls.hostname_of(seed)) for seed in seeds}
+    out: dict[int, list[str]] = {}
+    for seed in seeds:
+        site = urls.site_of(urls.hostname_of(seed))
+        root = min((s for s in sites if site == s or site.endswith("." + s)), key=len)
+        out.setdefault(shard_map.for_site(root), []).append(seed)
+    return out
+
+
+def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
+                  shards: int | None = None, progress: Callable[[dict], None] | None = None):
+    """Crawl ``seeds`` into a sharded archive, each shard's sites in one long task on the
+    cluster; ``progress(figures)`` hears the whole crawl's figures about every second.
+    Returns the shards' figures added up (a dict as ``CrawlStats.as_dict``). A worker that
+    dies has its shard's crawl run again elsewhere by Dask, resuming from its store; Ctrl-C
+    asks every shard to stop after its pages in flight."""
+    import uuid
+
+    from distributed import Event, wait
+
+    shard_map = shard_map_for(archive, shards)
+    token = f"newsarchive-crawl-{uuid.uuid4().hex}"
+    groups = partition_seeds(shard_map, seeds)
+    futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings, group, i,
+                                shard_map.count, f"{token}-{i}", pure=False,
+                                **placement(client, shard_map.names[i]))
+               for i, group in sorted(groups.items())}
+    try:
+        while True:
+            try:
+                wait(list(futures.values()), timeout=REPORT_EVERY)
+                break
+            except TimeoutError:
+                if progress:
+                    progress(_figures([_peek(f"{token}-{i}") for i in futures]))
+    except KeyboardInterrupt:
+        for i in futures:
+            Event(f"{token}-{i}").set()
+        wait(list(futures.values()))
+        raise
+    return _figures(client.gather(list(futures.values())))
+
+
+def _peek(name: str) -> dict:
+    """The latest figures a shard's crawl published ({} before its first)."""
+    from distributed import Variable
+
+    try:
+        return Variable(name).get(timeout=0.2)
+    except TimeoutError:
+        return {}
+
+
+def _figures(parts: list[dict]) -> dict:
+    """Shards' crawl figures added up."""
+    from collections import Counter
+
+    out: dict = {"pages": 0, "articles": 0, "articles_new": 0, "articles_changed": 0,
+                 "articles_unchanged": 0, "errors": 0, "retries": 0, "bytes": 0, "queued": 0,
+                 "held": 0, "recleaned": 0, "seconds": 0.0, "outcomes": Counter(),
+                 "listing_samples": [], "error_samples": [], "resumed": False,
+                 "interrupted": False, "crawl_id": 0, "shards": len(parts)}
+    for part in parts:
+        for key, value in part.items():
+            if key in ("outcomes",):
+                out[key].update(value)
+            elif key in ("listing_samples", "error_samples"):
+                out[key] += value
+            elif key == "seconds":
+                out[key] = max(out[key], value)
+            elif key in ("resumed", "interrupted"):
+                out[key] = out.get(key, False) or value
+            elif key == "crawl_id":
+                out[key] = max(out.get(key, 0), value)
+            elif isinstance(out.get(key), int) and isinstance(value, int):
+                out[key] += value
+    out["pages_per_second"] = round(out["pages"] / out["seconds"], 1) if out["seconds"] else 0
+    out["outcomes"] = dict(out["outcomes"])
+    return out

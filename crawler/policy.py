@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from archive.keys import shard_of
+
 from . import urls
 from .discover import looks_fetchable
 from .settings import CrawlSettings
@@ -43,6 +45,8 @@ class LinkPolicy:
         """None when ``url`` is in scope, else why not."""
         if not urls.in_scope(url, self.sites, self.settings.allow_domains):
             return "off-site"
+        if self.settings.shard and not self._own_shard(url):
+            return "other-shard"
         if not looks_fetchable(url):
             return "not-a-document"
         host = urls.hostname_of(url)
@@ -52,6 +56,18 @@ class LinkPolicy:
                 and urls.is_private_host(host, resolve=False)):
             return "private-address"
         return None
+
+    def _own_shard(self, url: str) -> bool:
+        """In a sharded crawl, whether ``url`` is this shard's: a seed site's (the seeds are
+        this shard's), or an allowed domain's whose shard this is."""
+        if urls.in_scope(url, self.sites):
+            return True
+        index, count = self.settings.shard or (0, 1)
+        host = urls.hostname_of(url)
+        for domain in (d.lower().lstrip(".") for d in self.settings.allow_domains):
+            if host == domain or host.endswith("." + domain):
+                return shard_of(domain, count) == index
+        return False
 
     def proven(self, pattern: str) -> bool:
         fetched = self.fetched[pattern]

@@ -71,6 +71,9 @@ class CrawlSettings:
     warc_max_bytes: int = 1024 * 1024 * 1024
     #: Look for sitemaps and feeds at the usual paths of each seed's site.
     discover: bool = True
+    #: (this shard, shards) when crawling one shard of a sharded archive: sites that belong
+    #: to another shard (``archive.keys.shard_of`` of the site) are left to it
+    shard: tuple[int, int] | None = None
 
     @property
     def ua(self) -> str:

@@ -151,9 +151,13 @@ class _Progress:
 @click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the crawl's figures as one JSON object instead of the summary.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Make a new archive sharded in this many shards: each site's stories go "
+                   "to one shard, and the shards are crawled at once on the cluster.")
+@cluster_option
 def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, host_budget,
           pattern_budget, allow_domain, allow_private, contact, workers, max_bytes, timeout,
-          no_discover, no_index, as_json):
+          no_discover, no_index, as_json, shards, cluster):
     """Crawl news sites into the archive, then update the search index.
 
     Discovers articles from robots.txt sitemaps, /sitemap.xml, RSS/Atom feeds and links;
@@ -175,6 +179,8 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
         discover=not no_discover)
     if workers is not None:
         settings.workers = workers
+    if shards or _sharded(archive):
+        return _crawl_shards(list(urls), archive, settings, shards, cluster, no_index, as_json)
     progress = _Progress()
 
     def log(msg):
@@ -202,6 +208,46 @@ def crawl(urls, archive, delay, per_host, concurrency, max_pages, max_depth, hos
 
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (9, 10))
 _CONTROL.update(dict.fromkeys(range(0x7f, 0xa0)))
+
+
+def _crawl_shards(urls: list[str], archive: Path, settings, shards: int | None,
+                  cluster: str | None, no_index: bool, as_json: bool) -> None:
+    from types import SimpleNamespace
+
+    from cluster import ClusterError, crawl_sharded
+
+    progress = _Progress()
+    with _cluster(cluster) as client:
+        try:
+            figures = crawl_sharded(client, archive, urls, settings, shards,
+                                    progress=lambda f: progress(_Figures(f)))
+        except KeyboardInterrupt:
+            progress.done()
+            raise click.ClickException(
+                "interrupted; run the same command again to resume where it stopped") from None
+        except (CrawlError, StoreError, ClusterError) as exc:
+            progress.done()
+            raise click.ClickException(str(exc)) from None
+        progress.done()
+        if as_json:
+            _echo(json.dumps(figures))
+        else:
+            _crawl_summary(SimpleNamespace(**{**figures, "outcomes": figures["outcomes"],
+                                              "elapsed": figures["seconds"] or 1e-9}))
+        if not no_index:
+            _index(archive, rebuild=False, lock_timeout=60.0, client=client)
+
+
+class _Figures:
+    """A sharded crawl's figures as the progress line reads a crawl's stats."""
+
+    def __init__(self, figures: dict):
+        self.pages = figures["pages"]
+        self.articles = figures["articles"]
+        self.articles_new = figures["articles_new"]
+        self.articles_changed = figures["articles_changed"]
+        self.errors = figures["errors"]
+        self.elapsed = figures["seconds"] or 1e-9
 
 
 def _printable(text: str) -> str:

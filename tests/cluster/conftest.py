@@ -50,8 +50,11 @@ def write_jsonl(path, records) -> str:
 def client():
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
+    # as cluster.connect starts one: crawls may start their cleaning processes
+    dask.config.set({"distributed.worker.daemon": False})
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=logging.CRITICAL)
     client = Client(cluster)

@@ -1,0 +1,78 @@
+"""Crawling a sharded archive on a real Dask cluster: each site in one shard, the same stories
+as one process stores, and a worker killed mid-crawl loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from archive import sharding
+from archive.keys import shard_of
+from archive.store import Store
+from cluster import crawl_sharded
+from crawler import Crawler, CrawlSettings
+from newsarchive.sample_site import SampleSite, SiteState
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
+                                        "ignore::pytest.PytestUnraisableExceptionWarning")
+
+#: loopback names in different shards of two (checked below)
+HOSTS = ("127.0.0.1", "127.0.0.3")
+
+
+def _stories(paths) -> list[str]:
+    out = []
+    for path in paths:
+        with Store(path, create=False) as store:
+            out += [a.canonical_url for a in store.articles()]
+    return out
+
+
+@pytest.fixture
+def sites():
+    assert shard_of(HOSTS[0], 2) != shard_of(HOSTS[1], 2)
+    with SampleSite(SiteState(extra_articles=60), host=HOSTS[0]) as a, \
+            SampleSite(SiteState(extra_articles=60), host=HOSTS[1]) as b:
+        yield [a.url + "/", b.url + "/"]
+
+
+def test_each_site_lands_in_one_shard_with_the_stories_one_process_stores(
+        tmp_path, client, sites):
+    settings = CrawlSettings(delay=0.0, backoff=0.05, timeout=5.0)
+    Crawler(tmp_path / "one", settings).run(sites)
+    seen = []
+    figures = crawl_sharded(client, tmp_path / "two", sites, settings, shards=2,
+                            progress=seen.append)
+    shard_map = sharding.read(tmp_path / "two")
+    expected = sorted(_stories([tmp_path / "one"]))
+    assert sorted(_stories(shard_map.paths)) == expected and len(expected) > 100
+    for i, path in enumerate(shard_map.paths):
+        hosts = {url.split("/")[2].split(":")[0] for url in _stories([path])}
+        assert hosts == {h for h in HOSTS if shard_of(h, 2) == i}
+    assert figures["articles_new"] == len(expected) and figures["shards"] == 2
+
+
+def test_a_worker_killed_mid_crawl_has_its_shard_resumed(tmp_path, client, sites):
+    settings = CrawlSettings(delay=0.02, backoff=0.05, timeout=5.0)
+    Crawler(tmp_path / "one", CrawlSettings(delay=0.0, backoff=0.05, timeout=5.0)).run(sites)
+    killed = []
+
+    def kill_one(figures):
+        if not killed and figures.get("pages", 0) >= 40:
+            pids = client.run(os.getpid)
+            victim = sorted(pids)[0]
+            os.kill(pids[victim], signal.SIGKILL)
+            killed.append(victim)
+
+    done: dict = {}
+    thread = threading.Thread(target=lambda: done.update(crawl_sharded(
+        client, tmp_path / "two", sites, settings, shards=2, progress=kill_one)))
+    thread.start()
+    thread.join(240)
+    assert not thread.is_alive() and killed
+    stories = _stories(sharding.read(tmp_path / "two").paths)
+    assert len(stories) == len(set(stories))  # every story once
+    assert sorted(stories) == sorted(_stories([tmp_path / "one"]))
