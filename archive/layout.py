@@ -3,6 +3,7 @@ and the search index. Every path into an archive is made here."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 STORE_NAME = "store.sqlite"
@@ -32,7 +33,9 @@ def capture_path(archive: str | Path, warc_file: str) -> Path:
     """A capture's WARC file: names the store records are relative to the WARC folder (an
     imported WARC keeps the absolute path it was imported from)."""
     path = Path(warc_file)
-    return path if path.is_absolute() else warc_dir(archive) / path
+    # normalised: a resharded story's reference climbs out of a WARC folder that may not exist
+    # (../../captures/...)
+    return path if path.is_absolute() else Path(os.path.normpath(warc_dir(archive) / path))
 
 
 #: in a sharded archive's folder: which shard archives it is made of, and its rules
@@ -46,3 +49,18 @@ def shards_file(archive: str | Path) -> Path:
 def shard_path(archive: str | Path, name: str) -> Path:
     """A shard of a sharded archive: an ordinary archive in a folder of its own."""
     return Path(archive) / name
+
+
+#: in a resharded archive: the WARC files of the archives it was made from, kept where the
+#: stories' capture references point
+CAPTURES_DIR = "captures"
+#: where a reshard builds the new shards before it switches to them
+RESHARD_DIR = ".reshard"
+
+
+def captures_dir(archive: str | Path, name: str) -> Path:
+    return Path(archive) / CAPTURES_DIR / name
+
+
+def reshard_dir(archive: str | Path) -> Path:
+    return Path(archive) / RESHARD_DIR

@@ -388,6 +388,35 @@ class Store:
                 yield Article.from_row(row)
             last = rows[-1]["id"]
 
+    # -- what moving stories between archives does (archive.resharding) --------------------
+    def story_rows(self, batch: int = 500) -> Iterator[tuple[dict, list[dict]]]:
+        """Every story as (its row, the rows of its earlier versions), in insertion order."""
+        last = 0
+        while True:
+            rows = [dict(r) for r in self.db.execute(
+                "SELECT * FROM articles WHERE id>? ORDER BY id LIMIT ?", (last, batch))]
+            if not rows:
+                return
+            for row in rows:
+                versions = [dict(v) for v in self.db.execute(
+                    "SELECT * FROM article_versions WHERE canonical_url=? ORDER BY id",
+                    (row["canonical_url"],))]
+                yield row, versions
+            last = rows[-1]["id"]
+
+    def put_story(self, row: dict, versions: list[dict]) -> None:
+        """Store a story as :meth:`story_rows` gave it (its number is this store's own)."""
+        row = {k: v for k, v in row.items() if k != "id"}
+        marks = ",".join("?" for _ in row)
+        self.db.execute(f"INSERT OR REPLACE INTO articles({','.join(row)}) VALUES ({marks})",
+                        list(row.values()))
+        for version in versions:
+            version = {k: v for k, v in version.items() if k != "id"}
+            self.db.execute(f"INSERT INTO article_versions({','.join(version)}) VALUES "
+                            f"({','.join('?' for _ in version)})", list(version.values()))
+        self.db.execute("INSERT INTO changes(canonical_url, op) VALUES (?, 'upsert')",
+                        (row["canonical_url"],))
+
     def sample_texts(self, n: int, chars: int) -> Iterator[str]:
         """Title and start of the body of ``n`` stories (all when fewer): see
         :meth:`keyed_sample`."""

@@ -12,7 +12,16 @@ collection's statistics, so a sharded archive answers as one archive would.
 
 from .client import ClusterError, connect
 from .search import ShardedSearch
-from .work import crawl_sharded, export_sharded, import_sharded, index_sharded, stats_sharded
+from .work import (
+    crawl_sharded,
+    export_sharded,
+    import_sharded,
+    index_sharded,
+    reextract_sharded,
+    reshard,
+    stats_sharded,
+)
 
 __all__ = ["connect", "ClusterError", "ShardedSearch", "import_sharded", "index_sharded",
-           "stats_sharded", "export_sharded", "crawl_sharded"]
+           "stats_sharded", "export_sharded", "crawl_sharded", "reshard",
+           "reextract_sharded"]

@@ -316,3 +316,41 @@ def _figures(parts: list[dict]) -> dict:
     out["pages_per_second"] = round(out["pages"] / out["seconds"], 1) if out["seconds"] else 0
     out["outcomes"] = dict(out["outcomes"])
     return out
+
+
+# -- reshard -------------------------------------------------------------------------------------
+def route(row: dict, count: int) -> int:
+    """A stored story's shard by the rules of :mod:`archive.sharding`: a crawled story by the
+    site it was fetched from, an imported one by its canonical URL."""
+    from crawler import urls
+
+    if row.get("crawl_id") is not None:
+        return shard_of(urls.site_of(urls.hostname_of(row["url"])), count)
+    return shard_of(row["canonical_url"], count)
+
+
+def reshard(client, archive: str | Path, count: int,
+            progress: Callable[[int], None] | None = None,
+            note: Callable[[str], None] | None = None) -> ShardMap:
+    """Move ``archive`` (sharded or not) to ``count`` shards (:mod:`archive.resharding`: run
+    where every shard's folder is reachable), then build the new shards' indexes on the
+    cluster."""
+    from archive import resharding
+
+    shard_map = resharding.reshard(archive, count, route, progress)
+    index_sharded(client, archive, rebuild=True, note=note)
+    return shard_map
+
+
+# -- reextract -----------------------------------------------------------------------------------
+def _reextract_task(path: str) -> dict:
+    from crawler.reextract import reextract_archive
+
+    return reextract_archive(path)
+
+
+def reextract_sharded(client, archive: str | Path) -> dict:
+    """Clean every shard's captures again, a task per shard; the reports added up."""
+    shard_map = shard_map_for(archive)
+    parts = _run(client, shard_map, _reextract_task)
+    return {key: sum(p.get(key, 0) for p in parts) for key in parts[0]} if parts else {}

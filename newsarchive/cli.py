@@ -438,6 +438,38 @@ def _import_summary(report) -> None:
         raise click.ClickException("nothing could be imported")
 
 
+@main.command()
+@archive_option
+@click.option("--shards", type=click.IntRange(1, 256), required=True,
+              help="The number of shards the archive should have.")
+@cluster_option
+def reshard(archive, shards, cluster):
+    """Move an archive to another number of shards (an unsharded archive becomes sharded).
+
+    Each story goes to its shard by the archive's rules: crawled stories by their site,
+    imported ones by their canonical URL. WARC files stay where they are (under captures/);
+    the new shards' indexes are built afterwards. The crawl history is not moved: the next
+    crawl of a site fetches its pages once more. Run it where every shard's folder is
+    reachable, with nothing else writing to the archive.
+
+    \b
+    Examples:
+      newsarchive reshard --shards 4
+      newsarchive reshard --shards 8 --cluster tcp://scheduler:8786
+    """
+    from cluster import ClusterError
+    from cluster import reshard as move
+
+    _err(f"moving the stories of {archive} into {shards} shards ...")
+    with _cluster(cluster) as client:
+        try:
+            shard_map = move(client, archive, shards, progress=lambda n: _err(f"  {n} stories"),
+                             note=_err)
+        except (StoreError, ClusterError) as exc:
+            raise click.ClickException(str(exc)) from None
+    _echo(f"{archive} now has {shard_map.count} shards.")
+
+
 # -- export / extract / reextract -----------------------------------------------------------------
 def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds") if ts else None
@@ -561,7 +593,8 @@ def _print_extractions(results, jsonl: bool) -> None:
 @main.command()
 @archive_option
 @click.option("--no-index", is_flag=True, help="Do not update the search index afterwards.")
-def reextract(archive, no_index):
+@cluster_option
+def reextract(archive, no_index, cluster):
     """Clean every stored capture again from the WARC files (no re-fetching).
 
     Run it after upgrading newsarchive's cleaner: stories whose text or metadata change get a
@@ -574,7 +607,13 @@ def reextract(archive, no_index):
     from crawler.reextract import reextract_archive
 
     try:
-        report = reextract_archive(archive, progress=_Counter("re-cleaned"))
+        if _sharded(archive):
+            from cluster import reextract_sharded
+
+            with _cluster(cluster) as client:
+                report = reextract_sharded(client, archive)
+        else:
+            report = reextract_archive(archive, progress=_Counter("re-cleaned"))
     except (CrawlError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     _echo(f"Re-cleaned {report['checked']} captures: {report['changed']} changed, "

@@ -12,7 +12,7 @@ import pytest
 from archive import sharding
 from archive.keys import shard_of
 from archive.store import Store
-from cluster import crawl_sharded
+from cluster import crawl_sharded, reextract_sharded
 from crawler import Crawler, CrawlSettings
 from newsarchive.sample_site import SampleSite, SiteState
 
@@ -53,6 +53,11 @@ def test_each_site_lands_in_one_shard_with_the_stories_one_process_stores(
         hosts = {url.split("/")[2].split(":")[0] for url in _stories([path])}
         assert hosts == {h for h in HOSTS if shard_of(h, 2) == i}
     assert figures["articles_new"] == len(expected) and figures["shards"] == 2
+    assert seen and seen[-1]["pages"] > 0  # one progress line for the whole crawl
+    # each shard's captures cleaned again where they are: nothing changes, nothing is missing
+    again = reextract_sharded(client, tmp_path / "two")
+    assert again == {"checked": len(expected), "changed": 0, "unchanged": len(expected),
+                     "missing": 0}
 
 
 def test_a_worker_killed_mid_crawl_has_its_shard_resumed(tmp_path, client, sites):

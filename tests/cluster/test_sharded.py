@@ -244,3 +244,47 @@ def test_the_web_app_and_api_serve_a_sharded_archive_as_one(archives, client):
             gone.with_name("away").rename(gone)
         assert api["partial"] is True and api["missing_shards"] == ["shard-2"]
         assert "did not answer in time (shard-2)" in page
+
+
+def test_reshard_round_trips_an_archive_with_its_captures(tmp_path, client, archives):
+    """A crawled archive (captures in WARC files) and imported stories: 1 -> 3 -> 2 -> 1
+    shards keeps every story, its earlier versions, its capture, and the same answers."""
+    from archive.reader import ArchiveReader
+    from cluster import reshard
+    from newsarchive.sample_site import SampleSite, SiteState
+    from tests.conftest import run_crawl
+
+    _, _, jsonl = archives
+    archive = tmp_path / "data"
+    with SampleSite(SiteState()) as site:
+        run_crawl(archive, [site.url + "/"])
+    import_files(archive, [jsonl])
+    update_index(archive)
+    with Store(archive, create=False) as store:
+        before = {a.canonical_url: a for a in store.articles()}
+        versions = store.summary()["earlier_versions"]
+    crawled = [a for a in before.values() if a.warc_file]
+    assert crawled and len(before) > len(corpus())
+    request = SearchRequest("crude prices", limit=20)
+    with SearchIndex(archive) as idx:
+        expected = idx.search(request).as_dict()
+    for count in (3, 2, 1):
+        shard_map = reshard(client, archive, count)
+        assert shard_map.count == count and not (archive / "store.sqlite").exists()
+        stored = {}
+        for i, path in enumerate(shard_map.paths):
+            with Store(path, create=False) as store:
+                for a in store.articles():
+                    stored[a.canonical_url] = (i, a)
+            reader = ArchiveReader(path)  # every capture still found
+            for i2, a in stored.values():
+                if i2 == i and a.warc_file:
+                    _, headers, payload = reader.capture(a.warc_file, a.warc_offset)
+                    assert payload
+            reader.close()
+        assert set(stored) == set(before)
+        assert all((a.title, a.body) == (before[u].title, before[u].body)
+                   for u, (_, a) in stored.items())
+        assert stats_sharded(client, archive)["earlier_versions"] == versions
+        with ShardedSearch(archive, client) as sharded:
+            assert sharded.search(request).as_dict() == expected
