@@ -146,7 +146,8 @@ def refresh_concepts(client, shard_map: ShardMap, note: Callable[[str], None] | 
         return False
     if model is None:
         return False
-    _run(client, shard_map, _save_model_task, model)
+    # sent to the workers once, not in every shard's task
+    _run(client, shard_map, _save_model_task, client.scatter(model, broadcast=True))
     return True
 
 

@@ -451,31 +451,3 @@ def global_weighting(stats, B: float, K1: float):
 
 def _text(text) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else text
-
-
-def with_expansions(query, expansions: dict[tuple[str, str, str], list[str]]):
-    """``query`` with each multi-term leaf (a prefix, wildcard, fuzzy term...) that
-    ``expansions`` names standing for exactly those words, whatever the reader holds.
-
-    Whoosh expands such a leaf per segment, and scores it as a plain term when the segment
-    holds one matching word but with a constant score when it holds several: a story's score
-    would depend on what else its segment or shard holds. With the whole collection's words
-    every segment decides alike (``MultiTerm.matcher`` reads them from ``_btexts``)."""
-    from whoosh.query.terms import MultiTerm
-
-    def fix(node):
-        if isinstance(node, MultiTerm):
-            words = expansions.get(expansion_key(node))
-            if words is not None:
-                fixed = node.copy()
-                encoded = [w.encode("utf-8") for w in words]
-                fixed._btexts = lambda reader: iter(encoded)
-                return fixed
-        return node.apply(fix)
-
-    return fix(query)
-
-
-def expansion_key(node) -> tuple[str, str, str]:
-    """How :func:`with_expansions` names a multi-term leaf."""
-    return type(node).__name__, node.fieldname, _text(node.text)

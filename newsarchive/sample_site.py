@@ -503,7 +503,8 @@ if __name__ == "__main__":  # pragma: no cover - manual use: python -m newsarchi
 
     site = SampleSite(SiteState(extra_articles=int(sys.argv[1]) if len(sys.argv) > 1 else 0,
                                 log_requests=False),
-                      port=int(sys.argv[2]) if len(sys.argv) > 2 else 8000).start()
+                      port=int(sys.argv[2]) if len(sys.argv) > 2 else 8000,
+                      host=sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1").start()
     print(site.url, flush=True)
     try:
         site.thread.join()

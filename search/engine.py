@@ -29,13 +29,13 @@ from indexer.arrays import IndexArrays
 from indexer.concepts import FILE as CONCEPTS_FILE
 from indexer.concepts import ConceptModel
 from indexer.schema import FIELD_ALIASES
-from indexer.whoosh_compat import expansion_key, global_weighting, with_expansions
+from indexer.whoosh_compat import global_weighting
 
 from . import dates as _dates
 from . import rank
 from .errors import QueryError
 from .postings import match_mask
-from .query import check_cost
+from .query import check_cost, expansion_key, with_expansions
 from .rank import (
     CONCEPT_DEPTH,
     PROXIMITY_DEPTH,

@@ -187,3 +187,33 @@ def check_cost(q: Query, reader) -> None:
             continue
         else:
             stack.extend(node.children())
+
+
+def expansion_key(node) -> tuple[str, str, str]:
+    """How :func:`with_expansions` names a multi-term leaf (a prefix, wildcard, fuzzy term)."""
+    text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+    return type(node).__name__, node.fieldname, text
+
+
+def with_expansions(query: Query, expansions: dict[tuple[str, str, str], list[str]]) -> Query:
+    """``query`` with each multi-term leaf that ``expansions`` names replaced by the words it
+    stands for in the whole collection, OR'd and scored as words are.
+
+    Whoosh expands such a leaf per segment and scores it as a plain term where the segment
+    holds one matching word but with a constant score where it holds several, so a story's
+    score depended on what else its segment (or shard) held. Spelt out with every shard's
+    words, a wildcard ranks the same wherever its stories are."""
+    from whoosh.query import NullQuery, Or, Term
+    from whoosh.query.terms import MultiTerm
+
+    def fix(node):
+        if isinstance(node, MultiTerm):
+            words = expansions.get(expansion_key(node))
+            if words is not None:
+                terms = [Term(node.fieldname, w, boost=node.boost) for w in words]
+                if not terms:
+                    return NullQuery
+                return terms[0] if len(terms) == 1 else Or(terms)
+        return node.apply(fix)
+
+    return fix(query)
