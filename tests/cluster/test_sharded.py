@@ -197,6 +197,19 @@ def test_the_cli_imports_into_shards_and_searches_them(tmp_path, archives):
     again = runner.invoke(main, ["import", jsonl, "--shards", "3", "--archive", str(archive)],
                           env=env)
     assert again.exit_code == 1 and "has 2 shards" in again.output
+    url = data["hits"][0]["url"]
+    related = runner.invoke(main, ["related", url, "--json", "--archive", str(archive)], env=env)
+    assert related.exit_code == 0 and json.loads(related.stdout)["suggestions"]
+    # a shard gone: the answer is the other shard's, said on stderr and in the exit status
+    gone = sharding.read(archive).paths[1]
+    gone.rename(gone.with_name("away"))
+    try:
+        partial = runner.invoke(main, ["search", "crude", "--json", "--archive", str(archive)],
+                                env=env)
+    finally:
+        gone.with_name("away").rename(gone)
+    assert partial.exit_code == 3 and "no answer from shard-1" in partial.stderr
+    assert json.loads(partial.stdout)["missing_shards"] == ["shard-1"]
 
 
 def _without_ids(data):
