@@ -342,10 +342,20 @@ def faults(args, client) -> dict:
                 got += [a.canonical_url for a in store.articles()]
         return got
 
+    def fetched_twice(paths):
+        twice = 0
+        for path in paths:
+            with Store(path, create=False) as store:
+                twice += store.db.execute(
+                    "SELECT COUNT(*) - COUNT(DISTINCT url) FROM fetches").fetchone()[0]
+        return twice
+
     expected, got = stories([out / "one"]), stories(sharding.read(out / "two").paths)
     result = {"crawl": {"worker_killed": bool(killed), "stories": len(got),
                         "expected": len(expected), "duplicates": len(got) - len(set(got)),
                         "same_stories": sorted(got) == sorted(expected),
+                        "fetched_twice": fetched_twice(sharding.read(out / "two").paths),
+                        "fetched_twice_unsharded": fetched_twice([out / "one"]),
                         "seconds": round(wall, 1)}}
     from cluster import index_sharded
 

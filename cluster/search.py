@@ -75,7 +75,7 @@ def _empty_answer(plan):
 
 
 def _empty_related(step, *args):
-    return {"frequencies": (0, 0, {}), "candidates": [], "sketches": [],
+    return {"frequencies": (0, 0, {}), "candidates": ([], []), "sketches": [],
             "best_score": 0.0}.get(step)
 
 

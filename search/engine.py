@@ -5,6 +5,9 @@ arrays of :mod:`indexer.arrays`, memory-mapped; dates and months per document; m
 date ranges and filter terms), so a long-lived process (the web app, a benchmark) answers in
 milliseconds; the caches are dropped when a newer commit appears.
 
+It is also one shard of a search (:mod:`search.gather`): the ``shard_*`` methods answer its
+part, and :meth:`SearchIndex.search` gathers them as a sharded archive's coordinator does.
+
     with SearchIndex("data") as idx:
         results = idx.search("central bank", date_from="2024-05", topic="economy")
 """
@@ -183,7 +186,6 @@ class SearchIndex:
     def ids(self, urls: list[str]) -> dict[str, int]:
         """Store numbers of stories by canonical URL (for links to article pages)."""
         return self.records.ids(urls)
-
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest | str, **options) -> SearchResults:

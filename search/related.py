@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Sequence
 
 from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
@@ -146,6 +147,7 @@ class _Weights:
     def __init__(self, gather):
         self.gather = gather
         self.idf: dict[str, float] = {}
+        self.df: dict[str, int] = {}
         self.live = self.all = 0
 
     def learn(self, terms) -> None:
@@ -157,12 +159,12 @@ class _Weights:
         self.all = sum(p[1] for p in parts)
         n = max(1, self.live)
         for t in new:
-            df = sum(p[2].get(t, 0) for p in parts)
+            df = self.df[t] = sum(p[2].get(t, 0) for p in parts)
             self.idf[t] = math.log((n + 1) / (df + 1))
 
     def df_of(self, terms: list[str]) -> dict[str, int]:
-        parts = self.gather.scatter("shard_related", ("frequencies", terms)).values()
-        return {t: sum(p[2].get(t, 0) for p in parts) for t in terms}
+        self.learn(terms)
+        return {t: self.df[t] for t in terms}
 
     def vector(self, counts) -> dict[str, float]:
         self.learn(counts)
@@ -194,7 +196,8 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter, limit: int,
-                tags: list[str], topic_boost: float) -> list[Offer]:
+                tags: list[str], topic_boost: float, links: list[str]
+                ) -> tuple[list[Offer], list[str]]:
     """The stories that best match the source's heaviest selective terms, from every shard.
 
     Term-at-a-time score accumulation over the body postings arrays (saturated term
@@ -202,7 +205,8 @@ def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter,
     took seconds for a 30-term query on 200k stories. Terms in more than ``COMMON`` of the
     stories (and more than 500) are left to the re-ranking (they cannot pick candidates),
     keeping the rarest few if that leaves too little. Stories sharing the source's tags
-    compete for the places too, with a bonus in proportion to the best score of all.
+    compete for the places too, with a bonus in proportion to the best score of all. Also
+    the sketches of the stories ``links`` names (in the same round).
     """
     top = sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]
     dfs = weights.df_of([t for t, _ in top])
@@ -215,11 +219,11 @@ def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter,
         best = max(gather.scatter("shard_related", ("best_score", where, chosen)).values(),
                    default=0.0)
         bonus = topic_boost * best / (2 * len(tags))
-    offers = [o for part in gather.scatter(
-        "shard_related", ("candidates", where, chosen, tags, bonus, limit)).values()
-        for o in part]
+    parts = gather.scatter("shard_related",
+                           ("candidates", where, chosen, tags, bonus, limit, links)).values()
+    offers = [o for found, _ in parts for o in found]
     offers.sort(key=lambda o: (-o.score, o.order))
-    return offers[:limit]
+    return offers[:limit], [sketch for _, known in parts for sketch in known]
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]
@@ -242,8 +246,10 @@ def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, flo
 
 
 def _score(gather, weights: _Weights, text: str, where: Filter, exclude: str | None,
-           topics: list[str] | None = None, topic_boost: float = TOPIC_BOOST):
-    """(source counts, source surface forms, expanded vector, [(score, fields, vector)]).
+           topics: list[str] | None = None, topic_boost: float = TOPIC_BOOST,
+           links: Sequence[str] = ()):
+    """(source counts, source surface forms, expanded vector, [(score, fields, vector)],
+    sketches of the stories ``links`` names).
 
     ``topics``: the source's own topic tags; a candidate sharing them gains up to
     ``topic_boost`` of its score (the tags are the newsroom's word on what a story is about).
@@ -251,8 +257,9 @@ def _score(gather, weights: _Weights, text: str, where: Filter, exclude: str | N
     counts, surface = _source_counts(text)
     vec = weights.vector(counts)
     tags = sorted({t.lower() for t in topics or ()})
-    found = [o for o in _candidates(gather, weights, vec, where, CANDIDATES + 1, tags,
-                                    topic_boost) if o.stored["id"] != exclude]
+    offers, sketches = _candidates(gather, weights, vec, where, CANDIDATES + 1, tags,
+                                   topic_boost, list(links))
+    found = [o for o in offers if o.stored["id"] != exclude]
     weights.learn(t for o in found for t in o.counts)
     cands = []
     for o in found:
@@ -268,7 +275,7 @@ def _score(gather, weights: _Weights, text: str, where: Filter, exclude: str | N
             score *= 1.0 + topic_boost * len(set(tags) & theirs) / len(tags)
         scored.append((score, f, cvec))
     scored.sort(key=lambda c: -c[0])
-    return counts, surface, expanded, scored
+    return counts, surface, expanded, scored, sketches
 
 
 def _gather(idx):
@@ -286,7 +293,7 @@ def relatedness(idx, text: str, others: dict[str, str],
     by (cosine with the archive-expanded source vector), for benchmarks and diagnostics."""
     gather = _gather(idx)
     weights = _Weights(gather)
-    _, _, expanded, _ = _score(gather, weights, text, Filter(), exclude)
+    expanded = _score(gather, weights, text, Filter(), exclude)[2]
     return {k: _dot(expanded, weights.vector(Counter(_ANALYZER.terms(t[:MAX_CANDIDATE]))))
             for k, t in others.items()}
 
@@ -354,15 +361,13 @@ def related(idx, *, url: str | None = None, text: str | None = None,
                          "for a draft, name the topic")
     where = Filter(start, end, topic, tuple(source.topics) if same_topic else ())
     weights = _Weights(gather)
-    counts, surface, expanded, scored = _score(gather, weights, body, where, source.url,
-                                               source.topics if topic_boost else None,
-                                               topic_boost)
+    counts, surface, expanded, scored, linked = _score(
+        gather, weights, body, where, source.url, source.topics if topic_boost else None,
+        topic_boost, sorted(source.links))
     if recency:
         scored = _prefer_recent(scored, source.published or datetime.now())
     # left out: the source's own copies, and linked stories with their copies
-    known = [fingerprint_of("", body)] + [
-        sk for part in gather.scatter("shard_related", ("sketches", sorted(source.links)))
-        .values() for sk in part]
+    known = [fingerprint_of("", body)] + linked
     source.missing_shards = sorted(set(gather.missing))
     return source, _pick(scored, source, known, counts, surface, expanded, limit)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -117,11 +117,13 @@ def best_score(idx, where: Filter, chosen: list[tuple[str, float]]) -> float:
 
 
 def candidates(idx, where: Filter, chosen: list[tuple[str, float]], tags: list[str],
-               bonus: float, limit: int) -> list[Offer]:
-    """The ``limit`` best candidates here; each of ``tags`` a story holds adds ``bonus``."""
+               bonus: float, limit: int, links: Sequence[str] = ()
+               ) -> tuple[list[Offer], list[str]]:
+    """The ``limit`` best candidates here (each of ``tags`` a story holds adds ``bonus``),
+    and the sketches of the stories ``links`` names that are here (:func:`sketches`)."""
     docs, scores = _accumulate(idx, where, chosen)
     if not len(docs):
-        return []
+        return [], sketches(idx, list(links))
     cache = idx.cache
     for tag in tags:
         scores += bonus * cache.term_mask("topics", tag)[docs]
@@ -130,8 +132,8 @@ def candidates(idx, where: Filter, chosen: list[tuple[str, float]], tags: list[s
     stored = idx.searcher.stored_fields
     found = [stored(int(docs[p])) for p in best.tolist()]
     counts = _counts(idx, found)
-    return [Offer(float(scores[p]), int(order[p]), f, counts[f["id"]])
-            for p, f in zip(best.tolist(), found)]
+    return ([Offer(float(scores[p]), int(order[p]), f, counts[f["id"]])
+             for p, f in zip(best.tolist(), found)], sketches(idx, list(links)))
 
 
 def _counts(idx, found: list[dict]) -> dict[str, dict[str, int]]:
