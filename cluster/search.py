@@ -10,6 +10,7 @@ the answers are whole again once its worker is back.
 
 from __future__ import annotations
 
+import pickle
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -40,14 +41,18 @@ class ShardActor:
         self.path = path
         self.index = SearchIndex(path) if _has_index(path) else None
 
-    def call(self, method: str, *args):
-        if self.index is None:  # an empty shard (nothing imported or crawled into it yet)
-            if not _has_index(self.path):
-                return _EMPTY[method](*args)
+    def call(self, method: str, *args) -> bytes:
+        """``method(*args)`` of the shard's index, pickled here: Dask moves bytes faster than
+        it serialises a hundred candidates' small dicts itself (13.6 -> ms a round)."""
+        if self.index is None and _has_index(self.path):
             from search.engine import SearchIndex
 
             self.index = SearchIndex(self.path)
-        return getattr(self.index, method)(*args)
+        if self.index is None:  # an empty shard (nothing imported or crawled into it yet)
+            got = _EMPTY[method](*args)
+        else:
+            got = getattr(self.index, method)(*args)
+        return pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL)
 
     def concepts(self):
         """The concepts model (the whole collection's, copied into every shard)."""
@@ -81,6 +86,7 @@ def _empty_related(step, *args):
 
 _EMPTY: dict[str, Callable[..., Any]] = {
     "ids": lambda urls: {}, "article": lambda key: None, "shard_related": _empty_related,
+    "shard_fetch": lambda orders: {},
     "shard_stats": _empty_stats, "shard_answer": _empty_answer,
     "shard_snippets": lambda hits, terms, style: {},
     "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
@@ -94,7 +100,15 @@ class RemoteShard:
         self.actor = actor
 
     def call(self, method: str, *args):
-        return self.actor.call(method, *args)
+        return _Unpickled(self.actor.call(method, *args))
+
+
+class _Unpickled:
+    def __init__(self, future):
+        self.future = future
+
+    def result(self, timeout=None):
+        return pickle.loads(self.future.result(timeout=timeout))
 
 
 class _Failed:

@@ -72,12 +72,22 @@ class _Cache:
         self.ticks, self.months = self.arrays.dates()  # 0 where undated
         self.dated = np.flatnonzero(self.ticks)
         self.order = self.arrays.order()  # story keys: ties rank in this order
+        self._by_order: tuple[np.ndarray, np.ndarray] | None = None
         self._topics: tuple[list[str], np.ndarray, np.ndarray] | None = None
         self.masks: OrderedDict = OrderedDict()
         self.postings: OrderedDict = OrderedDict()
         self.vectors: Any = None  # search.related's story vectors, made on first use
         self.concepts = ConceptModel.load(index_path / CONCEPTS_FILE) \
             if (index_path / CONCEPTS_FILE).exists() else None
+
+    def live_by_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(story keys of the live documents, sorted; their document numbers)."""
+        if self._by_order is None:
+            live = np.flatnonzero(self.arrays.alive)
+            keys = self.order[live]
+            sort = np.argsort(keys, kind="stable")
+            self._by_order = (keys[sort], live[sort])
+        return self._by_order
 
     def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
         key = ("date", start, end)
@@ -260,9 +270,7 @@ class SearchIndex:
         # undated stories come last either way
         keys = np.where(ticks > 0, ticks if plan.sort == "newest" else -ticks, -np.inf)
         order = cache.order[matched]
-        stored = self.searcher.stored_fields
-        return [Candidate(float(keys[p]), int(order[p]), None, None, None,
-                          stored(int(matched[p])))
+        return [Candidate(float(keys[p]), int(order[p]), None, None, None)
                 for p in top_positions(keys, plan.window, order).tolist()]
 
     def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray
@@ -278,13 +286,12 @@ class SearchIndex:
                                top[:PROXIMITY_DEPTH])
         gain = concept_gain(plan.stats, cache.arrays, plan.expansion, top[:CONCEPT_DEPTH],
                             cache.body_postings)
-        stored = self.searcher.stored_fields
         out = []
-        for i, (p, d) in enumerate(zip(pos.tolist(), top.tolist())):
+        for i, p in enumerate(pos.tolist()):
             score = float(scores[p])
             out.append(Candidate(score, int(order[p]), score,
                                  float(prox[i]) if i < len(prox) else None,
-                                 float(gain[i]) if i < len(gain) else None, stored(d)))
+                                 float(gain[i]) if i < len(gain) else None))
         return out
 
     def _by_whoosh(self, plan: Plan, allowed, total: int) -> list[Candidate]:
@@ -304,9 +311,17 @@ class SearchIndex:
                 break
             limit *= 2
         hits.sort(key=lambda h: (-h[0], int(order[h[1]])))
-        stored = self.searcher.stored_fields
-        return [Candidate(score, int(order[d]), score, None, None, stored(d))
+        return [Candidate(score, int(order[d]), score, None, None)
                 for score, d in hits[:plan.window]]
+
+    def shard_fetch(self, orders: list[int]) -> dict[int, dict]:
+        """The stored fields of the live stories with those story keys (a story gone since
+        the ranking is left out)."""
+        keys, docs = self.cache.live_by_order()
+        at = np.searchsorted(keys, orders)
+        stored = self.searcher.stored_fields
+        return {o: stored(int(docs[i])) for o, i in zip(orders, at.tolist())
+                if i < len(keys) and keys[i] == o}
 
     def _facet_counts(self, matched: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
         """(stories per YYYYMM, stories per topic) of the ``matched`` documents."""

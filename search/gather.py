@@ -143,8 +143,9 @@ class Gather:
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
+        fetched: dict[tuple[int, int], dict] = {}
         while True:
-            ranked = self._rank(plan, answers)[:min(total, plan.window)]
+            ranked = self._fetch(self._rank(plan, answers)[:min(total, plan.window)], fetched)
             if request.recency > 0 and sort == "relevance":
                 ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
             groups = _collapse(ranked) if request.collapse else [[h] for h in ranked]
@@ -184,7 +185,7 @@ class Gather:
                     words=words, weights=weights, expansion=expansion)
 
     def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
-        """Every shard's candidates as one ranking of (shard, key, order, score, stored):
+        """Every shard's candidates as one ranking of (shard, key, order, score, None):
         for a plain query by relevance, the phrase bonus added to the collection's best
         ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
         cands = [(i, c) for i, a in answers.items() for c in a.candidates]
@@ -204,7 +205,20 @@ class Gather:
             for row, score in zip(best, scores.tolist()):
                 row[1] = row[3] = score
             rows.sort(key=by_key)
-        return [(r[0], r[1], r[2], r[3], r[4].stored) for r in rows]
+        return [(r[0], r[1], r[2], r[3], None) for r in rows]
+
+    def _fetch(self, ranked: list[tuple], fetched: dict) -> list[tuple]:
+        """The ranking with each story's stored fields, asked of the shards holding them
+        (``fetched`` keeps those asked before); a story gone meanwhile is left out."""
+        wanted: dict[int, list[int]] = {}
+        for shard, _, order, _, _ in ranked:
+            if (shard, order) not in fetched:
+                wanted.setdefault(shard, []).append(order)
+        for shard, got in self.scatter("shard_fetch", lambda i: (wanted[i],),
+                                       sorted(wanted)).items():
+            fetched.update({(shard, o): stored for o, stored in got.items()})
+        return [(shard, key, order, score, fetched[(shard, order)])
+                for shard, key, order, score, _ in ranked if (shard, order) in fetched]
 
     def _snippets(self, q, hits: list[Hit], firsts: list[tuple], style: str) -> None:
         terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
@@ -270,7 +284,8 @@ class Gather:
                         stats=CorpusStats.merge(self.scatter(
                             "shard_stats", (q, [], True)).values()),
                         window=3, facets=False)
-            for _, _, _, _, stored in self._rank(plan, self.scatter("shard_answer", (plan,)))[:3]:
+            best = self._rank(plan, self.scatter("shard_answer", (plan,)))[:3]
+            for _, _, _, _, stored in self._fetch(best, {}):
                 for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
                     if [t.text for t in analyzer(w)] == [stem]:
                         return w.lower()

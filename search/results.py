@@ -75,14 +75,14 @@ class Plan:
 
 
 class Candidate(NamedTuple):
-    """One story a shard offers for the top of the ranking."""
+    """One story a shard offers for the top of the ranking (its stored fields are asked for
+    only if it makes the top: ``shard_fetch``)."""
 
     key: float  # what the ranking sorts by, largest first (the score, or a date)
     order: int  # the story key: equal stories rank in this order
     score: float | None
     proximity: float | None  # the phrase bonus, for the shard's best by score
     gain: float | None  # the concept gain (search.rank.concept_gain), for its best by score
-    stored: dict
 
 
 @dataclass
