@@ -255,12 +255,16 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
     dies has its shard's crawl run again elsewhere by Dask, resuming from its store; Ctrl-C
     asks every shard to stop after its pages in flight."""
     import uuid
+    from dataclasses import replace
 
     from distributed import Event, wait
 
     shard_map = shard_map_for(archive, shards)
     token = f"newsarchive-crawl-{uuid.uuid4().hex}"
     groups = partition_seeds(shard_map, seeds)
+    # the workers of one machine share its cores: so do their crawls' cleaning processes
+    settings = replace(settings, workers=max(1, settings.workers // _per_machine(client))) \
+        if settings.workers else settings
     futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings, group, i,
                                 shard_map.count, f"{token}-{i}", pure=False,
                                 **placement(client, shard_map.names[i]))
@@ -279,6 +283,15 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
         wait(list(futures.values()))
         raise
     return _figures(client.gather(list(futures.values())))
+
+
+def _per_machine(client) -> int:
+    """The most worker processes on one machine."""
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    hosts = Counter(urlsplit(address).hostname for address in client.ncores())
+    return max(hosts.values(), default=1)
 
 
 def _peek(name: str) -> dict:
