@@ -197,11 +197,11 @@ class Gather:
         rows.sort(key=by_key)
         if plan.sort == "relevance" and plan.words is not None and rows:
             for row in rows[:PROXIMITY_DEPTH]:
-                row[1] = row[3] = row[3] + row[4].proximity
+                row[1] = row[3] = row[3] + (row[4].proximity or 0.0)
             rows.sort(key=by_key)
             best = rows[:CONCEPT_DEPTH]
             scores = apply_concepts(np.array([r[3] for r in best], dtype=np.float64),
-                                    np.array([r[4].gain for r in best], dtype=np.float64))
+                                    np.array([r[4].gain or 0.0 for r in best], dtype=np.float64))
             for row, score in zip(best, scores.tolist()):
                 row[1] = row[3] = score
             rows.sort(key=by_key)
