@@ -270,7 +270,7 @@ class SearchIndex:
         # undated stories come last either way
         keys = np.where(ticks > 0, ticks if plan.sort == "newest" else -ticks, -np.inf)
         order = cache.order[matched]
-        return [Candidate(float(keys[p]), int(order[p]), None, None, None)
+        return [Candidate(float(keys[p]), int(order[p]), None, None, None, int(matched[p]))
                 for p in top_positions(keys, plan.window, order).tolist()]
 
     def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray
@@ -291,7 +291,7 @@ class SearchIndex:
             score = float(scores[p])
             out.append(Candidate(score, int(order[p]), score,
                                  float(prox[i]) if i < len(prox) else None,
-                                 float(gain[i]) if i < len(gain) else None))
+                                 float(gain[i]) if i < len(gain) else None, int(matched[p])))
         return out
 
     def _by_whoosh(self, plan: Plan, allowed, total: int) -> list[Candidate]:
@@ -311,17 +311,26 @@ class SearchIndex:
                 break
             limit *= 2
         hits.sort(key=lambda h: (-h[0], int(order[h[1]])))
-        return [Candidate(score, int(order[d]), score, None, None)
+        return [Candidate(score, int(order[d]), score, None, None, d)
                 for score, d in hits[:plan.window]]
 
-    def shard_fetch(self, orders: list[int]) -> dict[int, dict]:
-        """The stored fields of the live stories with those story keys (a story gone since
-        the ranking is left out)."""
-        keys, docs = self.cache.live_by_order()
-        at = np.searchsorted(keys, orders)
+    def shard_fetch(self, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+        """The stored fields of the stories (story key, document number) names, found by the
+        key when the index changed since it answered (a story gone meanwhile is left out)."""
+        cache = self.cache
         stored = self.searcher.stored_fields
-        return {o: stored(int(docs[i])) for o, i in zip(orders, at.tolist())
-                if i < len(keys) and keys[i] == o}
+        out = {}
+        for order, asked in wanted:
+            doc = asked
+            if not (0 <= doc < cache.doc_count and cache.arrays.alive[doc]
+                    and cache.order[doc] == order):
+                keys, docs = cache.live_by_order()
+                i = int(np.searchsorted(keys, order))
+                if not order or i >= len(keys) or keys[i] != order:
+                    continue
+                doc = int(docs[i])
+            out[(order, asked)] = stored(doc)
+        return out
 
     def _facet_counts(self, matched: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
         """(stories per YYYYMM, stories per topic) of the ``matched`` documents."""

@@ -185,7 +185,8 @@ class Gather:
                     words=words, weights=weights, expansion=expansion)
 
     def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
-        """Every shard's candidates as one ranking of (shard, key, order, score, None):
+        """Every shard's candidates as one ranking of (shard, key, order, score, document
+        number in the shard):
         for a plain query by relevance, the phrase bonus added to the collection's best
         ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
         cands = [(i, c) for i, a in answers.items() for c in a.candidates]
@@ -205,20 +206,21 @@ class Gather:
             for row, score in zip(best, scores.tolist()):
                 row[1] = row[3] = score
             rows.sort(key=by_key)
-        return [(r[0], r[1], r[2], r[3], None) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4].doc) for r in rows]
 
     def _fetch(self, ranked: list[tuple], fetched: dict) -> list[tuple]:
-        """The ranking with each story's stored fields, asked of the shards holding them
-        (``fetched`` keeps those asked before); a story gone meanwhile is left out."""
-        wanted: dict[int, list[int]] = {}
-        for shard, _, order, _, _ in ranked:
-            if (shard, order) not in fetched:
-                wanted.setdefault(shard, []).append(order)
+        """The ranking (of ``_rank``) with each story's stored fields in place of its
+        document number, asked of the shards holding them (``fetched`` keeps those asked
+        before); a story gone meanwhile is left out."""
+        wanted: dict[int, list[tuple[int, int]]] = {}
+        for shard, _, order, _, doc in ranked:
+            if (shard, order, doc) not in fetched:
+                wanted.setdefault(shard, []).append((order, doc))
         for shard, got in self.scatter("shard_fetch", lambda i: (wanted[i],),
                                        sorted(wanted)).items():
-            fetched.update({(shard, o): stored for o, stored in got.items()})
-        return [(shard, key, order, score, fetched[(shard, order)])
-                for shard, key, order, score, _ in ranked if (shard, order) in fetched]
+            fetched.update({(shard, *od): stored for od, stored in got.items()})
+        return [(shard, key, order, score, fetched[(shard, order, doc)])
+                for shard, key, order, score, doc in ranked if (shard, order, doc) in fetched]
 
     def _snippets(self, q, hits: list[Hit], firsts: list[tuple], style: str) -> None:
         terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}

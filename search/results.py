@@ -83,6 +83,7 @@ class Candidate(NamedTuple):
     score: float | None
     proximity: float | None  # the phrase bonus, for the shard's best by score
     gain: float | None  # the concept gain (search.rank.concept_gain), for its best by score
+    doc: int = -1  # its document number in the shard's index when it answered
 
 
 @dataclass

@@ -329,3 +329,23 @@ def test_did_you_mean_reads_a_bounded_share_of_the_vocabulary():
     Reader.read = 0
     spelling_neighbours(Reader(), "trewq", 2)
     assert Reader.read == SPELL_CANDIDATES
+
+
+def test_stored_fields_are_fetched_by_story_key_when_document_numbers_moved(idx):
+    """The second step of a search asks for the stories that made the ranking by (story key,
+    document number): a number that no longer holds that story is looked up by its key, and
+    an index without story keys (built before them) is served by number."""
+    from archive.keys import story_key
+
+    url = idx.search("river").hits[0].url
+    doc = idx.searcher.document_number(id=url)
+    key = story_key(url)
+    other = (doc + 1) % idx.cache.doc_count
+    assert idx.shard_fetch([(key, doc)])[(key, doc)]["id"] == url
+    assert idx.shard_fetch([(key, other)])[(key, other)]["id"] == url  # moved: found by key
+    assert idx.shard_fetch([(key + 1, other)]) == {}  # a story gone meanwhile
+    idx.cache.order[doc] = 0  # as an index without keys has them
+    try:
+        assert idx.shard_fetch([(0, doc)])[(0, doc)]["id"] == url
+    finally:
+        idx.cache.order[doc] = key
