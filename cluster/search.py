@@ -26,6 +26,8 @@ from .client import placement
 TIMEOUT = 10.0
 #: seconds before a shard that failed is tried again
 RETRY_AFTER = 2.0
+#: seconds a coordinator uses the concepts model before it looks whether it was refitted
+MODEL_CHECK = 30.0
 
 
 class ShardActor:
@@ -57,6 +59,17 @@ class ShardActor:
     def concepts(self):
         """The concepts model (the whole collection's, copied into every shard)."""
         return self.index.cache.concepts if self.index is not None else None
+
+    def concepts_signature(self) -> tuple | None:
+        """Size and time of the model's file: changes when it is fitted again."""
+        from archive.layout import index_dir
+        from indexer.concepts import FILE
+
+        try:
+            info = (index_dir(self.path) / FILE).stat()
+        except OSError:
+            return None
+        return info.st_size, info.st_mtime_ns
 
 
 def _has_index(path: str) -> bool:
@@ -146,7 +159,8 @@ class ShardedSearch:
         self._actors: dict[int, object] = {}
         self._failed_at: dict[int, float] = {}
         self._model = None
-        self._model_from: int | None = None
+        self._model_signature: tuple | None = None
+        self._model_checked = 0.0
 
     def close(self) -> None:
         self._actors.clear()
@@ -184,14 +198,21 @@ class ShardedSearch:
         return out
 
     def model(self):
-        """The whole collection's concepts model, from the first shard that answers."""
-        if self._model is None:
-            for i in range(self.map.count):
-                try:
-                    self._model = self._actor(i).concepts().result(timeout=self.timeout)
-                except Exception:  # noqa: BLE001 - that shard is down: try the next
-                    continue
-                break
+        """The whole collection's concepts model, from the first shard that answers; asked
+        again when its file has changed (looked at once every ``MODEL_CHECK`` seconds)."""
+        if self._model is not None and time.monotonic() - self._model_checked < MODEL_CHECK:
+            return self._model
+        for i in range(self.map.count):
+            try:
+                actor = self._actor(i)
+                signature = actor.concepts_signature().result(timeout=self.timeout)
+                if self._model is None or signature != self._model_signature:
+                    self._model = actor.concepts().result(timeout=self.timeout)
+                    self._model_signature = signature
+            except Exception:  # noqa: BLE001 - that shard is down: try the next
+                continue
+            self._model_checked = time.monotonic()
+            break
         return self._model
 
     # -- what the web app asks besides searches -------------------------------------------------

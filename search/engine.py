@@ -153,6 +153,9 @@ class SearchIndex:
         self.ix = whoosh_index.open_dir(str(path))
         self._searcher = self.ix.searcher(weighting=WEIGHTING)
         self._cache: _Cache | None = None
+        #: (plan token, caches, matched, scores, bonuses) of the last plain search scored: the
+        #: coordinator asks again, for more of its best, when near-copies fill its page
+        self._last_scored: tuple | None = None
         #: the store of record, read-only (bodies for snippets and related stories, numbers)
         self.records = ArchiveReader(self.archive)
 
@@ -246,9 +249,15 @@ class SearchIndex:
         start, end = _dates.span(request.date_from, request.date_to)
         allowed = self._filter(start, end, request.topic, request.section, request.source)
         scores = None
-        if plan.words is not None:
+        bonuses: dict = {}
+        last = self._last_scored  # read once: another thread may replace it
+        if plan.words is not None and plan.token and last is not None \
+                and last[:2] == (plan.token, self.cache):
+            matched, scores, bonuses = last[2], last[3], last[4]  # the same, asking for more
+        elif plan.words is not None:
             matched, scores = score_plain(plan.stats, self.cache.arrays, plan.words, allowed,
                                           plan.weights)
+            self._last_scored = (plan.token, self.cache, matched, scores, bonuses)
         else:
             plan.query = with_expansions(plan.query, plan.stats.expansions)
             matched = self._matched(searcher, plan.query, allowed)
@@ -259,7 +268,7 @@ class SearchIndex:
             if plan.sort != "relevance":
                 answer.candidates = self._by_date(plan, matched)
             elif scores is not None:
-                answer.candidates = self._by_score(plan, matched, scores)
+                answer.candidates = self._by_score(plan, matched, scores, bonuses)
             else:
                 answer.candidates = self._by_whoosh(plan, allowed, len(matched))
         return answer
@@ -273,7 +282,7 @@ class SearchIndex:
         return [Candidate(float(keys[p]), int(order[p]), None, None, None, int(matched[p]))
                 for p in top_positions(keys, plan.window, order).tolist()]
 
-    def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray
+    def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray, bonuses: dict
                   ) -> list[Candidate]:
         """The best by the words' scores, with the phrase bonus of the best
         ``PROXIMITY_DEPTH`` and the concept gain of the best ``CONCEPT_DEPTH``: the stories
@@ -282,10 +291,12 @@ class SearchIndex:
         order = cache.order[matched]
         pos = top_positions(scores, max(plan.window, CONCEPT_DEPTH), order)
         top = matched[pos]
-        prox = proximity_bonus(plan.stats, self.searcher.reader(), cache.arrays, plan.words or [],
-                               top[:PROXIMITY_DEPTH])
-        gain = concept_gain(plan.stats, cache.arrays, plan.expansion, top[:CONCEPT_DEPTH],
-                            cache.body_postings)
+        if "prox" not in bonuses:  # the best do not change when more are asked for
+            bonuses["prox"] = proximity_bonus(plan.stats, self.searcher.reader(), cache.arrays,
+                                              plan.words or [], top[:PROXIMITY_DEPTH])
+            bonuses["gain"] = concept_gain(plan.stats, cache.arrays, plan.expansion,
+                                           top[:CONCEPT_DEPTH], cache.body_postings)
+        prox, gain = bonuses["prox"], bonuses["gain"]
         out = []
         for i, p in enumerate(pos.tolist()):
             score = float(scores[p])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -133,6 +134,7 @@ class Gather:
             sort = "newest"  # no words to rank by: a reader browsing wants the latest first
         _dates.span(request.date_from, request.date_to)  # bad dates fail here, once
         plan = self._plan(request, q, sort)
+        plan.token = uuid.uuid4().hex
         want = page * limit
         window = want * 2 + 20
         if request.recency > 0 and sort == "relevance":

@@ -72,6 +72,8 @@ class Plan:
     expansion: dict[str, float] = field(default_factory=dict)
     window: int = 0  # candidates wanted
     facets: bool = True
+    #: names one search: asked again for a longer window, a shard reuses what it scored
+    token: str = ""
 
 
 class Candidate(NamedTuple):
