@@ -102,6 +102,7 @@ _EMPTY: dict[str, Callable[..., Any]] = {
     "shard_fetch": lambda orders: {},
     "shard_stats": _empty_stats, "shard_answer": _empty_answer,
     "shard_snippets": lambda hits, terms, style: {},
+    "shard_page": lambda wanted, leaders, terms, style: {},
     "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
 
 

@@ -46,3 +46,17 @@ def similarity(a: str, b: str) -> float:
 def near(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and bool(a) and bool(b) \
         and similarity(a, b) >= NEAR_JACCARD
+
+
+def hashes_of(sketch: str | None) -> list[int]:
+    """A sketch's hashes as numbers, in its order (smallest first)."""
+    return [int(h, 16) for h in sketch.split()] if sketch else []
+
+
+def near_hashes(a: frozenset[int], b: frozenset[int]) -> bool:
+    """:func:`near` of two sketches given as sets of their hashes (:func:`hashes_of`): the
+    same answer, as hex strings of one width sort as their numbers do."""
+    if not a or not b:
+        return False
+    union_k = heapq.nsmallest(K, a | b)
+    return sum(1 for h in union_k if h in a and h in b) / len(union_k) >= NEAR_JACCARD

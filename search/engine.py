@@ -271,7 +271,15 @@ class SearchIndex:
                 answer.candidates = self._by_score(plan, matched, scores, bonuses)
             else:
                 answer.candidates = self._by_whoosh(plan, allowed, len(matched))
+            answer.candidates = self._with_sketches(answer.candidates)
         return answer
+
+    def _with_sketches(self, candidates: list[Candidate]) -> list[Candidate]:
+        cache = self.cache
+        sketches = cache.arrays.sketches([c.doc for c in candidates],
+                                         self.searcher.stored_fields)
+        return [c._replace(sketch=sk, ticks=int(cache.ticks[c.doc]))
+                for c, sk in zip(candidates, sketches)]
 
     def _by_date(self, plan: Plan, matched: np.ndarray) -> list[Candidate]:
         cache = self.cache
@@ -342,6 +350,19 @@ class SearchIndex:
                 doc = int(docs[i])
             out[(order, asked)] = stored(doc)
         return out
+
+    def shard_page(self, wanted: list[tuple[int, int]], leaders: list[tuple[int, int]],
+                   terms: set[str], style: str) -> dict[tuple[int, int], tuple[dict, Any]]:
+        """The stored fields of the stories (story key, document number) names, with the
+        snippets of the ``leaders`` among them (the page's hits; the rest are their copies):
+        ``shard_fetch`` and ``shard_snippets`` in one call."""
+        stored = self.shard_fetch(wanted)
+        first = set(leaders)
+        snippets = self.shard_snippets(
+            [(s["id"], s.get("lead") or "") for od, s in stored.items() if od in first],
+            terms, style)
+        return {od: (s, snippets.get(s["id"]) if od in first else None)
+                for od, s in stored.items()}
 
     def _facet_counts(self, matched: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
         """(stories per YYYYMM, stories per topic) of the ``matched`` documents."""

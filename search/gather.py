@@ -13,8 +13,10 @@ one archive and the same stories split into shards give the same answer:
    queries also the phrase bonus of its best ``PROXIMITY_DEPTH`` and the concept gain of its
    best ``CONCEPT_DEPTH``, the only stories of the collection's best that can be its;
 3. **ranking**: the coordinator merges them, adds the bonuses to the collection's best,
-   re-ranks by date when asked, collapses near-copies (wherever they live), asks the shards of
-   the page's stories for their snippets, and suggests a respelling from every shard's words.
+   re-ranks by date when asked, collapses near-copies (wherever they live; every candidate
+   comes with its sketch and date), asks for more of the best while near-copies leave the
+   page short, then asks the shards of the page's stories for their stored fields and
+   snippets (one call), and suggests a respelling from every shard's words.
 
 Equal stories rank by their story key (:mod:`archive.keys`), which does not depend on how the
 archive is split. A shard that fails or does not answer in time is left out and named in
@@ -31,7 +33,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 from whoosh.query import Every, Term
 
-from indexer.fingerprint import near
+from indexer.fingerprint import near_hashes
 
 from . import dates as _dates
 from .errors import QueryError
@@ -145,20 +147,16 @@ class Gather:
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
-        fetched: dict[tuple[int, int], dict] = {}
         while True:
-            ranked = self._fetch(self._rank(plan, answers)[:min(total, plan.window)], fetched)
+            ranked = self._rank(plan, answers)[:min(total, plan.window)]
             if request.recency > 0 and sort == "relevance":
                 ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
             groups = _collapse(ranked) if request.collapse else [[h] for h in ranked]
             if len(groups) >= want or plan.window >= total:
                 break
-            plan.window = min(total, plan.window * 2)
+            plan.window = _next_window(plan.window, len(groups), want, total)
             answers = self.scatter("shard_answer", (plan,))
-        hits = [_hit(group, sort) for group in groups[(page - 1) * limit: want]]
-        if hits:
-            self._snippets(q, hits, [g[0] for g in groups[(page - 1) * limit: want]],
-                           request.snippet_style)
+        hits = self._page(q, groups[(page - 1) * limit: want], sort, request.snippet_style)
         results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
                                 facets=facets, notes=notes)
         if request.suggest and total < 5 and text.strip():
@@ -188,7 +186,7 @@ class Gather:
 
     def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
         """Every shard's candidates as one ranking of (shard, key, order, score, document
-        number in the shard):
+        number in the shard, the candidate):
         for a plain query by relevance, the phrase bonus added to the collection's best
         ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
         cands = [(i, c) for i, a in answers.items() for c in a.candidates]
@@ -208,35 +206,48 @@ class Gather:
             for row, score in zip(best, scores.tolist()):
                 row[1] = row[3] = score
             rows.sort(key=by_key)
-        return [(r[0], r[1], r[2], r[3], r[4].doc) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4].doc, r[4]) for r in rows]
 
-    def _fetch(self, ranked: list[tuple], fetched: dict) -> list[tuple]:
+    def _fetch(self, ranked: list[tuple]) -> list[tuple]:
         """The ranking (of ``_rank``) with each story's stored fields in place of its
-        document number, asked of the shards holding them (``fetched`` keeps those asked
-        before); a story gone meanwhile is left out."""
+        document number, asked of the shards holding them; a story gone meanwhile is left
+        out."""
         wanted: dict[int, list[tuple[int, int]]] = {}
-        for shard, _, order, _, doc in ranked:
-            if (shard, order, doc) not in fetched:
-                wanted.setdefault(shard, []).append((order, doc))
+        for shard, _, order, _, doc, *_ in ranked:
+            wanted.setdefault(shard, []).append((order, doc))
+        fetched = {}
         for shard, got in self.scatter("shard_fetch", lambda i: (wanted[i],),
                                        sorted(wanted)).items():
             fetched.update({(shard, *od): stored for od, stored in got.items()})
         return [(shard, key, order, score, fetched[(shard, order, doc)])
-                for shard, key, order, score, doc in ranked if (shard, order, doc) in fetched]
+                for shard, key, order, score, doc, *_ in ranked if (shard, order, doc) in fetched]
 
-    def _snippets(self, q, hits: list[Hit], firsts: list[tuple], style: str) -> None:
+    def _page(self, q, groups: list[list[tuple]], sort: str, style: str) -> list[Hit]:
+        """The page's hits: the stored fields of its stories and their copies, and the
+        snippets of its stories, in one call to each shard holding some (a story gone since
+        the shard answered is left out)."""
         terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
         terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
-        per_shard: dict[int, list[tuple[str, str]]] = {}
-        for first in firsts:
-            per_shard.setdefault(first[0], []).append(
-                (first[4]["id"], first[4].get("lead") or ""))
-        got: dict = {}
-        for part in self.scatter("shard_snippets", lambda i: (per_shard[i], terms, style),
-                                  sorted(per_shard)).values():
-            got.update(part)
-        for h in hits:
-            h.snippet = got.get(h.url)
+        wanted: dict[int, list[tuple[int, int]]] = {}
+        leaders: dict[int, list[tuple[int, int]]] = {}
+        for group in groups:
+            leaders.setdefault(group[0][0], []).append((group[0][2], group[0][4]))
+            for shard, _, order, _, doc, _ in group:
+                wanted.setdefault(shard, []).append((order, doc))
+        got: dict[tuple[int, int, int], tuple[dict, Any]] = {}
+        for shard, part in self.scatter("shard_page",
+                                        lambda i: (wanted[i], leaders.get(i, []), terms, style),
+                                        sorted(wanted)).items():
+            got.update({(shard, *od): value for od, value in part.items()})
+        hits = []
+        for group in groups:
+            found = [(shard, key, order, score, got[(shard, order, doc)])
+                     for shard, key, order, score, doc, _ in group if (shard, order, doc) in got]
+            if found:
+                hit = _hit([(*row[:4], row[4][0]) for row in found], sort)
+                hit.snippet = found[0][4][1]
+                hits.append(hit)
+        return hits
 
     # -- did you mean ----------------------------------------------------------------------------
     def _did_you_mean(self, request: SearchRequest, text: str, total: int) -> str | None:
@@ -289,7 +300,7 @@ class Gather:
                             "shard_stats", (q, [], True)).values()),
                         window=3, facets=False)
             best = self._rank(plan, self.scatter("shard_answer", (plan,)))[:3]
-            for _, _, _, _, stored in self._fetch(best, {}):
+            for _, _, _, _, stored in self._fetch(best):
                 for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
                     if [t.text for t in analyzer(w)] == [stem]:
                         return w.lower()
@@ -335,39 +346,47 @@ def _boost_recent(ranked: list[tuple], weight: float, newest_ticks: int) -> list
 
     newest = long_to_datetime(newest_ticks)
     out = []
-    for shard, key, order, score, stored in ranked:
-        published = stored.get("published")
+    for row in ranked:
+        ticks = row[5].ticks
         factor = 1.0
-        if published:
-            age = max(0.0, (newest - published).total_seconds() / 86400)
+        if ticks:
+            age = max(0.0, (newest - long_to_datetime(ticks)).total_seconds() / 86400)
             factor += weight * math.pow(0.5, age / RECENCY_HALF_LIFE_DAYS)
-        out.append((shard, key, order, score * factor, stored))
+        out.append((*row[:3], row[3] * factor, *row[4:]))
     out.sort(key=lambda h: -h[3])
     return out
 
 
+def _next_window(window: int, groups: int, want: int, total: int) -> int:
+    """How many of the best to ask for next when ``window`` made only ``groups`` groups of
+    near-copies: as many as the share of groups so far says ``want`` need, with a margin (at
+    least twice, at most eight times as many): each round costs a call to every shard."""
+    guess = window * want / max(groups, 1) * 1.25
+    return int(min(total, max(window * 2, min(window * 8, guess))))
+
+
 def _collapse(ranked: list[tuple]) -> list[list[tuple]]:
-    """Group near-identical stories (MinHash sketches that agree); keeps rank order.
+    """Group near-identical stories (MinHash sketches that agree, from each row's candidate);
+    keeps rank order.
 
     Two sketches can only be near if they share a hash, so each story is compared with the
     groups that share one (in group order) instead of with every group.
     """
     groups: list[list] = []
-    keys: list[str | None] = []
-    by_hash: dict[str, list[int]] = {}
+    keys: list[frozenset[int]] = []
+    by_hash: dict[int, list[int]] = {}
     for h in ranked:
-        sk = h[4].get("sketch")
-        hashes = sk.split() if sk else []
+        hashes = frozenset(np.frombuffer(h[5].sketch, dtype=np.uint32).tolist())
         candidates = sorted({g for x in hashes for g in by_hash.get(x, ())})
         for i in candidates:
-            if near(sk, keys[i]):
+            if near_hashes(hashes, keys[i]):
                 groups[i].append(h)
                 break
         else:
             for x in hashes:
                 by_hash.setdefault(x, []).append(len(groups))
             groups.append([h])
-            keys.append(sk)
+            keys.append(hashes)
     return groups
 
 

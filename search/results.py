@@ -78,7 +78,7 @@ class Plan:
 
 class Candidate(NamedTuple):
     """One story a shard offers for the top of the ranking (its stored fields are asked for
-    only if it makes the top: ``shard_fetch``)."""
+    only if it makes the page: ``shard_page``)."""
 
     key: float  # what the ranking sorts by, largest first (the score, or a date)
     order: int  # the story key: equal stories rank in this order
@@ -86,6 +86,10 @@ class Candidate(NamedTuple):
     proximity: float | None  # the phrase bonus, for the shard's best by score
     gain: float | None  # the concept gain (search.rank.concept_gain), for its best by score
     doc: int = -1  # its document number in the shard's index when it answered
+    #: its near-copy sketch (bytes of uint32 hashes, indexer.fingerprint) and publication
+    #: ticks (0: undated): near-copies collapse and recent stories rise without a fetch
+    sketch: bytes = b""
+    ticks: int = 0
 
 
 @dataclass

@@ -68,7 +68,25 @@ def test_captured_arrays_equal_whooshs_postings(archive):
         assert [a.tolist() for a in fast.dates()] == [a.tolist() for a in live.dates()]
         newest = max(a.published for a in CORPUS)
         assert int(fast.dates()[1].max()) == int(newest[:4] + newest[5:7])
+        docs = list(range(reader.doc_count_all()))
+        stored = reader.stored_fields
+        assert fast.sketches(docs, stored) == live.sketches(docs, stored)
+        got = fast.sketches(docs, stored)
+        assert all(got) and [np.frombuffer(b, dtype=np.uint32).tolist() for b in got] == \
+            [[int(h, 16) for h in stored(d)["sketch"].split()] for d in docs]
     ix.close()
+
+
+def test_an_index_without_sketch_arrays_collapses_the_same_and_gets_them(archive):
+    build_archive(archive, CORPUS)
+    before, _ = answers(archive)
+    assert any(copies == 2 for _, hits, _ in before for _, _, copies in hits)
+    for path in (index_dir(archive) / arrays.ARRAYS_DIR).glob("*/sketch*.npy"):
+        path.unlink()
+    assert answers(archive)[0] == before
+    Indexer(archive).update()
+    assert list((index_dir(archive) / arrays.ARRAYS_DIR).glob("*/sketch.npy"))
+    assert answers(archive)[0] == before
 
 
 def test_searches_agree_with_and_without_arrays(archive):
