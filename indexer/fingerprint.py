@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Set
 from zlib import crc32
 
 K = 16
@@ -36,7 +37,11 @@ def fingerprint_of(title: str, body: str) -> str:
 
 def similarity(a: str, b: str) -> float:
     """Estimated Jaccard similarity of two sketches."""
-    sa, sb = set(a.split()), set(b.split())
+    return _estimate(set(a.split()), set(b.split()))
+
+
+def _estimate(sa: Set, sb: Set) -> float:
+    """The share of the smallest K hashes of the union that both sketches hold."""
     if not sa or not sb:
         return 0.0
     union_k = set(heapq.nsmallest(K, sa | sb))
@@ -56,7 +61,4 @@ def hashes_of(sketch: str | None) -> list[int]:
 def near_hashes(a: frozenset[int], b: frozenset[int]) -> bool:
     """:func:`near` of two sketches given as sets of their hashes (:func:`hashes_of`): the
     same answer, as hex strings of one width sort as their numbers do."""
-    if not a or not b:
-        return False
-    union_k = heapq.nsmallest(K, a | b)
-    return sum(1 for h in union_k if h in a and h in b) / len(union_k) >= NEAR_JACCARD
+    return _estimate(a, b) >= NEAR_JACCARD
