@@ -33,7 +33,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 from whoosh.query import Every, Term
 
-from indexer.fingerprint import near_hashes
+from indexer.fingerprint import NEAR_JACCARD, K, near_hashes
 
 from . import dates as _dates
 from .errors import QueryError
@@ -369,17 +369,22 @@ def _collapse(ranked: list[tuple]) -> list[list[tuple]]:
     """Group near-identical stories (MinHash sketches that agree, from each row's candidate);
     keeps rank order.
 
-    Two sketches can only be near if they share a hash, so each story is compared with the
-    groups that share one (in group order) instead of with every group.
+    Two sketches are near only if they share at least ``NEAR_JACCARD`` of the smaller
+    sketch's hashes (the smallest ``K`` of their union hold at least that many). So a story's
+    near group holds one of any ``m - need + 1`` of its ``m`` hashes: it is looked for among
+    the groups of its rarest such hashes only, those sharing too few hashes skipped, in group
+    order: common hashes are shared by thousands of groups in an archive full of copies.
     """
     groups: list[list] = []
     keys: list[frozenset[int]] = []
     by_hash: dict[int, list[int]] = {}
     for h in ranked:
         hashes = frozenset(np.frombuffer(h[5].sketch, dtype=np.uint32).tolist())
-        candidates = sorted({g for x in hashes for g in by_hash.get(x, ())})
-        for i in candidates:
-            if near_hashes(hashes, keys[i]):
+        need = NEAR_JACCARD * min(K, len(hashes)) - 1e-9
+        lists = sorted((by_hash.get(x, ()) for x in hashes), key=len)
+        rarest = lists[:len(hashes) - math.ceil(need) + 1]
+        for i in sorted({g for groups_of in rarest for g in groups_of}):
+            if len(hashes & keys[i]) >= need and near_hashes(hashes, keys[i]):
                 groups[i].append(h)
                 break
         else:

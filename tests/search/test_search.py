@@ -349,3 +349,43 @@ def test_stored_fields_are_fetched_by_story_key_when_document_numbers_moved(idx)
         assert idx.shard_fetch([(0, doc)])[(0, doc)]["id"] == url
     finally:
         idx.cache.order[doc] = key
+
+
+def test_collapsing_many_stories_groups_as_comparing_with_every_group():
+    """The coordinator looks for a story's group among few groups only: it must find the same
+    groups as comparing the story with every group in turn (copies made by changing words)."""
+    import random
+
+    import numpy as np
+
+    from indexer.fingerprint import fingerprint_of, hashes_of, near
+    from search.gather import _collapse
+    from search.results import Candidate
+
+    rnd = random.Random(5)
+    words = [f"w{i}" for i in range(300)] + ["the", "said", "market"] * 30
+    texts = []
+    for _ in range(60):
+        base = [rnd.choice(words) for _ in range(60)]
+        for _ in range(rnd.choice((1, 2, 4))):
+            copy = list(base)
+            for _ in range(rnd.choice((0, 1, 3, 12))):
+                copy[rnd.randrange(len(copy))] = rnd.choice(words)
+            texts.append(" ".join(copy))
+    texts += ["the said market", "", "market"]
+    rnd.shuffle(texts)
+    sketches = [fingerprint_of("", t) for t in texts]
+    rows = [(0, 0.0, i, 0.0, i, Candidate(0.0, i, None, None, None, i,
+                                          np.asarray(hashes_of(sk), dtype=np.uint32).tobytes()))
+            for i, sk in enumerate(sketches)]
+    expected: list[list[int]] = []
+    for i, sk in enumerate(sketches):
+        for group in expected:
+            if near(sk, sketches[group[0]]):
+                group.append(i)
+                break
+        else:
+            expected.append([i])
+    got = [[row[2] for row in group] for group in _collapse(rows)]
+    assert got == expected
+    assert any(len(g) > 1 for g in expected) and len(expected) > 40
