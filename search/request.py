@@ -16,6 +16,10 @@ SORTS = ("relevance", "newest", "oldest")
 #: hits per page, and pages, a reader may ask for: a deep page costs as much as all before it
 MAX_LIMIT = 100
 MAX_PAGE = 1000
+#: the deepest result a request may reach (page x limit), as Elasticsearch's
+#: ``max_result_window``: grouping near-copies ranks every story above the page, so a deeper
+#: page of a broad query in an archive full of copies costs seconds of a searcher's time
+MAX_DEPTH = 10_000
 #: related stories one request may ask for
 MAX_SUGGESTIONS = 50
 #: how strongly ``recency`` may prefer recent stories (0: not at all)
@@ -57,6 +61,11 @@ class SearchRequest:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
         if not _whole(self.page) or not 1 <= self.page <= MAX_PAGE:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+        if self.page * self.limit > MAX_DEPTH:
+            raise QueryError(f"only the first {MAX_DEPTH:,} results can be paged through "
+                             f"(page {self.page} with {self.limit} per page reaches "
+                             f"result {self.page * self.limit:,}); narrow the search with dates, a "
+                             f"topic or more words")
         if not 0 <= self.recency <= MAX_RECENCY:
             raise QueryError(f"recency must be between 0 and {MAX_RECENCY:g}")
         if self.snippet_style not in SNIPPET_STYLES:

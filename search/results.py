@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from .request import SearchRequest
+from .request import MAX_DEPTH, SearchRequest
 from .stats import CorpusStats
 
 
@@ -45,7 +45,10 @@ class SearchResults:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.limit)) if self.limit else 1
+        """Pages a reader can open: all the hits', up to the deepest a request may reach."""
+        if not self.limit:
+            return 1
+        return max(1, min(math.ceil(self.total / self.limit), MAX_DEPTH // self.limit))
 
     @property
     def partial(self) -> bool:
