@@ -46,6 +46,15 @@ def shards_file(archive: str | Path) -> Path:
     return Path(archive) / SHARDS_FILE
 
 
+#: the whole collection's term statistics beside a sharded archive's shards
+#: (:mod:`search.collection`)
+COLLECTION_FILE = "collection-stats.npz"
+
+
+def collection_file(archive: str | Path) -> Path:
+    return Path(archive) / COLLECTION_FILE
+
+
 def shard_path(archive: str | Path, name: str) -> Path:
     """A shard of a sharded archive: an ordinary archive in a folder of its own."""
     return Path(archive) / name

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from archive import sharding
+from archive.layout import collection_file
+from search.collection import CollectionStats
 from search.gather import Gather
 from search.request import SearchRequest
 from search.results import SearchResults
@@ -101,6 +103,7 @@ _EMPTY: dict[str, Callable[..., Any]] = {
     "ids": lambda urls: {}, "article": lambda key: None, "shard_related": _empty_related,
     "shard_fetch": lambda orders: {},
     "shard_stats": _empty_stats, "shard_answer": _empty_answer,
+    "shard_terms": lambda: ("empty", _empty_stats(None, [], False)),
     "shard_snippets": lambda hits, terms, style: {},
     "shard_page": lambda wanted, leaders, terms, style: {},
     "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
@@ -162,6 +165,9 @@ class ShardedSearch:
         self._model = None
         self._model_signature: tuple | None = None
         self._model_checked = 0.0
+        self._collection: CollectionStats | None = None
+        self._collection_signature: tuple | None = None
+        self._collection_stale: tuple | None = None
 
     def close(self) -> None:
         self._actors.clear()
@@ -216,6 +222,26 @@ class ShardedSearch:
             break
         return self._model
 
+    def collection(self) -> CollectionStats | None:
+        """The collection's statistics kept beside the shards (:mod:`search.collection`),
+        read again when the file changes; None when there is none, or when a shard has
+        answered that it changed since the file was written (until the file is written
+        again by the next ``newsarchive index``)."""
+        try:
+            info = collection_file(self.archive).stat()
+        except OSError:
+            return None
+        signature = (info.st_size, info.st_mtime_ns)
+        if signature == self._collection_stale:
+            return None
+        if signature != self._collection_signature:
+            self._collection = CollectionStats.load(collection_file(self.archive))
+            self._collection_signature = signature
+        return self._collection
+
+    def collection_stale(self) -> None:
+        self._collection_stale = self._collection_signature
+
     # -- what the web app asks besides searches -------------------------------------------------
     # A story's number in a sharded archive is its number in its shard's store times the
     # number of shards plus the shard's: numbers stay whole numbers (the web app's article
@@ -259,18 +285,19 @@ class ShardedSearch:
             request = SearchRequest(request, **options)
         elif options:
             request = request.but(**options)
-        shards = self.shards()
-        results = Gather(shards, self.schema, self.model, self.timeout).search(request)
-        self._missed(shards, results.missing_shards)
-        return results
+        return _Tracking(self, self.shards()).search(request)
 
 
 class _Tracking(Gather):
     """A coordinator that tells its sharded search which shards failed."""
 
     def __init__(self, owner: ShardedSearch, shards: list):
-        super().__init__(shards, owner.schema, owner.model, owner.timeout)
+        super().__init__(shards, owner.schema, owner.model, owner.timeout,
+                         collection=owner.collection)
         self.owner = owner
+
+    def stale(self) -> None:
+        self.owner.collection_stale()
 
     def scatter(self, method, args_of, which=None):
         out = super().scatter(method, args_of, which)

@@ -112,6 +112,7 @@ def index_sharded(client, archive: str | Path, rebuild: bool = False,
     shard_map = shard_map_for(archive)
     parts = _run(client, shard_map, _index_task, rebuild)
     refresh_concepts(client, shard_map, note)
+    refresh_collection(client, shard_map)
     out = {key: sum(p[key] for p in parts) for key in ("added", "updated", "deleted",
                                                        "documents")}
     out["seconds"] = max(p["seconds"] for p in parts)
@@ -149,6 +150,28 @@ def refresh_concepts(client, shard_map: ShardMap, note: Callable[[str], None] | 
     # sent to the workers once, not in every shard's task
     _run(client, shard_map, _save_model_task, client.scatter(model, broadcast=True))
     return True
+
+
+def _terms_task(path: str):
+    from archive.errors import StoreError
+    from search import QueryError, SearchIndex
+    from search.stats import CorpusStats
+
+    try:
+        with SearchIndex(path) as index:
+            return index.shard_terms()
+    except (QueryError, StoreError):  # nothing indexed in this shard yet
+        return "empty", CorpusStats()
+
+
+def refresh_collection(client, shard_map: ShardMap) -> None:
+    """Write the collection's statistics beside the shards (:mod:`search.collection`): a
+    plain search then asks the shards nothing before they score."""
+    from archive.layout import collection_file
+    from search.collection import CollectionStats
+
+    parts = _run(client, shard_map, _terms_task)
+    CollectionStats.of(parts).save(collection_file(shard_map.archive))
 
 
 # -- stats and export ----------------------------------------------------------------------------

@@ -309,6 +309,13 @@ class _FileSegment:
     def terms(self, field: str) -> list[str]:
         return list(self._lexicon(field)[0]) if field in self.fields else []
 
+    def frequencies(self, field: str) -> dict[str, int]:
+        if field not in self.fields:
+            return {}
+        index, starts = self._lexicon(field)
+        dfs = np.diff(np.asarray(starts, dtype=np.int64)).tolist()
+        return dict(zip(index, dfs))
+
     def lengths(self, field: str) -> np.ndarray:
         out = np.ones(self.docs, dtype=np.float32)
         path = self.folder / f"len-{field}.npy"
@@ -355,6 +362,9 @@ class _LiveSegment:
 
     def terms(self, field: str) -> list[str]:
         return list(self.sub.field_terms(field)) if field in self.fields else []
+
+    def frequencies(self, field: str) -> dict[str, int]:
+        return {t: self.doc_frequency(field, t) for t in self.terms(field)}
 
     def lengths(self, field: str) -> np.ndarray:
         if field not in self.fields:
@@ -447,6 +457,14 @@ class IndexArrays:
         out: set[str] = set()
         for part, _ in self.segments:
             out.update(part.terms(field))
+        return out
+
+    def frequencies(self, field: str) -> dict[str, int]:
+        """Every term of ``field`` with its :meth:`doc_frequency`."""
+        out: dict[str, int] = {}
+        for part, _ in self.segments:
+            for term, n in part.frequencies(field).items():
+                out[term] = out.get(term, 0) + n
         return out
 
     def lengths(self, field: str) -> np.ndarray:

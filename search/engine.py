@@ -36,6 +36,7 @@ from indexer.whoosh_compat import global_weighting
 
 from . import dates as _dates
 from . import rank
+from .collection import identity
 from .errors import QueryError
 from .postings import match_mask
 from .query import check_cost, expansion_key, with_expansions
@@ -68,6 +69,9 @@ class _Cache:
 
     def __init__(self, searcher, index_path: Path):
         self.arrays = IndexArrays(searcher.reader(), index_path)
+        #: what the reader holds (search.collection): a collection's statistics read at
+        #: another identity are stale here
+        self.identity = identity(searcher.reader())
         self.doc_count = self.arrays.doc_count
         self.ticks, self.months = self.arrays.dates()  # 0 where undated
         self.dated = np.flatnonzero(self.ticks)
@@ -241,11 +245,27 @@ class SearchIndex:
                         for _, t in leaf.expanded_terms(reader)]
         return stats
 
+    def shard_terms(self) -> tuple[str, CorpusStats]:
+        """This archive's identity and its statistics with the document frequency of every
+        word of the ranked fields: its part of a collection's (:mod:`search.collection`)."""
+        cache = self.cache
+        reader = self.searcher.reader()
+        stats = CorpusStats(n_docs=reader.doc_count_all(),
+                            lengths={f: reader.field_length(f) for f in RANKED_FIELDS},
+                            newest=int(cache.ticks.max()) if len(cache.dated) else 0)
+        for name in RANKED_FIELDS:
+            stats.dfs.update(((name, t), n) for t, n in cache.arrays.frequencies(name).items())
+        return cache.identity, stats
+
     def shard_answer(self, plan: Plan) -> Answer:
         """This archive's part of a search: how many stories match, their facet counts, and
-        its best ``plan.window`` stories with what the coordinator needs to rank them."""
+        its best ``plan.window`` stories with what the coordinator needs to rank them. When
+        the plan's statistics were read at other identities than this index's (it has
+        changed since), the answer is only ``stale``."""
         request = plan.request
         searcher = self.searcher
+        if plan.identities is not None and self.cache.identity not in plan.identities:
+            return Answer(stale=True)
         start, end = _dates.span(request.date_from, request.date_to)
         allowed = self._filter(start, end, request.topic, request.section, request.source)
         scores = None

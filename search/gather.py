@@ -90,11 +90,15 @@ class Gather:
     model of the whole collection (or None); ``timeout`` bounds each step's wait for a
     shard."""
 
-    def __init__(self, shards: list, schema, model: Callable, timeout: float | None = None):
+    def __init__(self, shards: list, schema, model: Callable, timeout: float | None = None,
+                 collection: Callable | None = None):
         self.shards = shards
         self.schema = schema
         self.model = model
         self.timeout = timeout
+        #: gives the collection's statistics kept beside the shards, or None
+        #: (search.collection): a plain query then needs no statistics round
+        self.collection = collection
         self.missing: list[str] = []
 
     # -- talking to the shards -------------------------------------------------------------------
@@ -143,7 +147,7 @@ class Gather:
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = max(window, RECENCY_WINDOW)
         plan.window = window
-        answers = self.scatter("shard_answer", (plan,))
+        answers = self._answers(plan)
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
@@ -155,7 +159,7 @@ class Gather:
             if len(groups) >= want or plan.window >= total:
                 break
             plan.window = _next_window(plan.window, len(groups), want, total)
-            answers = self.scatter("shard_answer", (plan,))
+            answers = self._answers(plan)
         hits = self._page(q, groups[(page - 1) * limit: want], sort, request.snippet_style)
         results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
                                 facets=facets, notes=notes)
@@ -180,9 +184,35 @@ class Gather:
                 expansion = model.expand(flat_terms(words), weights=term_weights)
         terms = [(f, t) for word in words or [] for t in word for f in DEFAULT_FIELDS]
         terms += [("body", t) for t in expansion]
-        parts = self.scatter("shard_stats", (q, terms, words is None))
-        return Plan(request=request, query=q, sort=sort, stats=CorpusStats.merge(parts.values()),
-                    words=words, weights=weights, expansion=expansion)
+        plan = Plan(request=request, query=q, sort=sort, stats=CorpusStats(), words=words,
+                    weights=weights, expansion=expansion, stat_terms=terms)
+        collection = self.collection() if self.collection and words is not None else None
+        if collection is not None and len(collection.identities) == len(self.shards):
+            plan.stats = collection.stats_for(terms)
+            plan.identities = frozenset(collection.identities)
+        else:
+            plan.stats = self._shard_stats(q, terms, words is None)
+        return plan
+
+    def _shard_stats(self, q, terms: list[tuple[str, str]], expand: bool) -> CorpusStats:
+        """The collection's statistics for a query, asked of every shard."""
+        return CorpusStats.merge(self.scatter("shard_stats", (q, terms, expand)).values())
+
+    def _answers(self, plan: Plan) -> dict[int, Answer]:
+        """Every shard's answer to ``plan``; when a shard's index has changed since the
+        collection's statistics were read, the shards are asked for them and then again."""
+        answers = self.scatter("shard_answer", (plan,))
+        if plan.identities is not None and any(a.stale for a in answers.values()):
+            self.stale()
+            plan.stats = self._shard_stats(plan.query, plan.stat_terms, plan.words is None)
+            plan.identities = None
+            plan.token = uuid.uuid4().hex  # the shards scored with the others: not to reuse
+            answers = self.scatter("shard_answer", (plan,))
+        return answers
+
+    def stale(self) -> None:
+        """The collection's statistics no longer match the shards (a sharded archive's
+        coordinator stops using them until they are read again)."""
 
     def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
         """Every shard's candidates as one ranking of (shard, key, order, score, document

@@ -77,6 +77,11 @@ class Plan:
     facets: bool = True
     #: names one search: asked again for a longer window, a shard reuses what it scored
     token: str = ""
+    #: the shard identities ``stats`` were read at, when read from the collection's file
+    #: (search.collection): a shard not among them answers ``stale``
+    identities: frozenset[str] | None = None
+    #: the (field, term) pairs ``stats`` holds the frequencies of
+    stat_terms: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Candidate(NamedTuple):
@@ -101,3 +106,5 @@ class Answer:
     months: dict[int, int] = field(default_factory=dict)
     topics: dict[str, int] = field(default_factory=dict)
     candidates: list[Candidate] = field(default_factory=list)
+    #: the plan's statistics are not this shard's (its index changed): nothing else is set
+    stale: bool = False

@@ -108,6 +108,69 @@ def test_related_stories_of_a_sharded_archive_are_one_archives(archives, client)
                 [s.as_dict() for s in related(sharded, text=draft, limit=10)[1]]
 
 
+def _asked(monkeypatch) -> list[str]:
+    """The calls the coordinator makes of the shards, by method, as they are made."""
+    from search.gather import Gather
+
+    calls: list[str] = []
+    scatter = Gather.scatter
+
+    def counting(self, method, args_of, which=None):
+        calls.append(method)
+        return scatter(self, method, args_of, which)
+
+    monkeypatch.setattr(Gather, "scatter", counting)
+    return calls
+
+
+def test_plain_searches_take_the_collections_statistics_from_its_file(archives, client,
+                                                                       monkeypatch):
+    one, three, _ = archives
+    calls = _asked(monkeypatch)
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for text in ("crude prices", "bank interest rates dollar", "market", "nothingmatches"):
+            expected = single.search(text).as_dict()
+            calls.clear()
+            assert sharded.search(text).as_dict() == expected
+            assert "shard_stats" not in calls and "shard_answer" in calls
+        calls.clear()
+        sharded.search(SearchRequest("bank*", limit=5))  # a wildcard's words: asked as before
+        assert "shard_stats" in calls
+
+
+def test_a_shard_changed_since_the_statistics_were_written_is_asked_again(
+        tmp_path, client, monkeypatch):
+    records = corpus(160)
+    late = [{**r, "url": r["url"].replace("https://", "https://late-")} for r in corpus(40, 9)]
+    first = write_jsonl(tmp_path / "first.jsonl", records)
+    more = write_jsonl(tmp_path / "more.jsonl", late)
+    one, three = tmp_path / "one", tmp_path / "three"
+    import_files(one, [first])
+    update_index(one)
+    import_sharded(client, three, [first], shards=3)
+    index_sharded(client, three)
+    # stories reach one shard without `newsarchive index`: the file no longer sums the shards
+    shard = sharding.read(three).paths[1]
+    assert import_files(shard, [more], accept=lambda url: shard_of(url, 3) == 1).new
+    update_index(shard, concepts=False)
+    import_files(one, [more], accept=lambda url: shard_of(url, 3) == 1)
+    update_index(one)
+    calls = _asked(monkeypatch)
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for text in ("crude prices", "wheat harvest farmers", "strike"):
+            expected = single.search(text).as_dict()
+            calls.clear()
+            assert sharded.search(text).as_dict() == expected
+            assert "shard_stats" in calls
+        # the first search found the file stale: the next ones ask for statistics at once
+        assert calls[:2] == ["shard_stats", "shard_answer"]
+        index_sharded(client, three)
+        expected = single.search("strike").as_dict()
+        calls.clear()
+        assert sharded.search("strike").as_dict() == expected
+        assert "shard_stats" not in calls
+
+
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
     one, three, _ = archives
     alone = ConceptModel.load(one / "index" / FILE)

@@ -1,0 +1,132 @@
+"""The whole collection's term statistics, kept beside a sharded archive's shards.
+
+A search of a sharded archive needs the collection's statistics (:mod:`search.stats`) before
+any shard can score a story. Asking every shard for them costs a round of messages per search;
+this file holds them instead: the number of stories, field lengths, the newest date and the
+document frequency of every word of the ranked fields, summed over the shards when they were
+last indexed (``cluster.work.refresh_collection``).
+
+Each shard's part is tagged with the shard's **identity**: its index's commit and the segments
+it holds with their deletions (:func:`identity`). A search that uses the file sends the
+identities along, and a shard whose index has changed since answers ``stale``; the
+coordinator then asks the shards for the statistics as before. So the file only ever saves
+a round: it never changes an answer.
+
+Words are kept as one sorted UTF-8 blob per field (looked up by bisection) rather than a
+dictionary: a few bytes a word, loaded in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .stats import RANKED_FIELDS, CorpusStats
+
+
+def identity(reader) -> str:
+    """What a reader holds: its commit's generation, and each segment with its deletions.
+
+    Segment ids are random, so an index rebuilt to the same generation differs too."""
+    parts = [str(reader.generation())]
+    for sub, _ in reader.leaf_readers():
+        seg = sub.segment()
+        if seg is not None:
+            parts.append(f"{seg.segment_id()}:{seg.deleted_count()}")
+    return "|".join(parts)
+
+
+class TermTable:
+    """Document frequencies of one field's words: sorted UTF-8 words in one blob."""
+
+    def __init__(self, blob: bytes, starts: np.ndarray, dfs: np.ndarray):
+        self.blob = blob
+        self.starts = starts
+        self.dfs = dfs
+
+    def __len__(self) -> int:
+        return len(self.dfs)
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> TermTable:
+        words = sorted(w.encode("utf-8") for w in counts)  # UTF-8 sorts as code points do
+        starts = np.zeros(len(words) + 1, dtype=np.int64)
+        if words:
+            np.cumsum([len(w) for w in words], out=starts[1:])
+        dfs = np.array([counts[w.decode("utf-8")] for w in words], dtype=np.int64)
+        return cls(b"".join(words), starts, dfs)
+
+    def get(self, term: str) -> int:
+        key = term.encode("utf-8")
+        blob, starts = self.blob, self.starts
+        lo, hi = 0, len(self.dfs)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if blob[int(starts[mid]):int(starts[mid + 1])] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self.dfs) and blob[int(starts[lo]):int(starts[lo + 1])] == key:
+            return int(self.dfs[lo])
+        return 0
+
+
+@dataclass
+class CollectionStats:
+    """The statistics of every shard together, and the identities they were read at."""
+
+    identities: list[str]
+    n_docs: int = 0
+    lengths: dict[str, int] = field(default_factory=dict)
+    newest: int = 0
+    tables: dict[str, TermTable] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, parts: list[tuple[str, CorpusStats]]) -> CollectionStats:
+        """From each shard's (identity, statistics with the frequency of all its words)."""
+        merged = CorpusStats.merge(stats for _, stats in parts)
+        by_field: dict[str, dict[str, int]] = {name: {} for name in RANKED_FIELDS}
+        for (name, term), n in merged.dfs.items():
+            by_field.setdefault(name, {})[term] = n
+        return cls(identities=[ident for ident, _ in parts], n_docs=merged.n_docs,
+                   lengths=dict(merged.lengths), newest=merged.newest,
+                   tables={name: TermTable.of(c) for name, c in by_field.items()})
+
+    def stats_for(self, terms: list[tuple[str, str]]) -> CorpusStats:
+        """What the shards' ``shard_stats`` would sum to for a plain query's ``terms``."""
+        stats = CorpusStats(n_docs=self.n_docs, lengths=dict(self.lengths), newest=self.newest)
+        for name, term in terms:
+            table = self.tables.get(name)
+            stats.dfs[(name, term)] = table.get(term) if table is not None else 0
+        return stats
+
+    def save(self, path: Path) -> None:
+        """Write atomically (a reader sees the old file or the new one)."""
+        meta = {"identities": self.identities, "n_docs": self.n_docs, "lengths": self.lengths,
+                "newest": self.newest, "fields": sorted(self.tables)}
+        arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        for name, table in self.tables.items():
+            arrays[f"blob-{name}"] = np.frombuffer(table.blob, dtype=np.uint8)
+            arrays[f"starts-{name}"] = table.starts
+            arrays[f"dfs-{name}"] = table.dfs
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> CollectionStats | None:
+        """The file's statistics, or None when it is missing or unreadable."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+                tables = {name: TermTable(z[f"blob-{name}"].tobytes(), z[f"starts-{name}"],
+                                          z[f"dfs-{name}"]) for name in meta["fields"]}
+            return cls(identities=list(meta["identities"]), n_docs=int(meta["n_docs"]),
+                       lengths={k: int(v) for k, v in meta["lengths"].items()},
+                       newest=int(meta["newest"]), tables=tables)
+        except (OSError, KeyError, ValueError, TypeError):
+            return None
