@@ -108,8 +108,7 @@ class CollectionStats:
         """Write atomically (a reader sees the old file or the new one)."""
         meta = {"identities": self.identities, "n_docs": self.n_docs, "lengths": self.lengths,
                 "newest": self.newest, "fields": sorted(self.tables)}
-        encoded = json.dumps(meta).encode("utf-8")
-        arrays: dict[str, Any] = {"meta": np.frombuffer(encoded, dtype=np.uint8)}
+        arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
         for name, table in self.tables.items():
             arrays[f"blob-{name}"] = np.frombuffer(table.blob, dtype=np.uint8)
             arrays[f"starts-{name}"] = table.starts

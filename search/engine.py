@@ -292,30 +292,7 @@ class SearchIndex:
             else:
                 answer.candidates = self._by_whoosh(plan, allowed, len(matched))
             answer.candidates = self._with_sketches(answer.candidates)
-            if plan.prefetch:
-                answer.candidates = self._prefetched(plan, answer.candidates)
         return answer
-
-    def _prefetched(self, plan: Plan, candidates: list[Candidate]) -> list[Candidate]:
-        """The candidates, those of this shard's best ``plan.prefetch`` groups of near-copies
-        (ranked and grouped as the coordinator will: its page is most likely among them)
-        with their stored fields, and each group's first with its snippet."""
-        from .gather import boost_recent, collapse, rank_rows
-
-        request = plan.request
-        rows = rank_rows(plan, {0: Answer(candidates=candidates)})
-        if request.recency > 0 and plan.sort == "relevance":
-            rows = boost_recent(rows, request.recency, plan.stats.newest)
-        groups = (collapse(rows) if request.collapse else [[r] for r in rows])[:plan.prefetch]
-        stored = self.searcher.stored_fields
-        docs = {row[4]: stored(row[4]) for group in groups for row in group}
-        leaders = {group[0][4] for group in groups}
-        snippets = self.shard_snippets(
-            [(docs[d]["id"], docs[d].get("lead") or "") for d in leaders],
-            plan.snippet_terms, request.snippet_style)
-        return [c._replace(page=(docs[c.doc], c.doc in leaders,
-                                 snippets.get(docs[c.doc]["id"]) if c.doc in leaders else None))
-                if c.doc in docs else c for c in candidates]
 
     def _with_sketches(self, candidates: list[Candidate]) -> list[Candidate]:
         cache = self.cache

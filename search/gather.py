@@ -48,9 +48,6 @@ SPELL_WORDS = 6
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WINDOW = 500
 SPELL_CANDIDATES = 2000
-#: pages of at most this many results come with the shards' answers (Plan.prefetch) when
-#: the shards are in other processes: a deeper page is asked for after the ranking
-PREFETCH = 20
 
 
 class Pending(Protocol):
@@ -150,18 +147,15 @@ class Gather:
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = max(window, RECENCY_WINDOW)
         plan.window = window
-        if want <= PREFETCH and not all(getattr(s, "local", False) for s in self.shards):
-            plan.prefetch = want
-            plan.snippet_terms = _snippet_terms(q)
         answers = self._answers(plan)
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
         while True:
-            ranked = rank_rows(plan, answers)[:min(total, plan.window)]
+            ranked = self._rank(plan, answers)[:min(total, plan.window)]
             if request.recency > 0 and sort == "relevance":
-                ranked = boost_recent(ranked, request.recency, plan.stats.newest)
-            groups = collapse(ranked) if request.collapse else [[h] for h in ranked]
+                ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
+            groups = _collapse(ranked) if request.collapse else [[h] for h in ranked]
             if len(groups) >= want or plan.window >= total:
                 break
             plan.window = _next_window(plan.window, len(groups), want, total)
@@ -220,6 +214,30 @@ class Gather:
         """The collection's statistics no longer match the shards (a sharded archive's
         coordinator stops using them until they are read again)."""
 
+    def _rank(self, plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
+        """Every shard's candidates as one ranking of (shard, key, order, score, document
+        number in the shard, the candidate):
+        for a plain query by relevance, the phrase bonus added to the collection's best
+        ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
+        cands = [(i, c) for i, a in answers.items() for c in a.candidates]
+        rows: list[list[Any]] = [[i, c.key, c.order, c.score, c] for i, c in cands]
+
+        def by_key(row):
+            return (-row[1], row[2])
+
+        rows.sort(key=by_key)
+        if plan.sort == "relevance" and plan.words is not None and rows:
+            for row in rows[:PROXIMITY_DEPTH]:
+                row[1] = row[3] = row[3] + (row[4].proximity or 0.0)
+            rows.sort(key=by_key)
+            best = rows[:CONCEPT_DEPTH]
+            scores = apply_concepts(np.array([r[3] for r in best], dtype=np.float64),
+                                    np.array([r[4].gain or 0.0 for r in best], dtype=np.float64))
+            for row, score in zip(best, scores.tolist()):
+                row[1] = row[3] = score
+            rows.sort(key=by_key)
+        return [(r[0], r[1], r[2], r[3], r[4].doc, r[4]) for r in rows]
+
     def _fetch(self, ranked: list[tuple]) -> list[tuple]:
         """The ranking (of ``_rank``) with each story's stored fields in place of its
         document number, asked of the shards holding them; a story gone meanwhile is left
@@ -238,24 +256,19 @@ class Gather:
         """The page's hits: the stored fields of its stories and their copies, and the
         snippets of its stories, in one call to each shard holding some (a story gone since
         the shard answered is left out)."""
+        terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
+        terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
         wanted: dict[int, list[tuple[int, int]]] = {}
         leaders: dict[int, list[tuple[int, int]]] = {}
-        got: dict[tuple[int, int, int], tuple[dict, Any]] = {}
         for group in groups:
-            for j, (shard, _, order, _, doc, cand) in enumerate(group):
-                sent = cand.page  # sent with the answer (Plan.prefetch)
-                if sent is not None and (j or sent[1]):
-                    got[(shard, order, doc)] = (sent[0], sent[2] if j == 0 else None)
-                    continue
-                if j == 0:
-                    leaders.setdefault(shard, []).append((order, doc))
+            leaders.setdefault(group[0][0], []).append((group[0][2], group[0][4]))
+            for shard, _, order, _, doc, _ in group:
                 wanted.setdefault(shard, []).append((order, doc))
-        if wanted:
-            terms = _snippet_terms(q)
-            for shard, part in self.scatter(
-                    "shard_page", lambda i: (wanted[i], leaders.get(i, []), terms, style),
-                    sorted(wanted)).items():
-                got.update({(shard, *od): value for od, value in part.items()})
+        got: dict[tuple[int, int, int], tuple[dict, Any]] = {}
+        for shard, part in self.scatter("shard_page",
+                                        lambda i: (wanted[i], leaders.get(i, []), terms, style),
+                                        sorted(wanted)).items():
+            got.update({(shard, *od): value for od, value in part.items()})
         hits = []
         for group in groups:
             found = [(shard, key, order, score, got[(shard, order, doc)])
@@ -316,18 +329,12 @@ class Gather:
                         stats=CorpusStats.merge(self.scatter(
                             "shard_stats", (q, [], True)).values()),
                         window=3, facets=False)
-            best = rank_rows(plan, self.scatter("shard_answer", (plan,)))[:3]
+            best = self._rank(plan, self.scatter("shard_answer", (plan,)))[:3]
             for _, _, _, _, stored in self._fetch(best):
                 for w in re.findall(r"\w+", f"{stored.get('title', '')} {stored.get('lead', '')}"):
                     if [t.text for t in analyzer(w)] == [stem]:
                         return w.lower()
         return None
-
-
-def _snippet_terms(q) -> set[str]:
-    """The query's words in title and body: what snippets show."""
-    terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
-    return {t.decode() if isinstance(t, bytes) else t for t in terms}
 
 
 def _merge_lexicons(parts: list, n: int) -> list[tuple[int, list[tuple[str, int]]]]:
@@ -348,31 +355,6 @@ def _merge_lexicons(parts: list, n: int) -> list[tuple[int, list[tuple[str, int]
     return out
 
 
-def rank_rows(plan: Plan, answers: dict[int, Answer]) -> list[tuple]:
-    """Every shard's candidates as one ranking of (shard, key, order, score, document
-    number in the shard, the candidate):
-    for a plain query by relevance, the phrase bonus added to the collection's best
-    ``PROXIMITY_DEPTH``, then the concept bonus to its best ``CONCEPT_DEPTH``."""
-    cands = [(i, c) for i, a in answers.items() for c in a.candidates]
-    rows: list[list[Any]] = [[i, c.key, c.order, c.score, c] for i, c in cands]
-
-    def by_key(row):
-        return (-row[1], row[2])
-
-    rows.sort(key=by_key)
-    if plan.sort == "relevance" and plan.words is not None and rows:
-        for row in rows[:PROXIMITY_DEPTH]:
-            row[1] = row[3] = row[3] + (row[4].proximity or 0.0)
-        rows.sort(key=by_key)
-        best = rows[:CONCEPT_DEPTH]
-        scores = apply_concepts(np.array([r[3] for r in best], dtype=np.float64),
-                                np.array([r[4].gain or 0.0 for r in best], dtype=np.float64))
-        for row, score in zip(best, scores.tolist()):
-            row[1] = row[3] = score
-        rows.sort(key=by_key)
-    return [(r[0], r[1], r[2], r[3], r[4].doc, r[4]) for r in rows]
-
-
 def _facets(answers) -> dict[str, dict[str, int]]:
     months: dict[int, int] = {}
     topics: dict[str, int] = {}
@@ -387,7 +369,7 @@ def _facets(answers) -> dict[str, dict[str, int]]:
                        for c, n in sorted(months.items(), reverse=True)}}
 
 
-def boost_recent(ranked: list[tuple], weight: float, newest_ticks: int) -> list[tuple]:
+def _boost_recent(ranked: list[tuple], weight: float, newest_ticks: int) -> list[tuple]:
     if not newest_ticks:
         return ranked
     from whoosh.util.times import long_to_datetime
@@ -413,7 +395,7 @@ def _next_window(window: int, groups: int, want: int, total: int) -> int:
     return int(min(total, max(window * 2, min(window * 8, guess))))
 
 
-def collapse(ranked: list[tuple]) -> list[list[tuple]]:
+def _collapse(ranked: list[tuple]) -> list[list[tuple]]:
     """Group near-identical stories (MinHash sketches that agree, from each row's candidate);
     keeps rank order.
 

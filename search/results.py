@@ -80,12 +80,6 @@ class Plan:
     #: the shard identities ``stats`` were read at, when read from the collection's file
     #: (search.collection): a shard not among them answers ``stale``
     identities: frozenset[str] | None = None
-    #: groups of near-copies whose stories a shard sends with its answer (stored fields,
-    #: snippets of their first), as it groups its own best: most pages then need no more
-    #: calls (0: none; the page is asked for after the ranking)
-    prefetch: int = 0
-    #: the query's words in title and body, for those snippets
-    snippet_terms: set[str] = field(default_factory=set)
     #: the (field, term) pairs ``stats`` holds the frequencies of
     stat_terms: list[tuple[str, str]] = field(default_factory=list)
 
@@ -104,9 +98,6 @@ class Candidate(NamedTuple):
     #: ticks (0: undated): near-copies collapse and recent stories rise without a fetch
     sketch: bytes = b""
     ticks: int = 0
-    #: for the stories likely on the page (``Plan.prefetch``): (stored fields, whether a
-    #: snippet was made, the snippet)
-    page: tuple | None = None
 
 
 @dataclass

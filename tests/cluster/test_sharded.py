@@ -132,9 +132,7 @@ def test_plain_searches_take_the_collections_statistics_from_its_file(archives, 
             expected = single.search(text).as_dict()
             calls.clear()
             assert sharded.search(text).as_dict() == expected
-            # one round (and did-you-mean's for no hits): the page came with the answers
-            assert calls[0] == "shard_answer" and calls.count("shard_answer") == 1
-            assert "shard_stats" not in calls and "shard_page" not in calls, calls
+            assert "shard_stats" not in calls and "shard_answer" in calls
         calls.clear()
         sharded.search(SearchRequest("bank*", limit=5))  # a wildcard's words: asked as before
         assert "shard_stats" in calls

@@ -359,7 +359,7 @@ def test_collapsing_many_stories_groups_as_comparing_with_every_group():
     import numpy as np
 
     from indexer.fingerprint import fingerprint_of, hashes_of, near
-    from search.gather import collapse
+    from search.gather import _collapse
     from search.results import Candidate
 
     rnd = random.Random(5)
@@ -386,6 +386,6 @@ def test_collapsing_many_stories_groups_as_comparing_with_every_group():
                 break
         else:
             expected.append([i])
-    got = [[row[2] for row in group] for group in collapse(rows)]
+    got = [[row[2] for row in group] for group in _collapse(rows)]
     assert got == expected
     assert any(len(g) > 1 for g in expected) and len(expected) > 40
