@@ -69,6 +69,8 @@ def build(out: Path, jsonl: Path, shards: int | None, client) -> Path:
 
     archive = out / (f"s{shards}" if shards else "one")
     if (archive / ("shards.json" if shards else "index")).exists():
+        if shards:  # as a user after an upgrade: brings what index writes up to date
+            index_sharded(client, archive)
         return archive
     shutil.rmtree(archive, ignore_errors=True)
     t = time.perf_counter()

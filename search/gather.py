@@ -146,6 +146,10 @@ class Gather:
         if request.recency > 0 and sort == "relevance":
             # re-ranking by date reaches into the text ranking's top RECENCY_WINDOW
             window = max(window, RECENCY_WINDOW)
+        if plan.words is not None and sort == "relevance":
+            # shards rank by the words at least their best CONCEPT_DEPTH (the concept bonus
+            # re-ranks those): group them all, near-copies often fill the first 2 x want
+            window = max(window, CONCEPT_DEPTH)
         plan.window = window
         answers = self._answers(plan)
         total = sum(a.total for a in answers.values())
