@@ -27,6 +27,9 @@ import numpy as np
 
 from .stats import RANKED_FIELDS, CorpusStats
 
+#: what a shard answers when the statistics it was sent are not its own
+STALE = "stale: the shard has changed since the collection's statistics were read"
+
 
 def identity(reader) -> str:
     """What a reader holds: its commit's generation, and each segment with its deletions.
@@ -81,6 +84,7 @@ class CollectionStats:
 
     identities: list[str]
     n_docs: int = 0
+    live: int = 0
     lengths: dict[str, int] = field(default_factory=dict)
     newest: int = 0
     tables: dict[str, TermTable] = field(default_factory=dict)
@@ -93,22 +97,27 @@ class CollectionStats:
         for (name, term), n in merged.dfs.items():
             by_field.setdefault(name, {})[term] = n
         return cls(identities=[ident for ident, _ in parts], n_docs=merged.n_docs,
-                   lengths=dict(merged.lengths), newest=merged.newest,
+                   live=merged.live, lengths=dict(merged.lengths), newest=merged.newest,
                    tables={name: TermTable.of(c) for name, c in by_field.items()})
+
+    def df(self, name: str, term: str) -> int:
+        table = self.tables.get(name)
+        return table.get(term) if table is not None else 0
 
     def stats_for(self, terms: list[tuple[str, str]]) -> CorpusStats:
         """What the shards' ``shard_stats`` would sum to for a plain query's ``terms``."""
         stats = CorpusStats(n_docs=self.n_docs, lengths=dict(self.lengths), newest=self.newest)
         for name, term in terms:
-            table = self.tables.get(name)
-            stats.dfs[(name, term)] = table.get(term) if table is not None else 0
+            stats.dfs[(name, term)] = self.df(name, term)
         return stats
 
     def save(self, path: Path) -> None:
         """Write atomically (a reader sees the old file or the new one)."""
-        meta = {"identities": self.identities, "n_docs": self.n_docs, "lengths": self.lengths,
+        meta = {"identities": self.identities, "n_docs": self.n_docs, "live": self.live,
+                "lengths": self.lengths,
                 "newest": self.newest, "fields": sorted(self.tables)}
-        arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        encoded = json.dumps(meta).encode("utf-8")
+        arrays: dict[str, Any] = {"meta": np.frombuffer(encoded, dtype=np.uint8)}
         for name, table in self.tables.items():
             arrays[f"blob-{name}"] = np.frombuffer(table.blob, dtype=np.uint8)
             arrays[f"starts-{name}"] = table.starts
@@ -126,6 +135,7 @@ class CollectionStats:
                 tables = {name: TermTable(z[f"blob-{name}"].tobytes(), z[f"starts-{name}"],
                                           z[f"dfs-{name}"]) for name in meta["fields"]}
             return cls(identities=list(meta["identities"]), n_docs=int(meta["n_docs"]),
+                       live=int(meta["live"]),
                        lengths={k: int(v) for k, v in meta["lengths"].items()},
                        newest=int(meta["newest"]), tables=tables)
         except (OSError, KeyError, ValueError, TypeError):

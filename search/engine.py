@@ -36,7 +36,7 @@ from indexer.whoosh_compat import global_weighting
 
 from . import dates as _dates
 from . import rank
-from .collection import identity
+from .collection import STALE, identity
 from .errors import QueryError
 from .postings import match_mask
 from .query import check_cost, expansion_key, with_expansions
@@ -250,7 +250,7 @@ class SearchIndex:
         word of the ranked fields: its part of a collection's (:mod:`search.collection`)."""
         cache = self.cache
         reader = self.searcher.reader()
-        stats = CorpusStats(n_docs=reader.doc_count_all(),
+        stats = CorpusStats(n_docs=reader.doc_count_all(), live=reader.doc_count(),
                             lengths={f: reader.field_length(f) for f in RANKED_FIELDS},
                             newest=int(cache.ticks.max()) if len(cache.dated) else 0)
         for name in RANKED_FIELDS:
@@ -414,6 +414,14 @@ class SearchIndex:
         return [(reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem),
                  *spelling_neighbours(reader, stem, maxdist))
                 for stem, maxdist in zip(stems, maxdists)]
+
+    def shard_related_at(self, identities: frozenset[str], step: str, *args):
+        """:meth:`shard_related` for a step that weighs words by a collection's statistics
+        read at ``identities`` (:mod:`search.collection`): ``STALE`` when this index is not
+        among them (it has changed since)."""
+        if self.cache.identity not in identities:
+            return STALE
+        return self.shard_related(step, *args)
 
     def shard_related(self, step: str, *args):
         """This archive's part of finding related stories: ``search.related_shard.<step>``."""

@@ -34,6 +34,7 @@ from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
 from indexer.fingerprint import fingerprint_of, near
 
+from .collection import STALE
 from .dates import date_range
 from .errors import BadDateError, QueryError
 from .related_shard import MAX_CANDIDATE, Filter, Offer
@@ -140,12 +141,19 @@ def links_in(text: str) -> set[str]:
     return out
 
 
-class _Weights:
-    """IDF weights of terms from the whole collection's numbers (every shard's), asked of
-    the shards as new terms come up, and the log-TF × IDF unit vectors they make."""
+class _Stale(Exception):
+    """A shard has changed since the collection's statistics were read."""
 
-    def __init__(self, gather):
+
+class _Weights:
+    """IDF weights of terms from the whole collection's numbers (every shard's), and the
+    log-TF × IDF unit vectors they make. The numbers come from the collection's statistics
+    kept beside a sharded archive's shards when there are some (``collection``, see
+    :mod:`search.collection`), else they are asked of the shards as new terms come up."""
+
+    def __init__(self, gather, collection=None):
         self.gather = gather
+        self.collection = collection
         self.idf: dict[str, float] = {}
         self.df: dict[str, int] = {}
         self.live = self.all = 0
@@ -154,13 +162,29 @@ class _Weights:
         new = [t for t in dict.fromkeys(terms) if t not in self.idf]
         if not new and self.live:
             return
-        parts = self.gather.scatter("shard_related", ("frequencies", new)).values()
-        self.live = sum(p[0] for p in parts)
-        self.all = sum(p[1] for p in parts)
+        if self.collection is not None:
+            self.live, self.all = self.collection.live, self.collection.n_docs
+            found = {t: self.collection.df("body", t) for t in new}
+        else:
+            parts = self.gather.scatter("shard_related", ("frequencies", new)).values()
+            self.live = sum(p[0] for p in parts)
+            self.all = sum(p[1] for p in parts)
+            found = {t: sum(p[2].get(t, 0) for p in parts) for t in new}
         n = max(1, self.live)
-        for t in new:
-            df = self.df[t] = sum(p[2].get(t, 0) for p in parts)
+        for t, df in found.items():
+            self.df[t] = df
             self.idf[t] = math.log((n + 1) / (df + 1))
+
+    def ask(self, step: str, *args) -> list:
+        """Every shard's answer to a step whose words were weighed here; raises _Stale when
+        a shard is not the one the collection's statistics were read from."""
+        if self.collection is None:
+            return list(self.gather.scatter("shard_related", (step, *args)).values())
+        got = list(self.gather.scatter(
+            "shard_related_at", (frozenset(self.collection.identities), step, *args)).values())
+        if any(isinstance(g, str) and g == STALE for g in got):
+            raise _Stale
+        return got
 
     def df_of(self, terms: list[str]) -> dict[str, int]:
         self.learn(terms)
@@ -216,11 +240,9 @@ def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter,
         chosen = sorted(((t, w) for t, w in top if dfs[t]), key=lambda tw: dfs[tw[0]])[:5]
     bonus = 0.0
     if tags:
-        best = max(gather.scatter("shard_related", ("best_score", where, chosen)).values(),
-                   default=0.0)
+        best = max(weights.ask("best_score", where, chosen), default=0.0)
         bonus = topic_boost * best / (2 * len(tags))
-    parts = gather.scatter("shard_related",
-                           ("candidates", where, chosen, tags, bonus, limit, links)).values()
+    parts = weights.ask("candidates", where, chosen, tags, bonus, limit, links)
     offers = [o for found, _ in parts for o in found]
     offers.sort(key=lambda o: (-o.score, o.order))
     return offers[:limit], [sketch for _, known in parts for sketch in known]
@@ -360,10 +382,17 @@ def related(idx, *, url: str | None = None, text: str | None = None,
         raise QueryError("keeping the same topic needs an archived article with topics; "
                          "for a draft, name the topic")
     where = Filter(start, end, topic, tuple(source.topics) if same_topic else ())
-    weights = _Weights(gather)
-    counts, surface, expanded, scored, linked = _score(
-        gather, weights, body, where, source.url, source.topics if topic_boost else None,
-        topic_boost, sorted(source.links))
+    collection = gather.collection() if gather.collection else None
+    if collection is not None and len(collection.identities) != len(gather.shards):
+        collection = None
+    args = (body, where, source.url, source.topics if topic_boost else None, topic_boost,
+            sorted(source.links))
+    try:
+        counts, surface, expanded, scored, linked = _score(
+            gather, _Weights(gather, collection), *args)
+    except _Stale:
+        gather.stale()
+        counts, surface, expanded, scored, linked = _score(gather, _Weights(gather), *args)
     if recency:
         scored = _prefer_recent(scored, source.published or datetime.now())
     # left out: the source's own copies, and linked stories with their copies

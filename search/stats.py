@@ -21,6 +21,8 @@ RANKED_FIELDS = ("title", "body")
 class CorpusStats:
     #: documents, deleted ones included (as Whoosh's ``doc_count_all`` counts them)
     n_docs: int = 0
+    #: live documents (related stories weigh words by them); not counted for a search
+    live: int = 0
     #: each ranked field's total length over all documents
     lengths: dict[str, int] = field(default_factory=dict)
     #: (field, term) -> documents holding it, deleted ones included
@@ -48,6 +50,7 @@ class CorpusStats:
         out = cls()
         for part in parts:
             out.n_docs += part.n_docs
+            out.live += part.live
             for name, n in part.lengths.items():
                 out.lengths[name] = out.lengths.get(name, 0) + n
             for key, n in part.dfs.items():

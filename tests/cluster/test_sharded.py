@@ -16,7 +16,7 @@ from archive.store import Store
 from cluster import ShardedSearch, import_sharded, index_sharded, stats_sharded
 from indexer import import_files, update_index
 from indexer.concepts import FILE, ConceptModel
-from search import SearchIndex, SearchRequest
+from search import SearchIndex, SearchRequest, related
 
 from .conftest import corpus, write_jsonl
 
@@ -136,6 +136,14 @@ def test_plain_searches_take_the_collections_statistics_from_its_file(archives, 
         calls.clear()
         sharded.search(SearchRequest("bank*", limit=5))  # a wildcard's words: asked as before
         assert "shard_stats" in calls
+        # related stories weigh words by the file's numbers too: the source, then the best
+        # score (stories with topics) and the candidates, no word frequencies
+        for record in corpus()[:40:8]:
+            expected = [s.as_dict() for s in related(single, url=record["url"])[1]]
+            calls.clear()
+            assert [s.as_dict() for s in related(sharded, url=record["url"])[1]] == expected
+            assert calls[0] == "shard_related" and len(calls) <= 3, calls
+            assert set(calls[1:]) == {"shard_related_at"}, calls
 
 
 def test_a_shard_changed_since_the_statistics_were_written_is_asked_again(
@@ -164,11 +172,26 @@ def test_a_shard_changed_since_the_statistics_were_written_is_asked_again(
             assert "shard_stats" in calls
         # the first search found the file stale: the next ones ask for statistics at once
         assert calls[:2] == ["shard_stats", "shard_answer"]
+        mine = [r for r in late if shard_of(r["url"], 3) == 1]
+        assert mine
+        for record in mine[:6] + records[:6]:
+            expected = [s.as_dict() for s in related(single, url=record["url"])[1]]
+            assert [s.as_dict() for s in related(sharded, url=record["url"])[1]] == expected
         index_sharded(client, three)
         expected = single.search("strike").as_dict()
         calls.clear()
         assert sharded.search("strike").as_dict() == expected
         assert "shard_stats" not in calls
+    # a file written before a shard changed: related stories find it stale and ask the shards
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        import_files(shard, [more])  # every late story, not only those of shard 1's URLs
+        update_index(shard, concepts=False)
+        import_files(one, [more])
+        update_index(one)
+        expected = [s.as_dict() for s in related(single, url=records[3]["url"])[1]]
+        calls.clear()
+        assert [s.as_dict() for s in related(sharded, url=records[3]["url"])[1]] == expected
+        assert calls[:3] == ["shard_related", "shard_related_at", "shard_related"], calls
 
 
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
