@@ -6,6 +6,8 @@ Tables:
 - ``frontier``   every URL the crawl has decided to fetch, its state in the current run and hints
                  from sitemaps and feeds. ``crawl_id`` is the last run that queued it, so a new run
                  re-queues what it rediscovers (re-crawl) and a resumed run skips what it finished.
+                 In a shard of a sharded crawl, links that are another shard's are kept here in
+                 state ``handoff`` until the crawl hands them over.
 - ``fetches``    one row per HTTP fetch: status, validators (ETag, Last-Modified), WARC location,
                  outcome and error.
 - ``redirects``  old URL -> new URL.
@@ -456,6 +458,13 @@ class Store:
     def crawl_seeds(self, crawl_id: int) -> list[str]:
         row = self.db.execute("SELECT seeds FROM crawls WHERE id=?", (crawl_id,)).fetchone()
         return json.loads(row["seeds"] or "[]") if row else []
+
+    def handoffs(self, crawl_id: int) -> list[tuple]:
+        """Links a shard's crawl found that are another shard's: (url, depth, kind, via,
+        hint date), kept until the sharded crawl hands them over."""
+        return [tuple(row) for row in self.db.execute(
+            "SELECT url, depth, kind, via, hint_date FROM frontier"
+            " WHERE crawl_id=? AND state='handoff' ORDER BY added_at", (crawl_id,))]
 
     def held_count(self, crawl_id: int) -> int:
         """URLs of a crawl held back until their pattern proves to be articles."""

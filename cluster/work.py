@@ -221,16 +221,19 @@ REPORT_EVERY = 1.0
 
 
 def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
-                token: str) -> dict:
-    """Crawl one shard's seeds into it; its figures are published as it goes under
-    ``token`` (a Dask variable) and it stops after the pages in flight when the event of
-    that name is set."""
+                token: str, extra: list[tuple] | None = None) -> dict:
+    """Crawl one shard's seeds (and the links other shards ``extra`` handed over) into it,
+    leaving its crawl open (:func:`_finish_task` closes it); its figures are published as it
+    goes under ``token`` (a Dask variable) and it stops after the pages in flight when the
+    event of that name is set. The figures returned name the links found for other shards
+    (``handoffs``)."""
     import multiprocessing
     import time
     from dataclasses import replace
 
     from distributed import Event, Variable
 
+    from archive.store import Store
     from crawler import Crawler
 
     if multiprocessing.current_process().daemon:
@@ -248,12 +251,21 @@ def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
                 crawler.stop()
 
     crawler = Crawler(path, settings, progress=report)
-    stats = crawler.run(seeds)
+    stats = crawler.run(seeds, extra=extra or (), finish=False)
     out = stats.as_dict()
     out["error_samples"] = stats.error_samples
     out["interrupted"] = stats.interrupted
     figures.set(out)
+    with Store(path, create=False) as store:
+        out["handoffs"] = store.handoffs(stats.crawl_id)
     return out
+
+
+def _finish_task(path: str, crawl_id: int, figures: dict) -> None:
+    from archive.store import Store
+
+    with Store(path, create=False) as store:
+        store.finish_crawl(crawl_id, figures)
 
 
 def partition_seeds(shard_map: ShardMap, seeds: list[str]) -> dict[int, list[str]]:
@@ -274,24 +286,61 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
                   shards: int | None = None, progress: Callable[[dict], None] | None = None):
     """Crawl ``seeds`` into a sharded archive, each shard's sites in one long task on the
     cluster; ``progress(figures)`` hears the whole crawl's figures about every second.
-    Returns the shards' figures added up (a dict as ``CrawlStats.as_dict``). A worker that
-    dies has its shard's crawl run again elsewhere by Dask, resuming from its store; Ctrl-C
-    asks every shard to stop after its pages in flight."""
+    Returns the shards' figures added up (a dict as ``CrawlStats.as_dict``).
+
+    A link one shard finds that is another's (a page of an allowed domain, of another
+    shard's site) is kept in the finder's store; when the tasks end, the links are handed to
+    their shards, which resume their crawls with them, round after round until no shard has
+    new ones. Then every shard's crawl is finished. A worker that dies has its shard's crawl
+    run again elsewhere by Dask, resuming from its store; Ctrl-C asks every shard to stop
+    after its pages in flight (the crawls stay open: the same command resumes them)."""
     import uuid
     from dataclasses import replace
 
-    from distributed import Event, wait
+    from crawler import policy, urls
 
     shard_map = shard_map_for(archive, shards)
     token = f"newsarchive-crawl-{uuid.uuid4().hex}"
     groups = partition_seeds(shard_map, seeds)
+    sites = {i: {urls.site_of(urls.hostname_of(s)) for s in group}
+             for i, group in groups.items()}
     # the workers of one machine share its cores: so do their crawls' cleaning processes
     settings = replace(settings, workers=max(1, settings.workers // _per_machine(client))) \
         if settings.workers else settings
-    futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings, group, i,
-                                shard_map.count, f"{token}-{i}", pure=False,
-                                **placement(client, shard_map.names[i]))
-               for i, group in sorted(groups.items())}
+    rounds: dict[int, list[dict]] = {}
+    handed: dict[int, set[str]] = {i: set() for i in range(shard_map.count)}
+    todo: dict[int, list[tuple]] = {i: [] for i in groups}
+    n = 0
+    while todo:
+        names = {i: f"{token}-{n}-{i}" for i in todo}
+        futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings,
+                                    groups.get(i, []), i, shard_map.count, names[i], extra,
+                                    pure=False, **placement(client, shard_map.names[i]))
+                   for i, extra in sorted(todo.items())}
+        done = _wait_crawls(client, futures, names, rounds, progress)
+        todo = {}
+        for i, figures in sorted(done.items()):
+            rounds.setdefault(i, []).append(figures)
+            for link in figures.pop("handoffs", []):
+                to = policy.owner(link[0], sites, settings.allow_domains, shard_map.count)
+                if to is not None and to != i and link[0] not in handed[to]:
+                    handed[to].add(link[0])
+                    todo.setdefault(to, []).append(tuple(link))
+        n += 1
+    parts = {i: _shard_figures(r) for i, r in rounds.items()}
+    if not any(p["interrupted"] for p in parts.values()):
+        client.gather([client.submit(_finish_task, str(shard_map.paths[i]), p["crawl_id"], p,
+                                     pure=False, **placement(client, shard_map.names[i]))
+                       for i, p in parts.items()])
+    return _figures(list(parts.values()))
+
+
+def _wait_crawls(client, futures: dict, names: dict[int, str], rounds: dict[int, list[dict]],
+                 progress: Callable[[dict], None] | None) -> dict[int, dict]:
+    """The figures of one round's shard crawls, telling ``progress`` the whole crawl's
+    (earlier rounds' included) about every second."""
+    from distributed import Event, wait
+
     try:
         while True:
             try:
@@ -299,13 +348,33 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
                 break
             except TimeoutError:
                 if progress:
-                    progress(_figures([_peek(f"{token}-{i}") for i in futures]))
+                    shards = {i: list(r) for i, r in rounds.items()}
+                    for i in futures:
+                        shards.setdefault(i, []).append(_peek(names[i]))
+                    progress(_figures([_shard_figures(r) for r in shards.values()]))
     except KeyboardInterrupt:
-        for i in futures:
-            Event(f"{token}-{i}").set()
+        for name in names.values():
+            Event(name).set()
         wait(list(futures.values()))
         raise
-    return _figures(client.gather(list(futures.values())))
+    return dict(zip(futures, client.gather(list(futures.values()))))
+
+
+def _shard_figures(rounds: list[dict]) -> dict:
+    """One shard's figures over the rounds of a crawl: a resumed round counts the pages
+    the crawl had already (so they are its last round's); the rest add up, the time too."""
+    rounds = [r for r in rounds if r]
+    if not rounds:
+        return {}
+    out = _figures(rounds)
+    out["pages"] = rounds[-1].get("pages", 0)
+    out["seconds"] = sum(r.get("seconds", 0.0) for r in rounds)
+    out["resumed"] = rounds[0].get("resumed", False)
+    out["crawl_id"] = rounds[0].get("crawl_id", 0)
+    out["interrupted"] = any(r.get("interrupted") for r in rounds)
+    out.pop("shards", None)
+    out.pop("pages_per_second", None)
+    return out
 
 
 def _per_machine(client) -> int:

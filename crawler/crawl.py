@@ -19,7 +19,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 import httpx
 
@@ -225,11 +225,20 @@ class Crawler:
         self.transport = transport
         self.stats = CrawlStats()
         self._stop = False
+        self.finish = True
 
     # -- public ------------------------------------------------------------------------------
-    def run(self, seeds: list[str]) -> CrawlStats:
-        """Crawl (or resume); returns the stats. Raises CrawlError for unusable input only."""
-        return _run_loop(self._run(seeds))
+    def run(self, seeds: list[str], extra: Sequence[tuple] = (), finish: bool = True
+            ) -> CrawlStats:
+        """Crawl (or resume); returns the stats. Raises CrawlError for unusable input only.
+
+        In a sharded crawl (``settings.shard``) links that are another shard's are kept in
+        the store for it (:meth:`archive.store.Store.handoffs`); ``extra`` are such links,
+        ``(url, depth, kind, via, hint date)``, handed over to this shard, and ``finish``
+        False leaves the crawl open, so a later run with more of them resumes it (the pages
+        it has are not fetched again)."""
+        self.finish = finish
+        return _run_loop(self._run(seeds, list(extra)))
 
     def stop(self) -> None:
         """Ask the crawl to finish the pages in flight and stop (Ctrl-C)."""
@@ -251,9 +260,9 @@ class Crawler:
         self.stop()
 
     # -- setup -------------------------------------------------------------------------------
-    async def _run(self, seeds: list[str]) -> CrawlStats:
-        crawl_id, seeds = self._open(seeds)
-        self._seed(seeds)
+    async def _run(self, seeds: list[str], extra: list[tuple]) -> CrawlStats:
+        crawl_id, seeds = self._open(seeds, handed=bool(extra))
+        self._seed(seeds, extra)
         self.pool = None
         if self.settings.workers > 0:
             self.pool = CleaningPool(self.settings.workers, initializer=_ignore_sigint)
@@ -281,7 +290,7 @@ class Crawler:
             self._close(crawl_id, completed)
         return self.stats
 
-    def _open(self, seeds: list[str]) -> tuple[int, list[str]]:
+    def _open(self, seeds: list[str], handed: bool = False) -> tuple[int, list[str]]:
         """Open (or resume) the crawl in the store; its id and canonical seeds."""
         canonical_seeds = []
         for seed in seeds:
@@ -295,7 +304,7 @@ class Crawler:
         if resumed:
             old = self.store.crawl_seeds(crawl_id)
             canonical_seeds = list(dict.fromkeys(old + canonical_seeds))
-        if not canonical_seeds:
+        if not canonical_seeds and not handed:
             self.store.close()
             raise InvalidURLError("no valid seed URL given (expected http:// or https:// URLs)")
         self.stats.crawl_id, self.stats.resumed = crawl_id, resumed
@@ -313,10 +322,14 @@ class Crawler:
             self._rebuild_counters()
         return crawl_id, canonical_seeds
 
-    def _seed(self, seeds: list[str]) -> None:
-        """Queue the seeds (and each seed site's usual sitemap and feed addresses), then load
-        the hosts' queues from the store, which holds what a resumed crawl had left."""
+    def _seed(self, seeds: list[str], extra: Sequence[tuple] = ()) -> None:
+        """Queue the seeds (and each seed site's usual sitemap and feed addresses) and the
+        links handed over by other shards, then load the hosts' queues from the store, which
+        holds what a resumed crawl had left."""
         with self.store.transaction():
+            for url, depth, kind, via, hint in extra:
+                self._enqueue(url, depth, kind, via=via or "link", hint=hint,
+                              trusted=kind != "page")
             for seed in seeds:
                 self._enqueue(seed, 0, "page", via="seed", trusted=True)
                 if self.settings.discover:
@@ -353,7 +366,7 @@ class Crawler:
         self.stats.queued = sum(len(h.queue) for h in self.hosts.values())
         self.stats.held = self.store.held_count(crawl_id)
         # an interrupted crawl (Ctrl-C, stop()) stays open so the next run resumes it
-        if completed and not self._stop:
+        if completed and not self._stop and self.finish:
             self.store.finish_crawl(crawl_id, self.stats.as_dict())
         self.store.close()
 
@@ -363,6 +376,8 @@ class Crawler:
     def _rebuild_counters(self) -> None:
         for row in self.store.crawl_urls(self.crawl_id):
             self.known.add(row["url"])
+            if row["state"] == "handoff":
+                continue  # another shard's
             if row["via"] not in ("sitemap", "feed", "seed", "guess"):
                 self.policy.count(row["url"])
             if row["state"] == "done" and row["kind"] == "page":
@@ -381,6 +396,12 @@ class Crawler:
         if url in self.known and hint is None:
             return "known"  # every page links the same sections: the crawl has them already
         decision = self.policy.admit(url, depth, trusted=trusted)
+        if decision == "other-shard":  # kept for the shard whose it is (see run)
+            self.known.add(url)
+            self.store.enqueue(url, urls.host_of(url), depth, self.crawl_id, kind=kind,
+                               via=via, hint_date=hint, state="handoff",
+                               pattern=urls.pattern_key(url))
+            return decision
         if decision not in ("queue", "hold"):
             return decision
         self.known.add(url)

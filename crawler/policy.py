@@ -58,16 +58,12 @@ class LinkPolicy:
         return None
 
     def _own_shard(self, url: str) -> bool:
-        """In a sharded crawl, whether ``url`` is this shard's: a seed site's (the seeds are
-        this shard's), or an allowed domain's whose shard this is."""
+        """In a sharded crawl, whether ``url`` is this shard's (see :func:`owner`; the seeds
+        are this shard's)."""
+        index, count = self.settings.shard or (0, 1)
         if urls.in_scope(url, self.sites):
             return True
-        index, count = self.settings.shard or (0, 1)
-        host = urls.hostname_of(url)
-        for domain in (d.lower().lstrip(".") for d in self.settings.allow_domains):
-            if host == domain or host.endswith("." + domain):
-                return shard_of(domain, count) == index
-        return False
+        return allowed_domain_shard(url, self.settings.allow_domains, count) == index
 
     def proven(self, pattern: str) -> bool:
         fetched = self.fetched[pattern]
@@ -105,3 +101,22 @@ class LinkPolicy:
         if is_article:
             self.articles[pattern] += 1
         return not was and self.proven(pattern)
+
+
+def allowed_domain_shard(url: str, allow_domains, count: int) -> int | None:
+    """The shard of ``url`` as a page of an allowed domain (the first that matches), or None."""
+    host = urls.hostname_of(url)
+    for domain in (d.lower().lstrip(".") for d in allow_domains):
+        if host == domain or host.endswith("." + domain):
+            return shard_of(domain, count)
+    return None
+
+
+def owner(url: str, sites_by_shard: dict[int, set[str]], allow_domains, count: int
+          ) -> int | None:
+    """Which shard of a sharded crawl fetches ``url``: the one crawling its site (the site
+    of one of that shard's seeds), else the one of its allowed domain (None: neither)."""
+    for shard, sites in sorted(sites_by_shard.items()):
+        if urls.in_scope(url, sites):
+            return shard
+    return allowed_domain_shard(url, allow_domains, count)

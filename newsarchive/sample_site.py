@@ -197,6 +197,8 @@ class SiteState:
     #: stories linked from nowhere but the "Most read" box of article pages (boilerplate the
     #: cleaner drops from the body; its links are still followed)
     most_read_only: list[Story] = field(default_factory=list)
+    #: absolute URLs (another site's) in the "Most read" box of article pages
+    links_out: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     log_requests: bool = True
     synthetic: list = field(default_factory=list)
@@ -383,10 +385,12 @@ class _Handler(BaseHTTPRequestHandler):
             story = by_path[path]
             extra = st.edits.get(path, "")
             page = article_html(story, self.base, f"<p>{html.escape(extra)}</p>" if extra else "")
-            if st.most_read_only:
+            if st.most_read_only or st.links_out:
                 page = page.replace("<ol>", "<ol>" + "".join(
                     f'<li><a href="{s.path}">{html.escape(s.title)}</a></li>'
-                    for s in st.most_read_only), 1)
+                    for s in st.most_read_only) + "".join(
+                    f'<li><a href="{html.escape(u)}">From our partners</a></li>'
+                    for u in st.links_out), 1)
             return self._sent(200, page)
         if path.startswith("/print/") and path[len("/print"):] in by_path:
             story = by_path[path[len("/print"):]]

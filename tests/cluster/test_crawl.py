@@ -81,3 +81,29 @@ def test_a_worker_killed_mid_crawl_has_its_shard_resumed(tmp_path, client, sites
     stories = _stories(sharding.read(tmp_path / "two").paths)
     assert len(stories) == len(set(stories))  # every story once
     assert sorted(stories) == sorted(_stories([tmp_path / "one"]))
+
+
+def test_links_to_another_shards_sites_are_handed_to_it(tmp_path, client):
+    """A site links to a partner site crawled only as an allowed domain, which lives in the
+    other shard: the partner's stories are fetched there, once, as one process stores them."""
+    assert shard_of(HOSTS[0], 2) != shard_of(HOSTS[1], 2)
+    with SampleSite(SiteState(extra_articles=30), host=HOSTS[1]) as partner, \
+            SampleSite(SiteState(extra_articles=30), host=HOSTS[0]) as home:
+        home.state.links_out = [partner.url + "/"]
+        settings = CrawlSettings(delay=0.0, backoff=0.05, timeout=5.0, allow_private=True,
+                                 allow_domains=(HOSTS[1],))
+        Crawler(tmp_path / "one", settings).run([home.url + "/"])
+        expected = sorted(_stories([tmp_path / "one"]))
+        assert any(HOSTS[1] in url for url in expected)
+        partner.state.hits.clear()
+        figures = crawl_sharded(client, tmp_path / "two", [home.url + "/"], settings, shards=2)
+        shard_map = sharding.read(tmp_path / "two")
+        assert sorted(_stories(shard_map.paths)) == expected
+        for i, path in enumerate(shard_map.paths):
+            hosts = {url.split("/")[2].split(":")[0] for url in _stories([path])}
+            assert hosts == {h for h in HOSTS if shard_of(h, 2) == i}
+        assert figures["shards"] == 2 and figures["articles_new"] == len(expected)
+        assert max(partner.state.hits.values()) == 1  # no page of the partner fetched twice
+        for path in shard_map.paths:  # both crawls finished: a new crawl starts afresh
+            with Store(path, create=False) as store:
+                assert store.last_crawl()["finished_at"] is not None
