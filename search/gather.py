@@ -37,7 +37,14 @@ from indexer.fingerprint import NEAR_JACCARD, K, near_hashes
 
 from . import dates as _dates
 from .errors import QueryError
-from .query import DEFAULT_FIELDS, MAX_QUERY_CHARS, is_plain, parse, plain_words
+from .query import (
+    DEFAULT_FIELDS,
+    MAX_QUERY_CHARS,
+    check_expansions,
+    is_plain,
+    parse,
+    plain_words,
+)
 from .rank import CONCEPT_DEPTH, PROXIMITY_DEPTH, apply_concepts, flat_terms, word_terms
 from .request import SearchRequest
 from .results import Answer, Candidate, Hit, Plan, SearchResults
@@ -199,8 +206,11 @@ class Gather:
         return plan
 
     def _shard_stats(self, q, terms: list[tuple[str, str]], expand: bool) -> CorpusStats:
-        """The collection's statistics for a query, asked of every shard."""
-        return CorpusStats.merge(self.scatter("shard_stats", (q, terms, expand)).values())
+        """The collection's statistics for a query, asked of every shard (QueryError when
+        a wildcard stands for too many of the collection's words)."""
+        stats = CorpusStats.merge(self.scatter("shard_stats", (q, terms, expand)).values())
+        check_expansions(q, stats.expansions)
+        return stats
 
     def _answers(self, plan: Plan) -> dict[int, Answer]:
         """Every shard's answer to ``plan``; when a shard's index has changed since the

@@ -181,12 +181,29 @@ def check_cost(q: Query, reader) -> None:
                                  f"before its first * or ? (e.g. elect*)")
             words = sum(1 for _ in islice(node.expanded_terms(reader), MAX_EXPANSION + 1))
             if words > MAX_EXPANSION:
-                raise QueryError(f"{text!r} matches more than {MAX_EXPANSION} words of the "
-                                 f"archive: add letters before the *")
+                raise _too_many_words(text)
         elif node.is_leaf():
             continue
         else:
             stack.extend(node.children())
+
+
+def check_expansions(q: Query, expansions: dict[tuple[str, str, str], list[str]]) -> None:
+    """Raise QueryError when a multi-term leaf of ``q`` stands for more than
+    ``MAX_EXPANSION`` words of the whole collection (``expansions``, every shard's words):
+    each shard checks only its own (:func:`check_cost`)."""
+    from whoosh.query import Prefix
+    from whoosh.query.terms import MultiTerm
+
+    for leaf in q.leaves():
+        if isinstance(leaf, MultiTerm) and \
+                len(expansions.get(expansion_key(leaf), ())) > MAX_EXPANSION:
+            raise _too_many_words(leaf.text + ("*" if isinstance(leaf, Prefix) else ""))
+
+
+def _too_many_words(text: str) -> QueryError:
+    return QueryError(f"{text!r} matches more than {MAX_EXPANSION} words of the archive: "
+                      f"add letters before the *")
 
 
 def expansion_key(node) -> tuple[str, str, str]:

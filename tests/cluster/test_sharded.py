@@ -387,3 +387,28 @@ def test_reshard_round_trips_an_archive_with_its_captures(tmp_path, client, arch
         assert stats_sharded(client, archive)["earlier_versions"] == versions
         with ShardedSearch(archive, client) as sharded:
             assert sharded.search(request).as_dict() == expected
+
+
+def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archive(
+        tmp_path, client):
+    from search import QueryError
+    from search.query import MAX_EXPANSION
+
+    # 5 words of "zorb..." per story: no shard holds MAX_EXPANSION of them, all do together
+    records = [{"url": f"https://wire.example/zorb/{i}", "title": f"Zorb story {i}",
+                "body": " ".join(f"zorbx{i * 5 + k} harbour" for k in range(5)) + "."}
+               for i in range(MAX_EXPANSION // 5 + 20)]
+    jsonl = write_jsonl(tmp_path / "zorb.jsonl", records)
+    one, three = tmp_path / "one", tmp_path / "three"
+    import_files(one, [jsonl])
+    update_index(one)
+    import_sharded(client, three, [jsonl], shards=3)
+    index_sharded(client, three)
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for request in (SearchRequest("zorbx*"), SearchRequest("harbour OR zorbx*")):
+            with pytest.raises(QueryError, match="matches more than") as alone:
+                single.search(request)
+            with pytest.raises(QueryError, match="matches more than") as split:
+                sharded.search(request)
+            assert str(split.value) == str(alone.value)
+        assert sharded.search("zorbx1*").as_dict() == single.search("zorbx1*").as_dict()
