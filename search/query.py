@@ -198,7 +198,8 @@ def check_expansions(q: Query, expansions: dict[tuple[str, str, str], list[str]]
     for leaf in q.leaves():
         if isinstance(leaf, MultiTerm) and \
                 len(expansions.get(expansion_key(leaf), ())) > MAX_EXPANSION:
-            raise _too_many_words(leaf.text + ("*" if isinstance(leaf, Prefix) else ""))
+            text = expansion_key(leaf)[2]
+            raise _too_many_words(text + ("*" if isinstance(leaf, Prefix) else ""))
 
 
 def _too_many_words(text: str) -> QueryError:
