@@ -1,6 +1,6 @@
 """Sharded archives on a Dask cluster: identity with one archive, latency, crawl cost, faults.
 
-    python bench/cluster.py [identity|latency|crawl|faults|all] [--shared ../shared/data]
+    python bench/cluster.py [identity|latency|crawl|warc|faults|all] [--shared ../shared/data]
                             [--docs 400000] [--out bench/out/cluster]
 
 - **identity**: Reuters-21578 + BBC News imported as one archive, as 1 shard and as 3 shards;
@@ -13,6 +13,10 @@
 - **crawl**: two sample sites (on two loopback names, 1,500 articles each) crawled by one
   process and by a 2-worker cluster into 2 shards (``newsarchive crawl``, no indexing);
   CPU seconds per page over every process (the command's and its children's).
+- **warc**: the real news pages of trafilatura's evaluation set in one WARC file, imported by
+  one process, and into 2 shards as before (every shard cleaning every page and keeping its
+  own) and as now (a share of the pages cleaned on each worker, the stories sent to their
+  shards); wall and CPU seconds over every process.
 - **faults**: a worker killed (SIGKILL) mid-crawl: the crawl completes with every story once;
   a worker killed mid-search: the answer is partial and names the shards, then whole again.
 
@@ -390,10 +394,72 @@ def faults(args, client) -> dict:
     return result
 
 
+# -- warc ----------------------------------------------------------------------------------------
+def _cpu(client) -> float:
+    """CPU seconds so far of this process and of every worker."""
+    def used() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+
+    return used() + sum(client.run(used).values())
+
+
+def warc(args, client) -> dict:
+    import io
+
+    import extract as pages_of
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from cluster import import_sharded
+    from cluster.work import _import_task, _run, shard_map_for
+    from indexer import import_files
+
+    out = args.out / "warc"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    tasks, _ = pages_of.load_trafilatura(args.shared, 0)
+    path = out / "pages.warc.gz"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for _, url, page, _ in tasks:
+            body = page.encode("utf-8")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.0")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=headers))
+
+    def timed(fn) -> dict:
+        cpu, t = _cpu(client), time.perf_counter()
+        report = fn()
+        return {"seconds": round(time.perf_counter() - t, 2),
+                "cpu_seconds": round(_cpu(client) - cpu, 2),
+                "stories": report["new"]}
+
+    result = {"pages": len(tasks)}
+    result["one process"] = timed(lambda: import_files(out / "one", [path]).as_dict())
+    before = shard_map_for(out / "before", 2)
+
+    def every_shard() -> dict:
+        parts = _run(client, before, _import_task, [str(path)], 2, each=lambda i: (i,))
+        return {"new": sum(p["new"] for p in parts)}
+
+    result["2 shards, every shard cleans every page"] = timed(every_shard)
+    result["2 shards, a share each"] = timed(
+        lambda: import_sharded(client, out / "now", [path], shards=2).as_dict())
+    print(f"WARC import of {len(tasks)} real news pages (seconds wall / CPU, stories):")
+    for name, r in result.items():
+        if isinstance(r, dict):
+            print(f"  {name:<42} {r['seconds']:>6} / {r['cpu_seconds']:>6}   {r['stories']}")
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("part", nargs="?", default="all",
-                    choices=["identity", "latency", "crawl", "faults", "all"])
+                    choices=["identity", "latency", "crawl", "warc", "faults", "all"])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--docs", type=int, default=400_000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "cluster")
@@ -402,7 +468,7 @@ def main() -> None:
 
     results = {}
     with connect(None, workers=2) as client:
-        for part in ("identity", "latency", "crawl", "faults"):
+        for part in ("identity", "latency", "crawl", "warc", "faults"):
             if args.part in (part, "all"):
                 results[part] = globals()[part](args, client)
     print(json.dumps({"bench": "cluster", **results}))

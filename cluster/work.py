@@ -55,24 +55,91 @@ def _import_task(path: str, files: list[str], count: int, index: int) -> dict:
     return report.as_dict()
 
 
+def _clean_task(warc: str, count: int, index: int) -> tuple[dict, dict[int, list]]:
+    """This worker's share of a WARC file's pages (every ``count``-th, from ``index``)
+    cleaned: (what was read and wrong, each shard's stories as (ordinal, Article))."""
+    from indexer.imports import ImportReport, warc_articles
+
+    report = ImportReport()
+    out: dict[int, list] = {}
+    for ordinal, article in warc_articles(Path(warc), report,
+                                          take=lambda n: n % count == index):
+        out.setdefault(shard_of(article.canonical_url, count), []).append((ordinal, article))
+    return report.as_dict(), out
+
+
+def _stories_of(cleaned: tuple[dict, dict[int, list]], shard: int) -> list:
+    return cleaned[1].get(shard, [])
+
+
+def _store_task(path: str, *parts: list) -> dict:
+    """Store one shard's stories of a WARC file, in the file's order."""
+    from archive.store import Store
+    from indexer.imports import ImportReport
+
+    report = ImportReport()
+    with Store(path) as store, store.batches(1000) as wrote:
+        for _, article in heapq.merge(*parts, key=lambda pair: pair[0]):
+            report.count(store.upsert_article(article))
+            wrote()
+    return report.as_dict()
+
+
 def import_sharded(client, archive: str | Path, files: Sequence[str | Path],
                    shards: int | None = None):
-    """Import ``files`` into a sharded archive (made with ``shards`` shards when new): every
-    shard reads the files and keeps the stories of its canonical URLs. Returns one
-    :class:`indexer.imports.ImportReport` for all."""
-    from indexer.imports import ImportReport
+    """Import ``files`` into a sharded archive (made with ``shards`` shards when new).
+    Returns one :class:`indexer.imports.ImportReport` for all.
+
+    A JSONL file is read by every shard, which keeps the stories of its canonical URLs
+    (reading a line costs little). A WARC file's pages are cleaned once, a share on each
+    shard's worker, and each story is stored by its shard (the stories move between the
+    workers, not through this process)."""
+    from indexer.imports import ImportReport, is_warc
 
     shard_map = shard_map_for(archive, shards)
     paths = [str(Path(f).resolve()) for f in files]
-    parts = _run(client, shard_map, _import_task, paths, shard_map.count,
-                 each=lambda i: (i,))
-    # every shard read every line: what was read and what was wrong is any one shard's
-    report = ImportReport(**{**parts[0], "new": 0, "changed": 0, "unchanged": 0})
-    for part in parts:
-        report.new += part["new"]
-        report.changed += part["changed"]
-        report.unchanged += part["unchanged"]
+    warcs = [p for p in paths if is_warc(p)]
+    report = ImportReport()
+    lines = [p for p in paths if p not in warcs]
+    if lines:
+        parts = _run(client, shard_map, _import_task, lines, shard_map.count,
+                     each=lambda i: (i,))
+        # every shard read every line: what was read and what was wrong is any one shard's
+        report = ImportReport(**{**parts[0], "new": 0, "changed": 0, "unchanged": 0})
+        for part in parts:
+            _add_stored(report, part)
+    for warc in warcs:
+        _import_warc(client, shard_map, warc, report)
     return report
+
+
+def _import_warc(client, shard_map: ShardMap, warc: str, report) -> None:
+    count = shard_map.count
+    cleaned = [client.submit(_clean_task, warc, count, i, pure=False,
+                             **placement(client, shard_map.names[i])) for i in range(count)]
+    stored = [client.submit(_store_task, str(shard_map.paths[k]),
+                            *[client.submit(_stories_of, c, k, pure=False) for c in cleaned],
+                            pure=False, **placement(client, shard_map.names[k]))
+              for k in range(count)]
+    try:
+        read = client.gather(cleaned)
+        parts = client.gather(stored)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"the cluster lost a shard's work ({exc}); run the command again "
+                           f"(what was done is kept)") from None
+    report.files += 1
+    for part, _ in read:
+        report.read += part["read"]
+        report.skipped += part["skipped"]
+        report.problems += part["problems"][:max(0, 50 - len(report.problems))]
+    for part in parts:
+        _add_stored(report, part)
+
+
+def _add_stored(report, part: dict) -> None:
+    report.new += part["new"]
+    report.changed += part["changed"]
+    report.unchanged += part["unchanged"]
 
 
 # -- index and the concepts model ----------------------------------------------------------------

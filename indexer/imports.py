@@ -158,11 +158,23 @@ def import_jsonl(store: Store, path: Path, report: ImportReport, accept: Accept 
 
 
 def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept = None) -> None:
+    for _, article in warc_articles(path, report, accept=accept):
+        with store.transaction():
+            report.count(store.upsert_article(article))
+
+
+def warc_articles(path: Path, report: ImportReport, accept: Accept = None,
+                  take: Callable[[int], bool] | None = None):
+    """(ordinal, Article) of each article page of a WARC file, in file order: each HTML
+    ``response`` record with status 200 is cleaned like a crawled page. ``take(ordinal)``
+    chooses the pages cleaned (one worker's share; the ordinal counts such records from 0);
+    ``accept(canonical URL)`` the articles kept. What is read and wrong goes to ``report``."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     from archive.warc import MAX_PAYLOAD_BYTES
 
+    ordinal = -1
     with open(path, "rb") as fh:
         iterator = ArchiveIterator(fh)
         try:
@@ -173,6 +185,9 @@ def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept =
                 ctype = record.http_headers.get_header("Content-Type") or ""
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 if status != "200" or ("html" not in ctype.lower() and ctype):
+                    continue
+                ordinal += 1
+                if take is not None and not take(ordinal):
                     continue
                 report.read += 1
                 try:
@@ -186,37 +201,41 @@ def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept =
                                    f"of its page were read")
                     body = body[:MAX_PAYLOAD_BYTES]
                 offset = iterator.get_record_offset()
-                try:
-                    fetched_url = urls.canonicalize(url)
-                except InvalidURLError as exc:
-                    report.problem(f"{path}@{offset}: {exc}")
-                    continue
-                when = _warc_date(record.rec_headers.get_header("WARC-Date"))
-                text, _ = decode(body, ctype)
-                ex = extract(text, fetched_url, fetched_at=when)
-                if not ex.is_article:
-                    report.problem(f"{path}@{offset}: {url} is not an article page")
-                    continue
-                canonical = fetched_url
-                if ex.canonical_url:
-                    try:
-                        canonical = urls.canonicalize(ex.canonical_url)
-                    except InvalidURLError:
-                        pass
-                if accept is not None and not accept(canonical):
-                    continue
-                article = ex.to_article(
-                    canonical, fetched_url,
-                    fetched_at=(when.replace(tzinfo=timezone.utc).timestamp() if when
-                                else time.time()),
-                    warc_file=str(path.resolve()), warc_offset=offset)
-                with store.transaction():
-                    report.count(store.upsert_article(article))
+                article = _warc_article(path, offset, url, body, ctype,
+                                        record.rec_headers.get_header("WARC-Date"), report)
+                if article is not None and (accept is None or accept(article.canonical_url)):
+                    yield ordinal, article
         except ArchiveLoadFailed as exc:
             report.problem(f"{path}: stopped reading: {exc}")
         except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on broken files
             report.problem(f"{path}: stopped reading at a broken record "
                            f"({type(exc).__name__}: {exc})")
+
+
+def _warc_article(path: Path, offset: int, url: str, body: bytes, ctype: str,
+                  date: str | None, report: ImportReport) -> Article | None:
+    """The story of one captured page, or None (a problem reported) when it is none."""
+    try:
+        fetched_url = urls.canonicalize(url)
+    except InvalidURLError as exc:
+        report.problem(f"{path}@{offset}: {exc}")
+        return None
+    when = _warc_date(date)
+    text, _ = decode(body, ctype)
+    ex = extract(text, fetched_url, fetched_at=when)
+    if not ex.is_article:
+        report.problem(f"{path}@{offset}: {url} is not an article page")
+        return None
+    canonical = fetched_url
+    if ex.canonical_url:
+        try:
+            canonical = urls.canonicalize(ex.canonical_url)
+        except InvalidURLError:
+            pass
+    return ex.to_article(
+        canonical, fetched_url,
+        fetched_at=(when.replace(tzinfo=timezone.utc).timestamp() if when else time.time()),
+        warc_file=str(path.resolve()), warc_offset=offset)
 
 
 def _warc_date(value: str | None) -> datetime | None:
@@ -226,6 +245,14 @@ def _warc_date(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return None
+
+
+def is_warc(path: str | Path) -> bool:
+    """Whether an import reads ``path`` as WARC (False too for what it cannot read)."""
+    try:
+        return _kind(Path(path)) == "warc"
+    except (ImportFormatError, OSError):
+        return False
 
 
 def import_files(archive: str | Path, paths: Sequence[str | Path],
@@ -252,4 +279,4 @@ def import_files(archive: str | Path, paths: Sequence[str | Path],
     return report
 
 
-__all__ = ["import_files", "ImportReport"]
+__all__ = ["import_files", "ImportReport", "is_warc", "warc_articles"]

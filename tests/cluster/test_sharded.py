@@ -412,3 +412,54 @@ def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archiv
                 sharded.search(request)
             assert str(split.value) == str(alone.value)
         assert sharded.search("zorbx1*").as_dict() == single.search("zorbx1*").as_dict()
+
+
+def _warc(path, pages: dict[str, str]) -> str:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, page in pages.items():
+            body = page.encode("utf-8")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.0")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=headers))
+    return str(path)
+
+
+def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client):
+    from cluster.work import _clean_task
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    stories = [synthetic_story(i) for i in range(40)]
+    pages = {base + s.path: article_html(s, base) for s in stories}
+    pages[base + stories[3].path + "?again"] = article_html(stories[3], base)  # a re-capture
+    warc = _warc(tmp_path / "capture.warc.gz", pages)
+    one, three = tmp_path / "one", tmp_path / "three"
+    alone = import_files(one, [warc])
+    split = import_sharded(client, three, [warc], shards=3)
+    assert (split.files, split.read, split.new, split.unchanged) == \
+        (alone.files, alone.read, alone.new, alone.unchanged) == (1, 41, 40, 1)
+    with Store(one, create=False) as store:
+        expected = {a.canonical_url: a for a in store.articles()}
+    got = {}
+    for i, path in enumerate(sharding.read(three).paths):
+        with Store(path, create=False) as store:
+            for a in store.articles():
+                assert shard_of(a.canonical_url, 3) == i
+                got[a.canonical_url] = a
+    assert got.keys() == expected.keys()
+    for url, a in got.items():
+        assert (a.title, a.body, a.published, a.warc_file, a.warc_offset) == \
+            (expected[url].title, expected[url].body, expected[url].published,
+             expected[url].warc_file, expected[url].warc_offset)
+    # each page was cleaned by one worker: the shares split the file's pages
+    shares = [_clean_task(warc, 3, i) for i in range(3)]
+    ordinals = [n for _, out in shares for part in out.values() for n, _ in part]
+    assert sorted(ordinals) == list(range(41)) and all(r["read"] < 41 for r, _ in shares)
