@@ -7,7 +7,9 @@ one archive and the same stories split into shards give the same answer:
 
 1. **statistics**: every shard counts its documents, field lengths and the document
    frequencies of the query's words; summed they are the collection's
-   (:class:`~search.stats.CorpusStats`);
+   (:class:`~search.stats.CorpusStats`). A sharded archive keeps those sums for every word
+   (:mod:`search.collection`): a plain query reads them there, and a shard whose index has
+   changed since answers the next step ``stale``, which sends the search back to this one;
 2. **answers**: every shard scores its stories with those statistics and returns how many
    match, its facet counts and its best stories (:class:`~search.results.Answer`); for plain
    queries also the phrase bonus of its best ``PROXIMITY_DEPTH`` and the concept gain of its
