@@ -104,11 +104,13 @@ class LinkPolicy:
 
 
 def allowed_domain_shard(url: str, allow_domains, count: int) -> int | None:
-    """The shard of ``url`` as a page of an allowed domain (the first that matches), or None."""
+    """The shard of ``url`` as a page of an allowed domain: its site's, where the story it
+    holds is stored (:func:`cluster.work.route` finds it there again); None when no allowed
+    domain holds it."""
     host = urls.hostname_of(url)
     for domain in (d.lower().lstrip(".") for d in allow_domains):
         if host == domain or host.endswith("." + domain):
-            return shard_of(domain, count)
+            return shard_of(urls.site_of(host), count)
     return None
 
 

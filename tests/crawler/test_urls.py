@@ -74,3 +74,25 @@ def test_pattern_budget_holds_unproductive_patterns_but_not_article_sections():
     assert policy.admit("http://h/news/3", 1) == "hold"
     policy.record_fetch("http://h/news/0", is_article=True)
     assert policy.admit("http://h/news/4", 1) == "queue"
+
+
+def test_a_sharded_crawl_owns_a_page_by_its_site_as_resharding_routes_its_story():
+    from archive.keys import shard_of
+    from crawler import urls
+    from crawler.policy import owner
+
+    allow = ("cdn.example.org", "example.net", "wire.example.com")
+    pages = [f"https://{host}/story/{i}" for i in range(20) for host in (
+        "cdn.example.org", "img.cdn.example.org", "example.net", "www.example.net",
+        "wire.example.com", "a.wire.example.com")]
+    for count in (2, 3, 5):
+        for url in pages:
+            site_shard = shard_of(urls.site_of(urls.hostname_of(url)), count)
+            assert owner(url, {}, allow, count) == site_shard
+            mine = LinkPolicy(CrawlSettings(allow_domains=allow, shard=(site_shard, count)),
+                              ["https://news.example.io/"])
+            assert mine.scope_reason(url) is None
+            other = (site_shard + 1) % count
+            theirs = LinkPolicy(CrawlSettings(allow_domains=allow, shard=(other, count)),
+                                ["https://news.example.io/"])
+            assert theirs.scope_reason(url) == "other-shard"
