@@ -8,14 +8,19 @@ happen (``.reshard/READY``): WARC folders moved, old stores and indexes removed,
 moved in, ``shards.json`` written. A run cut short before READY is started again from scratch;
 one cut short after it finishes the switch.
 
-The crawl history (fetches, frontier, conditional-request validators) is not carried over:
-the next crawl of a site fetches its pages once more, and stores only what changed.
+The crawl history moves with the stories (:data:`~archive.store.CRAWL_TABLES`): what each
+crawl queued, every fetch with its conditional-request validators, redirects and the hosts'
+templates go to the shard of their site (``route_crawl(table, row)``), so the next crawl of a
+site asks for its pages as it would have. Every shard gets every crawl's row (a crawl spans
+sites), the crawls numbered anew, and a crawl left unfinished is closed: the next one
+queues again what it finds.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +37,7 @@ from .layout import (
     warc_dir,
 )
 from .sharding import ShardMap
-from .store import Store
+from .store import CRAWL_TABLES, Store
 
 READY = "READY"
 
@@ -48,17 +53,19 @@ def _sources(archive: Path) -> list[tuple[str, Path]]:
 
 
 def reshard(archive: str | Path, count: int, route: Callable[[dict, int], int],
-            progress: Callable[[int], None] | None = None) -> ShardMap:
+            progress: Callable[[int], None] | None = None,
+            route_crawl: Callable[[str, dict, int], int] | None = None) -> ShardMap:
     """Move the stories of ``archive`` (sharded or not) into ``count`` shards; ``route(row,
-    count)`` names a story's shard. The new shards' indexes are left to be built."""
+    count)`` names a story's shard, ``route_crawl(table, row, count)`` a crawl history row's
+    (None: the history is left behind). The new shards' indexes are left to be built."""
     archive = Path(archive)
     staging = reshard_dir(archive)
     if not (staging / READY).exists():
-        _build(archive, count, route, progress or (lambda n: None))
+        _build(archive, count, route, progress or (lambda n: None), route_crawl)
     return _switch(archive)
 
 
-def _build(archive: Path, count: int, route, progress) -> None:
+def _build(archive: Path, count: int, route, progress, route_crawl) -> None:
     if not 1 <= count <= sharding.MAX_SHARDS:
         raise StoreError(f"the number of shards must be between 1 and {sharding.MAX_SHARDS}")
     sources = _sources(archive)
@@ -72,9 +79,16 @@ def _build(archive: Path, count: int, route, progress) -> None:
     try:
         for store in stores:
             store.db.execute("BEGIN")
-        for name, path in sources:
+        crawls = _move_crawls(sources, stores) if route_crawl else {}
+        for s, (name, path) in enumerate(sources):
             with Store(path, create=False) as old:
+                if route_crawl:
+                    _move_history(old, s, crawls, stores, route_crawl, warc_dir(path),
+                                  captures_dir(archive, name),
+                                  [warc_dir(shard_path(archive, n)) for n in names])
                 for row, versions in old.story_rows():
+                    if row.get("crawl_id") is not None:
+                        row["crawl_id"] = crawls.get((s, row["crawl_id"]), row["crawl_id"])
                     i = route(row, count)
                     here = warc_dir(shard_path(archive, names[i]))
                     for r in (row, *versions):
@@ -91,6 +105,38 @@ def _build(archive: Path, count: int, route, progress) -> None:
             store.close()
     (staging / "shards").write_text("\n".join(names))
     (staging / READY).write_text(str(moved))
+
+
+def _move_crawls(sources: list[tuple[str, Path]], stores: list[Store]
+                 ) -> dict[tuple[int, int], int]:
+    """Every source's crawls into every new store, numbered anew in source order and
+    closed; (source, old number) -> new number."""
+    numbers: dict[tuple[int, int], int] = {}
+    now = time.time()
+    for s, (_, path) in enumerate(sources):
+        with Store(path, create=False) as old:
+            for row in old.crawl_rows("crawls"):
+                numbers[(s, row["id"])] = len(numbers) + 1
+                row = {**row, "id": numbers[(s, row["id"])],
+                       "finished_at": row["finished_at"] or now}
+                for store in stores:
+                    store.put_crawl_row("crawls", row)
+    return numbers
+
+
+def _move_history(old: Store, source: int, crawls: dict[tuple[int, int], int],
+                  stores: list[Store], route_crawl, old_warc: Path, kept: Path,
+                  new_warcs: list[Path]) -> None:
+    """One source's crawl history (but its crawls) into the new stores, by ``route_crawl``;
+    fetches' capture references rewritten as the stories' are (:func:`_moved`)."""
+    for table in CRAWL_TABLES[1:]:
+        for row in old.crawl_rows(table):
+            if row.get("crawl_id") is not None:
+                row["crawl_id"] = crawls.get((source, row["crawl_id"]), row["crawl_id"])
+            i = route_crawl(table, row, len(stores))
+            if table == "fetches":
+                row["warc_file"] = _moved(row["warc_file"], old_warc, kept, new_warcs[i])
+            stores[i].put_crawl_row(table, row)
 
 
 def _moved(ref: str | None, old_warc: Path, kept: Path, new_warc: Path) -> str | None:

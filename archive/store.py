@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS site_templates (host TEXT PRIMARY KEY, data TEXT NOT 
     updated_at REAL);
 """
 
+#: the crawl's history: its runs, what each queued, every fetch with its validators,
+#: redirects and what was learned of each host's page template
+CRAWL_TABLES = ("crawls", "frontier", "fetches", "redirects", "site_templates")
+
 ARTICLE_FIELDS = ("canonical_url", "url", "title", "body", "published", "published_source",
                   "published_confidence", "updated", "author", "topics", "section", "language",
                   "description", "image", "source", "fetched_at", "warc_file", "warc_offset",
@@ -405,6 +409,22 @@ class Store:
                     (row["canonical_url"],))]
                 yield row, versions
             last = rows[-1]["id"]
+
+    def crawl_rows(self, table: str) -> Iterator[dict]:
+        """Every row of one of the crawl's tables (:data:`CRAWL_TABLES`), oldest first."""
+        if table not in CRAWL_TABLES:
+            raise ValueError(f"not a crawl table: {table}")
+        for row in self.db.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+            yield dict(row)
+
+    def put_crawl_row(self, table: str, row: dict) -> None:
+        """Store a row as :meth:`crawl_rows` gave it (a fetch gets this store's own number)."""
+        if table not in CRAWL_TABLES:
+            raise ValueError(f"not a crawl table: {table}")
+        if table == "fetches":
+            row = {k: v for k, v in row.items() if k != "id"}
+        self.db.execute(f"INSERT OR REPLACE INTO {table}({','.join(row)}) VALUES "
+                        f"({','.join('?' for _ in row)})", list(row.values()))
 
     def put_story(self, row: dict, versions: list[dict]) -> None:
         """Store a story as :meth:`story_rows` gave it (its number is this store's own)."""

@@ -502,6 +502,18 @@ def route(row: dict, count: int) -> int:
     return shard_of(row["canonical_url"], count)
 
 
+def route_crawl(table: str, row: dict, count: int) -> int:
+    """A crawl history row's shard (:data:`archive.store.CRAWL_TABLES`): its site's, where
+    the crawl of that site runs and its stories live."""
+    from crawler import urls
+
+    if table == "site_templates":
+        host = row["host"]
+    else:
+        host = urls.hostname_of(row["from_url"] if table == "redirects" else row["url"])
+    return shard_of(urls.site_of(host), count)
+
+
 def reshard(client, archive: str | Path, count: int,
             progress: Callable[[int], None] | None = None,
             note: Callable[[str], None] | None = None) -> ShardMap:
@@ -510,7 +522,7 @@ def reshard(client, archive: str | Path, count: int,
     cluster."""
     from archive import resharding
 
-    shard_map = resharding.reshard(archive, count, route, progress)
+    shard_map = resharding.reshard(archive, count, route, progress, route_crawl)
     index_sharded(client, archive, rebuild=True, note=note)
     return shard_map
 

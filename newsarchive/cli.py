@@ -448,9 +448,10 @@ def reshard(archive, shards, cluster):
 
     Each story goes to its shard by the archive's rules: crawled stories by their site,
     imported ones by their canonical URL. WARC files stay where they are (under captures/);
-    the new shards' indexes are built afterwards. The crawl history is not moved: the next
-    crawl of a site fetches its pages once more. Run it where every shard's folder is
-    reachable, with nothing else writing to the archive.
+    the new shards' indexes are built afterwards. The crawl history (what was fetched, with
+    its validators) goes with its site, so the next crawl asks only for what changed; an
+    unfinished crawl is closed. Run it where every shard's folder is reachable, with nothing
+    else writing to the archive.
 
     \b
     Examples:

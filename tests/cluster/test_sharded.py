@@ -349,19 +349,23 @@ def test_reshard_round_trips_an_archive_with_its_captures(tmp_path, client, arch
     """A crawled archive (captures in WARC files) and imported stories: 1 -> 3 -> 2 -> 1
     shards keeps every story, its earlier versions, its capture, and the same answers."""
     from archive.reader import ArchiveReader
-    from cluster import reshard
+    from archive.store import CRAWL_TABLES
+    from cluster import crawl_sharded, reshard
+    from cluster.work import route_crawl
     from newsarchive.sample_site import SampleSite, SiteState
-    from tests.conftest import run_crawl
+    from tests.conftest import fast_settings, run_crawl
 
     _, _, jsonl = archives
     archive = tmp_path / "data"
-    with SampleSite(SiteState()) as site:
-        run_crawl(archive, [site.url + "/"])
+    site = SampleSite(SiteState()).__enter__()
+    run_crawl(archive, [site.url + "/"])
     import_files(archive, [jsonl])
     update_index(archive)
     with Store(archive, create=False) as store:
         before = {a.canonical_url: a for a in store.articles()}
         versions = store.summary()["earlier_versions"]
+        history = {t: sorted(map(_history_key, store.crawl_rows(t))) for t in CRAWL_TABLES[1:]}
+    assert history["fetches"] and history["frontier"]
     crawled = [a for a in before.values() if a.warc_file]
     assert crawled and len(before) > len(corpus())
     request = SearchRequest("crude prices", limit=20)
@@ -387,6 +391,31 @@ def test_reshard_round_trips_an_archive_with_its_captures(tmp_path, client, arch
         assert stats_sharded(client, archive)["earlier_versions"] == versions
         with ShardedSearch(archive, client) as sharded:
             assert sharded.search(request).as_dict() == expected
+        # the crawl's history went with its site's stories
+        moved: dict[str, list] = {t: [] for t in history}
+        for i, path in enumerate(shard_map.paths):
+            with Store(path, create=False) as store:
+                for table in history:
+                    for row in store.crawl_rows(table):
+                        assert route_crawl(table, row, count) == i
+                        moved[table].append(_history_key(row))
+                assert all(c["finished_at"] for c in store.crawl_rows("crawls"))
+        assert {t: sorted(rows) for t, rows in moved.items()} == history
+    # so crawling the site again asks for its pages with their validators: nothing is new
+    site.state.requests.clear()
+    again = crawl_sharded(client, archive, [site.url + "/"], fast_settings())
+    site.__exit__(None, None, None)
+    pages = [path for path, _, _ in site.state.requests if path.endswith(".html")]
+    unasked = {path for path, _, headers in site.state.requests
+               if path.endswith(".html") and not headers.get("If-None-Match")}
+    assert len(pages) > 5 and unasked == {"/gone.html"}  # as on one archive: it never was 200
+    assert again["articles_new"] == 0 and again["articles_changed"] == 0
+
+
+def _history_key(row: dict) -> tuple:
+    """A crawl history row without what a move renumbers."""
+    return tuple(sorted((k, str(v)) for k, v in row.items()
+                        if k not in ("id", "crawl_id", "warc_file")))
 
 
 def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archive(
