@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import StoreError
-from .keys import story_key
 from .layout import STORE_NAME, store_path, warc_dir
 
 SCHEMA_VERSION = 1
@@ -439,22 +438,13 @@ class Store:
         self.db.execute("INSERT INTO changes(canonical_url, op) VALUES (?, 'upsert')",
                         (row["canonical_url"],))
 
-    def sample_texts(self, n: int, chars: int) -> Iterator[str]:
-        """Title and start of the body of ``n`` stories (all when fewer): see
-        :meth:`keyed_sample`."""
-        for _, text in self.keyed_sample(n, chars):
-            yield text
-
-    def keyed_sample(self, n: int, chars: int) -> Iterator[tuple[int, str]]:
-        """(story key, title and start of the body) of the ``n`` stories with the smallest
-        keys (:func:`archive.keys.story_key`), in that order: a sample as good as a random
-        one, and the same however the archive is split (the ``n`` smallest of each shard
-        hold the ``n`` smallest of all)."""
-        self.db.create_function("story_key", 1, story_key, deterministic=True)
-        for key, title, body in self.db.execute(
-                "SELECT story_key(canonical_url) AS k, title, substr(body, 1, ?) "
-                "FROM articles ORDER BY k LIMIT ?", (chars, n)):
-            yield key, f"{title or ''}\n{body or ''}"
+    def long_stories(self, chars: int) -> Iterator[tuple[str, str]]:
+        """(canonical URL, title and the first ``chars`` characters of the body) of the
+        stories whose body is longer than that."""
+        for url, title, body in self.db.execute(
+                "SELECT canonical_url, title, substr(body, 1, ?) FROM articles"
+                " WHERE length(body) > ?", (chars, chars)):
+            yield url, f"{title or ''}\n{body or ''}"
 
     def article_row_ids(self) -> list[int]:
         """The stories' row ids in insertion order (to share out work by id range)."""

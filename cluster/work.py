@@ -149,11 +149,18 @@ def _index_task(path: str, rebuild: bool) -> dict:
     return update_index(path, rebuild=rebuild, procs=1, concepts=False).as_dict()
 
 
-def _sample_task(path: str, n: int, chars: int) -> list[tuple[int, str]]:
-    from archive.store import Store
+def _sample_task(path: str, n: int):
+    """The shard's sample for the concepts model (:func:`indexer.concepts.sample_counts`)."""
+    from whoosh import index as whoosh_index
 
+    from archive.layout import index_dir
+    from archive.store import Store
+    from indexer.concepts import index_sample
+
+    if not whoosh_index.exists_in(str(index_dir(path))):
+        return None
     with Store(path, create=False) as store:
-        return list(store.keyed_sample(n, chars))
+        return index_sample(index_dir(path), store, n)
 
 
 def _model_state_task(path: str) -> tuple[int, int | None]:
@@ -195,8 +202,7 @@ def refresh_concepts(client, shard_map: ShardMap, note: Callable[[str], None] | 
     the model is the one an archive of the same stories would have."""
     import numpy as np
 
-    from indexer.analysis import news_analyzer
-    from indexer.concepts import SAMPLE, SAMPLE_CHARS, ConceptModel, needs_fit
+    from indexer.concepts import SAMPLE, ConceptModel, merge_samples, needs_fit
 
     states = _run(client, shard_map, _model_state_task)
     stories = sum(n for n, _ in states)
@@ -204,10 +210,10 @@ def refresh_concepts(client, shard_map: ShardMap, note: Callable[[str], None] | 
         return False
     if note:
         note(f"learning which words go together from {min(stories, SAMPLE):,} stories ...")
-    samples = _run(client, shard_map, _sample_task, SAMPLE, SAMPLE_CHARS)
-    texts = [text for _, text in heapq.merge(*samples)][:SAMPLE]
+    samples = _run(client, shard_map, _sample_task, SAMPLE)
+    _, counts, words = merge_samples([s for s in samples if s is not None], SAMPLE)
     try:
-        model = ConceptModel.fit(texts, news_analyzer(), stories)
+        model = ConceptModel.fit_counts(counts, words, stories)
     except (np.linalg.LinAlgError, ValueError, MemoryError) as exc:
         if note:
             note(f"could not learn which words go together ({exc}); searches rank without them")

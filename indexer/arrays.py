@@ -316,6 +316,15 @@ class _FileSegment:
         dfs = np.diff(np.asarray(starts, dtype=np.int64)).tolist()
         return dict(zip(index, dfs))
 
+    def field_postings(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+        if field not in self.fields:
+            return [], np.zeros(1, dtype=np.int64), _EMPTY_IDS, _EMPTY_TF
+        index, starts = self._lexicon(field)
+        a, b = starts[0], starts[-1]
+        return (list(index), np.asarray(starts, dtype=np.int64) - a, self._ids[a:b],
+                self._tf[a:b])
+
     def lengths(self, field: str) -> np.ndarray:
         out = np.ones(self.docs, dtype=np.float32)
         path = self.folder / f"len-{field}.npy"
@@ -365,6 +374,17 @@ class _LiveSegment:
 
     def frequencies(self, field: str) -> dict[str, int]:
         return {t: self.doc_frequency(field, t) for t in self.terms(field)}
+
+    def field_postings(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+        terms = self.terms(field)
+        parts = [self.postings(field, t) for t in terms]
+        starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([len(ids) for ids, _ in parts], out=starts[1:])
+        if not parts:
+            return terms, starts, _EMPTY_IDS, _EMPTY_TF
+        return (terms, starts, np.concatenate([np.asarray(i, dtype=np.int32) for i, _ in parts]),
+                np.concatenate([np.asarray(f, dtype=np.float32) for _, f in parts]))
 
     def lengths(self, field: str) -> np.ndarray:
         if field not in self.fields:
@@ -458,6 +478,13 @@ class IndexArrays:
         for part, _ in self.segments:
             out.update(part.terms(field))
         return out
+
+    def field_postings(self, field: str):
+        """Per segment, every posting of ``field``: (its terms, where each term's postings
+        start (one more at the end), global document numbers, term weights)."""
+        for part, offset in self.segments:
+            terms, starts, ids, tf = part.field_postings(field)
+            yield terms, starts, ids.astype(np.int64) + offset, tf
 
     def frequencies(self, field: str) -> dict[str, int]:
         """Every term of ``field`` with its :meth:`doc_frequency`."""

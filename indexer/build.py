@@ -32,7 +32,6 @@ from archive.layout import INDEX_DIR, index_dir, index_lock
 from archive.store import Article, Store
 
 from . import arrays, concepts, parallel
-from .analysis import news_analyzer
 from .document import document
 from .errors import IndexingError, IndexLockedError, NoIndexError
 from .schema import SCHEMA_VERSION, make_schema
@@ -135,7 +134,7 @@ class Indexer:
             # which words go together, for widening queries: refitted as the archive changes
             if self.concepts:
                 concepts.refresh(index_dir(self.archive), store, index_doc_count(self.archive),
-                                 news_analyzer(), self.on_note)
+                                 self.on_note)
         report.documents = index_doc_count(self.archive)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report

@@ -19,7 +19,6 @@ the settings tried: CHANGELOG.md.)
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -54,36 +53,46 @@ class ConceptModel:
             seed: int = 0) -> "ConceptModel | None":
         """The model of ``texts`` (analysed with ``analyzer``), or None when they are too few.
         ``stories`` is the archive's size, kept to tell when to refit."""
+        vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        n_rows = 0
+        for text in texts:
+            for t, n in _term_counts(analyzer, text).items():
+                rows.append(n_rows)
+                cols.append(vocab.setdefault(t, len(vocab)))
+                vals.append(n)
+            n_rows += 1
+        return cls.fit_counts(_coo(rows, cols, vals, n_rows, len(vocab)), list(vocab),
+                              stories, rank, seed)
+
+    @classmethod
+    def fit_counts(cls, counts, words: list[str], stories: int, rank: int | None = None,
+                   seed: int = 0) -> "ConceptModel | None":
+        """The model of a sparse matrix of term counts (a row per story, a column per one of
+        ``words``), or None when its stories are too few (empty rows do not count)."""
         from scipy.sparse import csr_matrix
 
         rank = rank or RANK
-        docs = [_term_counts(analyzer, text) for text in texts]
-        docs = [d for d in docs if d]
-        if len(docs) < MIN_STORIES:
+        counts = csr_matrix(counts)
+        counts = counts[np.diff(counts.indptr) > 0]  # stories without a word say nothing
+        if counts.shape[0] < MIN_STORIES:
             return None
-        df = Counter(t for d in docs for t in d)
-        terms = sorted(t for t, n in df.items() if n >= MIN_DF)
+        df = np.diff(counts.tocsc().indptr)
+        keep = [c for c in sorted(range(len(words)), key=words.__getitem__) if df[c] >= MIN_DF]
         # a small archive's few words and stories hold fewer dimensions
-        rank = min(rank, len(terms) // 4, len(docs) // 4)
+        rank = min(rank, len(keep) // 4, counts.shape[0] // 4)
         if rank < 2:
             return None
-        column = {t: i for i, t in enumerate(terms)}
-        idf = np.array([math.log(len(docs) / df[t]) for t in terms], dtype=np.float64)
-        rows, cols, vals = [], [], []
-        for r, d in enumerate(docs):
-            for t, n in d.items():
-                c = column.get(t)
-                if c is not None:
-                    rows.append(r)
-                    cols.append(c)
-                    vals.append((1 + math.log(n)) * idf[c])
-        a = csr_matrix((np.array(vals), (np.array(rows), np.array(cols))),
-                       shape=(len(docs), len(terms)))
+        a = csr_matrix(counts[:, keep], dtype=np.float64)
+        idf = np.log(counts.shape[0] / df[keep].astype(np.float64))
+        a.data = 1 + np.log(a.data)
+        a = csr_matrix(a.multiply(idf[None, :]))
         norms = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
         norms[norms == 0] = 1
         a = csr_matrix(a.multiply(1 / norms[:, None]))
         vt = _top_right_singular_vectors(a, rank, seed)
-        return cls(np.array(terms), idf.astype(np.float32), vt.astype(np.float32), stories)
+        return cls(np.array([words[c] for c in keep]), idf.astype(np.float32),
+                   vt.astype(np.float32), stories)
 
     def expand(self, terms: list[str], n: int | None = None,
                weights: dict[str, float] | None = None) -> dict[str, float]:
@@ -183,7 +192,7 @@ def fitted_stories(path: Path) -> int | None:
         return None
 
 
-def refresh(index_path: Path, store, stories: int, analyzer,
+def refresh(index_path: Path, store, stories: int,
             note: Callable[[str], None] | None = None) -> bool:
     """Fit and save the archive's model when it has none or the archive has changed much
     since (see :func:`needs_fit`); whether it did. ``note(text)`` hears that it starts."""
@@ -194,7 +203,8 @@ def refresh(index_path: Path, store, stories: int, analyzer,
         note(f"learning which words go together from {min(stories, SAMPLE):,} stories ...")
     # the model only re-ranks: failing to fit or save it must not fail the indexing
     try:
-        model = ConceptModel.fit(store.sample_texts(SAMPLE, SAMPLE_CHARS), analyzer, stories)
+        _, counts, words = index_sample(index_path, store, SAMPLE)
+        model = ConceptModel.fit_counts(counts, words, stories)
         if model is None:
             return False
         model.save(path)
@@ -203,6 +213,107 @@ def refresh(index_path: Path, store, stories: int, analyzer,
             note(f"could not learn which words go together ({exc}); searches rank without them")
         return False
     return True
+
+
+def _coo(rows: list[int], cols: list[int], vals: list, n_rows: int, n_cols: int):
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix((np.array(vals, dtype=np.float64),
+                       (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+                      shape=(n_rows, n_cols))
+
+
+def index_sample(index_path: Path, store, n: int):
+    """:func:`sample_counts` of the index at ``index_path`` and its archive's ``store``."""
+    from whoosh import index as whoosh_index
+
+    from .arrays import IndexArrays
+
+    ix = whoosh_index.open_dir(str(index_path))
+    try:
+        with ix.reader() as reader:
+            return sample_counts(IndexArrays(reader, index_path), ix.schema, n,
+                                 store.long_stories(SAMPLE_CHARS))
+    finally:
+        ix.close()
+
+
+def merge_samples(parts: list, n: int):
+    """The ``n`` stories with the smallest keys of several archives' samples (each as
+    :func:`sample_counts` gives it), as one sample over all their words: a sharded archive's
+    is the one an archive of all its stories would take."""
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+    keys, rows, cols, vals = [], [], [], []
+    offset = 0
+    for part_keys, counts, words in parts:
+        column = np.array([vocab.setdefault(w, len(vocab)) for w in words], dtype=np.int64)
+        coo = counts.tocoo()
+        keys.append(np.asarray(part_keys, dtype=np.int64))
+        rows.append(coo.row.astype(np.int64) + offset)
+        cols.append(column[coo.col] if len(coo.col) else np.zeros(0, dtype=np.int64))
+        vals.append(coo.data)
+        offset += counts.shape[0]
+    if not offset:
+        return np.zeros(0, dtype=np.int64), csr_matrix((0, 0)), []
+    all_keys = np.concatenate(keys)
+    first = np.argsort(all_keys, kind="stable")[:n]
+    matrix = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(offset, len(vocab)))
+    return all_keys[first], matrix[first], list(vocab)
+
+
+def sample_counts(arrays, schema, n: int, long: Iterable[tuple[str, str]] = ()):
+    """(story keys, term counts of title and body, the columns' words) of the ``n`` live
+    stories of an index with the smallest keys (``arrays``: its
+    :class:`~indexer.arrays.IndexArrays`), a row per story in key order: the sample
+    :meth:`ConceptModel.fit_counts` takes, read from the postings instead of analysing the
+    stories again. A story of ``long`` (canonical URL, its title and the start of its body,
+    ``SAMPLE_CHARS``: what the model reads of a story) is counted from that text."""
+    from scipy.sparse import csr_matrix
+
+    from archive.keys import story_key
+
+    live = np.flatnonzero(arrays.alive)
+    keys = arrays.order()[live]
+    by_key = np.argsort(keys, kind="stable")[:n]
+    picked = live[by_key]
+    row_of = np.full(arrays.doc_count, -1, dtype=np.int64)
+    row_of[picked] = np.arange(len(picked))
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for name in ("title", "body"):
+        boost = schema[name].format.field_boost or 1.0  # the weight is frequency x boost
+        for terms, starts, ids, tf in arrays.field_postings(name):
+            column = np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int64)
+            r = row_of[ids]
+            keep = r >= 0
+            rows.append(r[keep])
+            cols.append(np.repeat(column, np.diff(starts))[keep])
+            vals.append(np.rint(tf[keep] / boost))
+    row_of_key = dict(zip(keys[by_key].tolist(), range(len(picked))))
+    cut = [(row_of_key[k], text) for k, text in ((story_key(url), text) for url, text in long)
+           if k in row_of_key]
+    if cut:  # their postings count all the story: count what the model reads instead
+        analyzer = schema["body"].analyzer
+        whole = np.zeros(len(picked), dtype=bool)
+        whole[[r for r, _ in cut]] = True
+        for part in range(len(rows)):
+            keep = ~whole[rows[part]]
+            rows[part], cols[part], vals[part] = rows[part][keep], cols[part][keep], \
+                vals[part][keep]
+        for r, text in cut:
+            counted = _term_counts(analyzer, text)
+            rows.append(np.full(len(counted), r, dtype=np.int64))
+            cols.append(np.array([vocab.setdefault(t, len(vocab)) for t in counted],
+                                 dtype=np.int64))
+            vals.append(np.array(list(counted.values()), dtype=np.float64))
+    matrix = csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
+                         (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                          np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))),
+                        shape=(len(picked), len(vocab)))
+    return keys[by_key], matrix, list(vocab)
 
 
 def _term_counts(analyzer, text: str) -> Counter:

@@ -145,7 +145,7 @@ def test_a_model_that_cannot_be_fitted_does_not_stop_the_indexing(tmp_path, monk
     def broken(*args, **kwargs):
         raise np.linalg.LinAlgError("SVD did not converge")
 
-    monkeypatch.setattr(ConceptModel, "fit", broken)
+    monkeypatch.setattr(ConceptModel, "fit_counts", broken)
     archive = tmp_path / "data"
     with Store(archive) as store, store.transaction():
         for a in _background(MIN_STORIES):
@@ -166,3 +166,38 @@ def test_a_rebuild_keeps_the_model_of_an_unchanged_archive(tmp_path):
     assert report.rebuilt and report.documents == MIN_STORIES
     assert (index_dir(archive) / FILE).read_bytes() == before
     assert not any("learning which words" in n for n in notes)
+
+
+def test_the_model_read_from_the_index_is_the_model_of_the_stories_texts(tmp_path):
+    """The index's postings (title and body, its smallest-key stories) give the matrix the
+    stories' texts give, so the model is fitted without analysing them again."""
+    import numpy as np
+
+    from archive.keys import story_key
+    from indexer import concepts
+
+    stories = _background(MIN_STORIES + 60)
+    for a in stories[5:7]:  # compounds and a possessive, in two stories (MIN_DF)
+        a.title = "Jean-Luc O'Neill's report: U.S. wheat"
+    stories[9].body = ""  # no words at all: left out of both
+    rng = random.Random(3)
+    for a in stories[20:30]:  # past what the model reads of a story: other words at the end
+        a.body = a.body + " " + _text(HARBOUR + GRAIN, rng, n=900)
+    assert len(stories[20].body) > concepts.SAMPLE_CHARS
+    archive = tmp_path / "data"
+    with Store(archive) as store, store.transaction():
+        for a in stories:
+            store.upsert_article(a)
+    update_index(archive)
+    model = ConceptModel.load(index_dir(archive) / FILE)
+    by_key = sorted(stories, key=lambda a: story_key(a.canonical_url))
+    texts = [f"{a.title}\n{a.body[:concepts.SAMPLE_CHARS]}" for a in by_key][:concepts.SAMPLE]
+    expected = ConceptModel.fit(texts, news_analyzer(), stories=len(stories))
+    assert model is not None and expected is not None
+    assert list(model.terms) == list(expected.terms) and "jeanluc" in list(model.terms)
+    assert np.array_equal(model.idf, expected.idf) and np.allclose(model.vt, expected.vt)
+    # a sample smaller than the archive takes the stories with the smallest keys
+    with Store(archive) as store:
+        keys, counts, words = concepts.index_sample(index_dir(archive), store, 50)
+    assert list(keys) == sorted(story_key(a.canonical_url) for a in stories)[:50]
+    assert counts.shape == (50, len(words))
