@@ -20,18 +20,25 @@ _WORD = re.compile(r"\w+")
 
 
 def sketch(text: str, max_words: int = 2000) -> str:
-    words = _WORD.findall(text.lower())[:max_words]
+    return _sketch(_WORD.findall(text.lower())[:max_words])
+
+
+def _sketch(words: list[str]) -> str:
+    """The sketch of lower-cased words."""
     if len(words) < 3:
         words = words + [""] * (3 - len(words))
-    hashes = {crc32(" ".join(words[i:i + 3]).encode()) for i in range(len(words) - 2)}
+    hashes = {crc32(s.encode()) for s in map(" ".join, zip(words, words[1:], words[2:]))}
     return " ".join(f"{h:08x}" for h in heapq.nsmallest(K, hashes))
 
 
 def fingerprint_of(title: str, body: str) -> str:
     """The story's sketch: of the body alone when it is long enough (copies on other sites
     often reword the headline but keep the wire text), else of title and body."""
-    if len(_WORD.findall(body or "")) >= 40:
-        return sketch(body)
+    body = body or ""
+    words = _WORD.findall(body.lower())
+    # lower-casing ASCII keeps the words as they are; other scripts are counted as written
+    if (len(words) if body.isascii() else len(_WORD.findall(body))) >= 40:
+        return _sketch(words[:2000])
     return sketch(f"{title}\n{body}")
 
 
