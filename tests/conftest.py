@@ -73,3 +73,24 @@ def cli(*args: str, env: dict | None = None, input: str | None = None, timeout: 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args], capture_output=True,
                           text=True, env=full_env, input=input, timeout=timeout)
+
+
+def write_warc(path: Path, pages: dict[str, str],
+               others: tuple[tuple[str, bytes, str], ...] = ()) -> str:
+    """A gzipped WARC file of HTML ``pages`` (URL -> page) as another crawler would write
+    it, then the ``others`` (URL, payload, content type)."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    records = [(url, page.encode("utf-8"), "text/html; charset=utf-8")
+               for url, page in pages.items()] + list(others)
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, body, ctype in records:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.0")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=headers))
+    return str(path)

@@ -18,6 +18,7 @@ from indexer import import_files, update_index
 from indexer.concepts import FILE, ConceptModel
 from search import SearchIndex, SearchRequest, related
 
+from ..conftest import write_warc
 from .conftest import corpus, write_jsonl
 
 # a worker killed on purpose leaves sockets that Dask's internals close late
@@ -108,6 +109,16 @@ def test_related_stories_of_a_sharded_archive_are_one_archives(archives, client)
                 [s.as_dict() for s in related(sharded, text=draft, limit=10)[1]]
 
 
+def _one_and_three(tmp_path, client, jsonl: str):
+    """The stories of ``jsonl`` as one archive and as three shards, imported and indexed."""
+    one, three = tmp_path / "one", tmp_path / "three"
+    import_files(one, [jsonl])
+    update_index(one)
+    import_sharded(client, three, [jsonl], shards=3)
+    index_sharded(client, three)
+    return one, three
+
+
 def _asked(monkeypatch) -> list[str]:
     """The calls the coordinator makes of the shards, by method, as they are made."""
     from search.gather import Gather
@@ -152,11 +163,7 @@ def test_a_shard_changed_since_the_statistics_were_written_is_asked_again(
     late = [{**r, "url": r["url"].replace("https://", "https://late-")} for r in corpus(40, 9)]
     first = write_jsonl(tmp_path / "first.jsonl", records)
     more = write_jsonl(tmp_path / "more.jsonl", late)
-    one, three = tmp_path / "one", tmp_path / "three"
-    import_files(one, [first])
-    update_index(one)
-    import_sharded(client, three, [first], shards=3)
-    index_sharded(client, three)
+    one, three = _one_and_three(tmp_path, client, first)
     # stories reach one shard without `newsarchive index`: the file no longer sums the shards
     shard = sharding.read(three).paths[1]
     assert import_files(shard, [more], accept=lambda url: shard_of(url, 3) == 1).new
@@ -428,11 +435,7 @@ def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archiv
                 "body": " ".join(f"zorbx{i * 5 + k} harbour" for k in range(5)) + "."}
                for i in range(MAX_EXPANSION // 5 + 20)]
     jsonl = write_jsonl(tmp_path / "zorb.jsonl", records)
-    one, three = tmp_path / "one", tmp_path / "three"
-    import_files(one, [jsonl])
-    update_index(one)
-    import_sharded(client, three, [jsonl], shards=3)
-    index_sharded(client, three)
+    one, three = _one_and_three(tmp_path, client, jsonl)
     with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
         for request in (SearchRequest("zorbx*"), SearchRequest("harbour OR zorbx*")):
             with pytest.raises(QueryError, match="matches more than") as alone:
@@ -443,24 +446,6 @@ def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archiv
         assert sharded.search("zorbx1*").as_dict() == single.search("zorbx1*").as_dict()
 
 
-def _warc(path, pages: dict[str, str]) -> str:
-    import io
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for url, page in pages.items():
-            body = page.encode("utf-8")
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                       protocol="HTTP/1.0")
-            writer.write_record(writer.create_warc_record(
-                url, "response", payload=io.BytesIO(body), length=len(body),
-                http_headers=headers))
-    return str(path)
-
-
 def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client):
     from cluster.work import _clean_task
     from newsarchive.sample_site import article_html, synthetic_story
@@ -469,7 +454,7 @@ def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client)
     stories = [synthetic_story(i) for i in range(40)]
     pages = {base + s.path: article_html(s, base) for s in stories}
     pages[base + stories[3].path + "?again"] = article_html(stories[3], base)  # a re-capture
-    warc = _warc(tmp_path / "capture.warc.gz", pages)
+    warc = write_warc(tmp_path / "capture.warc.gz", pages)
     one, three = tmp_path / "one", tmp_path / "three"
     alone = import_files(one, [warc])
     split = import_sharded(client, three, [warc], shards=3)

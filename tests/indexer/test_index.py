@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -14,12 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from archive.store import Article, Store
 from indexer import Indexer, IndexLockedError, archive_stats, import_files, open_index, update_index
 from indexer.build import _ArchiveLock
+from tests.conftest import write_warc
 
 
 def art(n: int, **kw) -> Article:
@@ -195,17 +193,7 @@ def test_import_jsonl(archive, tmp_path):
 
 
 def _warc_with(path: Path, pages: dict[str, str]) -> None:
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for url, html in pages.items():
-            body = html.encode("utf-8")
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                       protocol="HTTP/1.0")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                          length=len(body), http_headers=headers))
-        writer.write_record(writer.create_warc_record("https://b.example/img.png", "response",
-                            payload=io.BytesIO(b"\x89PNG"), length=4, http_headers=StatusAndHeaders(
-                                "200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.0")))
+    write_warc(path, pages, others=(("https://b.example/img.png", b"\x89PNG", "image/png"),))
 
 
 def test_import_warc_from_another_crawler(archive, tmp_path):
