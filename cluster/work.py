@@ -55,20 +55,27 @@ def _import_task(path: str, files: list[str], count: int, index: int) -> dict:
     return report.as_dict()
 
 
-def _clean_task(warc: str, count: int, index: int) -> tuple[dict, dict[int, list]]:
-    """This worker's share of a WARC file's pages (every ``count``-th, from ``index``)
-    cleaned: (what was read and wrong, each shard's stories as (ordinal, Article))."""
+#: pages of a WARC file cleaned in one round: the stories the workers hold at once
+WARC_ROUND = 2_000
+
+
+def _clean_task(warc: str, count: int, index: int, mark, stop: int):
+    """This worker's share (every ``count``-th, from ``index``) of a WARC file's pages from
+    ``mark`` (:class:`indexer.imports.WarcMark`) to the ``stop``-th, cleaned: (what was read
+    and wrong, each shard's stories as (ordinal, Article), the mark of the ``stop``-th page
+    or None at the end of the file)."""
     from indexer.imports import ImportReport, warc_articles
 
     report = ImportReport()
     out: dict[int, list] = {}
-    for ordinal, article in warc_articles(Path(warc), report,
-                                          take=lambda n: n % count == index):
+    after: list = []
+    for ordinal, article in warc_articles(Path(warc), report, mark=mark, stop=stop,
+                                          take=lambda n: n % count == index, next_mark=after):
         out.setdefault(shard_of(article.canonical_url, count), []).append((ordinal, article))
-    return report.as_dict(), out
+    return report.as_dict(), out, (after[0] if after else None)
 
 
-def _stories_of(cleaned: tuple[dict, dict[int, list]], shard: int) -> list:
+def _stories_of(cleaned: tuple, shard: int) -> list:
     return cleaned[1].get(shard, [])
 
 
@@ -114,26 +121,34 @@ def import_sharded(client, archive: str | Path, files: Sequence[str | Path],
 
 
 def _import_warc(client, shard_map: ShardMap, warc: str, report) -> None:
+    """One WARC file into the shards, ``WARC_ROUND`` pages a round: each worker cleans its
+    share of them, each shard stores its stories."""
+    from indexer.imports import WarcMark
+
     count = shard_map.count
-    cleaned = [client.submit(_clean_task, warc, count, i, pure=False,
-                             **placement(client, shard_map.names[i])) for i in range(count)]
-    stored = [client.submit(_store_task, str(shard_map.paths[k]),
-                            *[client.submit(_stories_of, c, k, pure=False) for c in cleaned],
-                            pure=False, **placement(client, shard_map.names[k]))
-              for k in range(count)]
-    try:
-        read = client.gather(cleaned)
-        parts = client.gather(stored)
-    except (OSError, TimeoutError) as exc:
-        raise ClusterError(f"the cluster lost a shard's work ({exc}); run the command again "
-                           f"(what was done is kept)") from None
+    mark: WarcMark | None = WarcMark()
     report.files += 1
-    for part, _ in read:
-        report.read += part["read"]
-        report.skipped += part["skipped"]
-        report.problems += part["problems"][:max(0, 50 - len(report.problems))]
-    for part in parts:
-        _add_stored(report, part)
+    while mark is not None:
+        stop = mark.ordinal + WARC_ROUND
+        cleaned = [client.submit(_clean_task, warc, count, i, mark, stop, pure=False,
+                                 **placement(client, shard_map.names[i])) for i in range(count)]
+        stored = [client.submit(_store_task, str(shard_map.paths[k]),
+                                *[client.submit(_stories_of, c, k, pure=False) for c in cleaned],
+                                pure=False, **placement(client, shard_map.names[k]))
+                  for k in range(count)]
+        try:
+            read = client.gather(cleaned)
+            parts = client.gather(stored)
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"the cluster lost a shard's work ({exc}); run the command "
+                               f"again (what was done is kept)") from None
+        for part, _, _ in read:
+            report.read += part["read"]
+            report.skipped += part["skipped"]
+            report.problems += part["problems"][:max(0, 50 - len(report.problems))]
+        for part in parts:
+            _add_stored(report, part)
+        mark = next((m for _, _, m in read if m is not None), None)
 
 
 def _add_stored(report, part: dict) -> None:

@@ -163,53 +163,107 @@ def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept =
             report.count(store.upsert_article(article))
 
 
+@dataclass(frozen=True)
+class WarcMark:
+    """Where in a WARC file its pages from one on are read: the byte offset of the page's
+    record, its ordinal among the file's pages (HTML ``response`` records with status 200)
+    and its record id (checked there: a file compressed as one whole is read from its
+    start instead)."""
+
+    offset: int = 0
+    ordinal: int = 0
+    record_id: str | None = None
+
+
 def warc_articles(path: Path, report: ImportReport, accept: Accept = None,
-                  take: Callable[[int], bool] | None = None):
+                  take: Callable[[int], bool] | None = None, mark: WarcMark = WarcMark(),
+                  stop: int | None = None, next_mark: list | None = None):
     """(ordinal, Article) of each article page of a WARC file, in file order: each HTML
     ``response`` record with status 200 is cleaned like a crawled page. ``take(ordinal)``
-    chooses the pages cleaned (one worker's share; the ordinal counts such records from 0);
-    ``accept(canonical URL)`` the articles kept. What is read and wrong goes to ``report``."""
-    from warcio.archiveiterator import ArchiveIterator
+    chooses the pages cleaned (one worker's share; the ordinal counts pages from 0);
+    ``accept(canonical URL)`` the articles kept. Pages from ``mark`` on are read, up to the
+    ``stop``-th, whose mark is appended to ``next_mark``. What is read and wrong goes to
+    ``report``."""
     from warcio.exceptions import ArchiveLoadFailed
 
     from archive.warc import MAX_PAYLOAD_BYTES
 
-    ordinal = -1
+    try:
+        for ordinal, record, iterator in _warc_pages(path, mark):
+            if stop is not None and ordinal >= stop:
+                if next_mark is not None:
+                    next_mark.append(WarcMark(iterator.get_record_offset(), ordinal,
+                                              record.rec_headers.get_header("WARC-Record-ID")))
+                return
+            if ordinal < mark.ordinal or (take is not None and not take(ordinal)):
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            report.read += 1
+            try:
+                # read the payload first: asking for the offset reads the record to its end
+                body = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
+            except (OSError, ValueError, EOFError, zlib.error) as exc:
+                report.problem(f"{path}: unreadable record for {url} ({exc})")
+                continue
+            if len(body) > MAX_PAYLOAD_BYTES:
+                report.problem(f"{path}: {url}: only the first {MAX_PAYLOAD_BYTES:,} bytes "
+                               f"of its page were read")
+                body = body[:MAX_PAYLOAD_BYTES]
+            article = _warc_article(path, iterator.get_record_offset(), url, body,
+                                    record.http_headers.get_header("Content-Type") or "",
+                                    record.rec_headers.get_header("WARC-Date"), report)
+            if article is not None and (accept is None or accept(article.canonical_url)):
+                yield ordinal, article
+    except ArchiveLoadFailed as exc:
+        report.problem(f"{path}: stopped reading: {exc}")
+    except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on broken files
+        report.problem(f"{path}: stopped reading at a broken record "
+                       f"({type(exc).__name__}: {exc})")
+
+
+def _warc_pages(path: Path, mark: WarcMark):
+    """(ordinal, record, iterator) of a WARC file's pages, from ``mark`` when the file can
+    be read from there (each record compressed on its own, as WARC files are), else from
+    its start (ordinals count from the start either way)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    if mark.offset:
+        found = False
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(mark.offset)
+                iterator = ArchiveIterator(fh)
+                ordinal = mark.ordinal - 1
+                for record in iterator:
+                    if not _is_page(record):
+                        continue
+                    ordinal += 1
+                    if not found and \
+                            record.rec_headers.get_header("WARC-Record-ID") != mark.record_id:
+                        break  # not the page the mark names
+                    found = True
+                    yield ordinal, record, iterator
+        except Exception:  # noqa: BLE001 - no record there: read the file from its start
+            if found:
+                raise
+        if found:
+            return
     with open(path, "rb") as fh:
         iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                if record.rec_type != "response" or not record.http_headers:
-                    continue
-                status = record.http_headers.get_statuscode()
-                ctype = record.http_headers.get_header("Content-Type") or ""
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if status != "200" or ("html" not in ctype.lower() and ctype):
-                    continue
+        ordinal = -1
+        for record in iterator:
+            if _is_page(record):
                 ordinal += 1
-                if take is not None and not take(ordinal):
-                    continue
-                report.read += 1
-                try:
-                    # read the payload first: asking for the offset reads the record to its end
-                    body = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
-                except (OSError, ValueError, EOFError, zlib.error) as exc:
-                    report.problem(f"{path}: unreadable record for {url} ({exc})")
-                    continue
-                if len(body) > MAX_PAYLOAD_BYTES:
-                    report.problem(f"{path}: {url}: only the first {MAX_PAYLOAD_BYTES:,} bytes "
-                                   f"of its page were read")
-                    body = body[:MAX_PAYLOAD_BYTES]
-                offset = iterator.get_record_offset()
-                article = _warc_article(path, offset, url, body, ctype,
-                                        record.rec_headers.get_header("WARC-Date"), report)
-                if article is not None and (accept is None or accept(article.canonical_url)):
-                    yield ordinal, article
-        except ArchiveLoadFailed as exc:
-            report.problem(f"{path}: stopped reading: {exc}")
-        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on broken files
-            report.problem(f"{path}: stopped reading at a broken record "
-                           f"({type(exc).__name__}: {exc})")
+                yield ordinal, record, iterator
+
+
+def _is_page(record) -> bool:
+    """An HTML (or untyped) ``response`` record with status 200."""
+    if record.rec_type != "response" or not record.http_headers:
+        return False
+    ctype = record.http_headers.get_header("Content-Type") or ""
+    return record.http_headers.get_statuscode() == "200" and \
+        ("html" in ctype.lower() or not ctype)
 
 
 def _warc_article(path: Path, offset: int, url: str, body: bytes, ctype: str,
@@ -279,4 +333,4 @@ def import_files(archive: str | Path, paths: Sequence[str | Path],
     return report
 
 
-__all__ = ["import_files", "ImportReport", "is_warc", "warc_articles"]
+__all__ = ["import_files", "ImportReport", "is_warc", "warc_articles", "WarcMark"]

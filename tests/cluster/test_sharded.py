@@ -446,20 +446,33 @@ def test_a_wildcard_for_too_many_of_the_collections_words_fails_as_in_one_archiv
         assert sharded.search("zorbx1*").as_dict() == single.search("zorbx1*").as_dict()
 
 
-def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client):
-    from cluster.work import _clean_task
+@pytest.mark.parametrize("packed", ["gzip", "uncompressed"])
+def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client, monkeypatch,
+                                                              packed):
+    """In rounds of a few pages (each round read from where the last one stopped), a share
+    on each worker."""
+    import gzip
+
+    from cluster import work
+    from indexer.imports import WarcMark
     from newsarchive.sample_site import article_html, synthetic_story
 
+    monkeypatch.setattr(work, "WARC_ROUND", 7)
     base = "https://wire.example"
     stories = [synthetic_story(i) for i in range(40)]
     pages = {base + s.path: article_html(s, base) for s in stories}
     pages[base + stories[3].path + "?again"] = article_html(stories[3], base)  # a re-capture
     warc = write_warc(tmp_path / "capture.warc.gz", pages)
+    if packed == "uncompressed":
+        plain = tmp_path / "capture.warc"
+        plain.write_bytes(gzip.decompress(open(warc, "rb").read()))  # the members, joined
+        warc = str(plain)
     one, three = tmp_path / "one", tmp_path / "three"
     alone = import_files(one, [warc])
     split = import_sharded(client, three, [warc], shards=3)
     assert (split.files, split.read, split.new, split.unchanged) == \
         (alone.files, alone.read, alone.new, alone.unchanged) == (1, 41, 40, 1)
+    assert not split.problems
     with Store(one, create=False) as store:
         expected = {a.canonical_url: a for a in store.articles()}
     got = {}
@@ -473,7 +486,11 @@ def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client)
         assert (a.title, a.body, a.published, a.warc_file, a.warc_offset) == \
             (expected[url].title, expected[url].body, expected[url].published,
              expected[url].warc_file, expected[url].warc_offset)
-    # each page was cleaned by one worker: the shares split the file's pages
-    shares = [_clean_task(warc, 3, i) for i in range(3)]
-    ordinals = [n for _, out in shares for part in out.values() for n, _ in part]
-    assert sorted(ordinals) == list(range(41)) and all(r["read"] < 41 for r, _ in shares)
+    # each page was cleaned by one worker: the shares of each round split its pages
+    mark, ordinals = WarcMark(), []
+    while mark is not None:
+        shares = [work._clean_task(warc, 3, i, mark, mark.ordinal + 7) for i in range(3)]
+        ordinals += [n for _, out, _ in shares for part in out.values() for n, _ in part]
+        assert len({m for _, _, m in shares}) == 1
+        mark = shares[0][2]
+    assert sorted(ordinals) == list(range(41))

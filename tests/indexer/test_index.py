@@ -244,3 +244,22 @@ def test_fast_paths_give_the_indexed_terms_and_positions(text):
         expected.setdefault(term, []).append(pos)
     assert analyzer.positions(text) == expected
     assert analyzer.positions(text) == expected  # again, from what it learnt of each word
+
+
+def test_a_warc_file_is_read_from_a_mark_without_reading_what_comes_before(tmp_path):
+    from indexer.imports import ImportReport, WarcMark, _warc_pages, warc_articles
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    pages = {base + s.path: article_html(s, base) for s in map(synthetic_story, range(12))}
+    warc = Path(write_warc(tmp_path / "w.warc.gz", pages))
+    report, after = ImportReport(), []
+    first = [n for n, _ in warc_articles(warc, report, stop=5, next_mark=after)]
+    assert first == [0, 1, 2, 3, 4] and after and after[0].ordinal == 5
+    seen = [(n, it.get_record_offset()) for n, _, it in _warc_pages(warc, after[0])]
+    assert seen[0] == (5, after[0].offset) and [n for n, _ in seen] == list(range(5, 12))
+    # a mark that names another record is not trusted: the file is read from its start
+    wrong = WarcMark(after[0].offset, 5, "<urn:uuid:not-this-one>")
+    assert [n for n, _, _ in _warc_pages(warc, wrong)] == list(range(12))
+    rest = [n for n, _ in warc_articles(warc, report, mark=wrong)]
+    assert rest == list(range(5, 12))
