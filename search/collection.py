@@ -47,6 +47,9 @@ class TermTable:
     """Document frequencies of one field's words: sorted UTF-8 words in one blob."""
 
     def __init__(self, blob: bytes, starts: np.ndarray, dfs: np.ndarray):
+        if len(starts) != len(dfs) + 1 or (len(dfs) and (
+                starts[0] != 0 or starts[-1] != len(blob) or np.any(np.diff(starts) < 0))):
+            raise ValueError("a term table whose parts do not fit together")
         self.blob = blob
         self.starts = starts
         self.dfs = dfs
