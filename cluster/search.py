@@ -103,7 +103,7 @@ _EMPTY: dict[str, Callable[..., Any]] = {
     "ids": lambda urls: {}, "article": lambda key: None, "shard_related": _empty_related,
     "shard_fetch": lambda orders: {},
     "shard_stats": _empty_stats, "shard_answer": _empty_answer,
-    "shard_terms": lambda: ("empty", _empty_stats(None, [], False)),
+    "shard_terms": lambda: ("empty", _empty_stats(None, [], False), {}),
     "shard_related_at": lambda identities, step, *args: _empty_related(step, *args),
     "shard_snippets": lambda hits, terms, style: {},
     "shard_page": lambda wanted, leaders, terms, style: {},

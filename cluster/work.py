@@ -249,7 +249,7 @@ def _terms_task(path: str):
         with SearchIndex(path) as index:
             return index.shard_terms()
     except (QueryError, StoreError):  # nothing indexed in this shard yet
-        return "empty", CorpusStats()
+        return "empty", CorpusStats(), {}
 
 
 def refresh_collection(client, shard_map: ShardMap) -> None:

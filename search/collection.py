@@ -18,6 +18,7 @@ dictionary: a few bytes a word, loaded in milliseconds.
 
 from __future__ import annotations
 
+import heapq
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +60,43 @@ class TermTable:
 
     @classmethod
     def of(cls, counts: dict[str, int]) -> TermTable:
-        words = sorted(w.encode("utf-8") for w in counts)  # UTF-8 sorts as code points do
+        return cls._from_sorted(sorted((w.encode("utf-8"), n) for w, n in counts.items()))
+
+    @classmethod
+    def _from_sorted(cls, pairs) -> TermTable:
+        """From (UTF-8 word, frequency) pairs in word order (UTF-8 sorts as code points do)."""
+        words: list[bytes] = []
+        dfs: list[int] = []
+        for word, n in pairs:
+            words.append(word)
+            dfs.append(n)
         starts = np.zeros(len(words) + 1, dtype=np.int64)
         if words:
             np.cumsum([len(w) for w in words], out=starts[1:])
-        dfs = np.array([counts[w.decode("utf-8")] for w in words], dtype=np.int64)
-        return cls(b"".join(words), starts, dfs)
+        return cls(b"".join(words), starts, np.array(dfs, dtype=np.int64))
+
+    @classmethod
+    def merge(cls, tables: list[TermTable]) -> TermTable:
+        """One table of several (the frequencies of a word in several added up), merged in
+        word order: no dictionary of every word of every table is made."""
+        def summed():
+            last, total = None, 0
+            for word, n in heapq.merge(*(t.items() for t in tables)):
+                if word != last:
+                    if last is not None:
+                        yield last, total
+                    last, total = word, 0
+                total += n
+            if last is not None:
+                yield last, total
+
+        return cls._from_sorted(summed())
+
+    def items(self):
+        """(UTF-8 word, frequency) in word order."""
+        blob, starts = self.blob, self.starts.tolist()
+        for i, n in enumerate(self.dfs.tolist()):
+            yield blob[starts[i]:starts[i + 1]], n
 
     def get(self, term: str) -> int:
         key = term.encode("utf-8")
@@ -93,15 +125,13 @@ class CollectionStats:
     tables: dict[str, TermTable] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, parts: list[tuple[str, CorpusStats]]) -> CollectionStats:
-        """From each shard's (identity, statistics with the frequency of all its words)."""
-        merged = CorpusStats.merge(stats for _, stats in parts)
-        by_field: dict[str, dict[str, int]] = {name: {} for name in RANKED_FIELDS}
-        for (name, term), n in merged.dfs.items():
-            by_field.setdefault(name, {})[term] = n
-        return cls(identities=[ident for ident, _ in parts], n_docs=merged.n_docs,
+    def of(cls, parts: list[tuple[str, CorpusStats, dict[str, TermTable]]]) -> CollectionStats:
+        """From each shard's (identity, sizes, each ranked field's words and frequencies)."""
+        merged = CorpusStats.merge(stats for _, stats, _ in parts)
+        return cls(identities=[ident for ident, _, _ in parts], n_docs=merged.n_docs,
                    live=merged.live, lengths=dict(merged.lengths), newest=merged.newest,
-                   tables={name: TermTable.of(c) for name, c in by_field.items()})
+                   tables={name: TermTable.merge([t[name] for _, _, t in parts if name in t])
+                           for name in RANKED_FIELDS})
 
     def df(self, name: str, term: str) -> int:
         table = self.tables.get(name)

@@ -36,7 +36,7 @@ from indexer.whoosh_compat import global_weighting
 
 from . import dates as _dates
 from . import rank
-from .collection import STALE, identity
+from .collection import STALE, TermTable, identity
 from .errors import QueryError
 from .postings import match_mask
 from .query import check_cost, expansion_key, with_expansions
@@ -245,17 +245,16 @@ class SearchIndex:
                         for _, t in leaf.expanded_terms(reader)]
         return stats
 
-    def shard_terms(self) -> tuple[str, CorpusStats]:
-        """This archive's identity and its statistics with the document frequency of every
-        word of the ranked fields: its part of a collection's (:mod:`search.collection`)."""
+    def shard_terms(self) -> tuple[str, CorpusStats, dict[str, TermTable]]:
+        """This archive's identity, sizes and the document frequency of every word of the
+        ranked fields: its part of a collection's statistics (:mod:`search.collection`)."""
         cache = self.cache
         reader = self.searcher.reader()
         stats = CorpusStats(n_docs=reader.doc_count_all(), live=reader.doc_count(),
                             lengths={f: reader.field_length(f) for f in RANKED_FIELDS},
                             newest=int(cache.ticks.max()) if len(cache.dated) else 0)
-        for name in RANKED_FIELDS:
-            stats.dfs.update(((name, t), n) for t, n in cache.arrays.frequencies(name).items())
-        return cache.identity, stats
+        return cache.identity, stats, {name: TermTable.of(cache.arrays.frequencies(name))
+                                       for name in RANKED_FIELDS}
 
     def shard_answer(self, plan: Plan) -> Answer:
         """This archive's part of a search: how many stories match, their facet counts, and

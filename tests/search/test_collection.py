@@ -8,12 +8,14 @@ from search.collection import CollectionStats, TermTable
 from search.stats import CorpusStats
 
 
-def _parts() -> list[tuple[str, CorpusStats]]:
+def _parts() -> list:
     a = CorpusStats(n_docs=10, live=9, lengths={"title": 30, "body": 400}, newest=5,
                     dfs={("body", "oil"): 4, ("body", "zürich"): 1, ("title", "oil"): 2})
     b = CorpusStats(n_docs=5, live=5, lengths={"title": 12, "body": 90}, newest=9,
-                    dfs={("body", "oil"): 1, ("body", "öl"): 3})
-    return [("shard-a", a), ("shard-b", b)]
+                    dfs={("body", "oil"): 1, ("body", "öl"): 3, ("body", "a"): 2})
+    return [(name, stats, {f: TermTable.of({t: n for (g, t), n in stats.dfs.items() if g == f})
+                           for f in ("title", "body")})
+            for name, stats in (("shard-a", a), ("shard-b", b))]
 
 
 def test_the_file_holds_what_the_shards_sum_to(tmp_path):
@@ -23,8 +25,8 @@ def test_the_file_holds_what_the_shards_sum_to(tmp_path):
     loaded = CollectionStats.load(path)
     assert loaded is not None and loaded.identities == ["shard-a", "shard-b"]
     terms = [("body", "oil"), ("body", "zürich"), ("body", "öl"), ("title", "oil"),
-             ("title", "öl"), ("body", "absent"), ("body", "")]
-    expected = CorpusStats.merge(s for _, s in _parts())
+             ("title", "öl"), ("body", "absent"), ("body", ""), ("body", "a")]
+    expected = CorpusStats.merge(s for _, s, _ in _parts())
     got = loaded.stats_for(terms)
     assert (got.n_docs, got.lengths, got.newest) == (15, {"title": 42, "body": 490}, 9)
     assert got.dfs == {t: expected.df(*t) for t in terms}
@@ -43,3 +45,20 @@ def test_a_broken_file_is_not_used(tmp_path):
     path.write_bytes(b"not a file of statistics")
     assert CollectionStats.load(path) is None
     assert CollectionStats.load(tmp_path / "missing.npz") is None
+
+
+def test_merged_tables_add_up_every_words_frequencies():
+    import random
+
+    rng = random.Random(6)
+    alphabet = "aäbzß€öé1"
+    parts = [{"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))): rng.randint(1, 9)
+              for _ in range(300)} for _ in range(4)]
+    merged = TermTable.merge([TermTable.of(p) for p in parts] + [TermTable.of({})])
+    expected: dict[str, int] = {}
+    for p in parts:
+        for word, n in p.items():
+            expected[word] = expected.get(word, 0) + n
+    assert len(merged) == len(expected)
+    assert all(merged.get(word) == n for word, n in expected.items())
+    assert [w.decode() for w, _ in merged.items()] == sorted(expected)
