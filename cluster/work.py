@@ -128,6 +128,7 @@ def _import_warc(client, shard_map: ShardMap, warc: str, report) -> None:
     count = shard_map.count
     mark: WarcMark | None = WarcMark()
     report.files += 1
+    seen: set[str] = set()  # a broken record stops every worker: told once
     while mark is not None:
         stop = mark.ordinal + WARC_ROUND
         cleaned = [client.submit(_clean_task, warc, count, i, mark, stop, pure=False,
@@ -145,7 +146,12 @@ def _import_warc(client, shard_map: ShardMap, warc: str, report) -> None:
         for part, _, _ in read:
             report.read += part["read"]
             report.skipped += part["skipped"]
-            report.problems += part["problems"][:max(0, 50 - len(report.problems))]
+            for problem in part["problems"]:
+                if problem in seen:
+                    report.skipped -= 1
+                elif len(report.problems) < 50:
+                    seen.add(problem)
+                    report.problems.append(problem)
         for part in parts:
             _add_stored(report, part)
         mark = next((m for _, _, m in read if m is not None), None)

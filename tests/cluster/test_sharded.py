@@ -494,3 +494,18 @@ def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client,
         assert len({m for _, _, m in shares}) == 1
         mark = shares[0][2]
     assert sorted(ordinals) == list(range(41))
+
+
+def test_a_broken_warc_file_is_reported_once_as_by_one_archive(tmp_path, client):
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    pages = {base + s.path: article_html(s, base) for s in map(synthetic_story, range(9))}
+    warc = write_warc(tmp_path / "broken.warc.gz", pages)
+    with open(warc, "ab") as fh:
+        fh.write(b"\x1f\x8b\x08\x00 not the rest of a record")
+    alone = import_files(tmp_path / "one", [warc])
+    split = import_sharded(client, tmp_path / "three", [warc], shards=3)
+    assert alone.new == 9 and any("stopped reading" in p for p in alone.problems)
+    assert (split.read, split.new, split.skipped, sorted(split.problems)) == \
+        (alone.read, alone.new, alone.skipped, sorted(alone.problems))
