@@ -302,9 +302,10 @@ def _warc_date(value: str | None) -> datetime | None:
 
 
 def is_warc(path: str | Path) -> bool:
-    """Whether an import reads ``path`` as WARC (False too for what it cannot read)."""
+    """Whether an import reads ``path`` as WARC (False too for what it cannot read, or that
+    is not there)."""
     try:
-        return _kind(Path(path)) == "warc"
+        return Path(path).is_file() and _kind(Path(path)) == "warc"
     except (ImportFormatError, OSError):
         return False
 

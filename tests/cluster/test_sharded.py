@@ -509,3 +509,5 @@ def test_a_broken_warc_file_is_reported_once_as_by_one_archive(tmp_path, client)
     assert alone.new == 9 and any("stopped reading" in p for p in alone.problems)
     assert (split.read, split.new, split.skipped, sorted(split.problems)) == \
         (alone.read, alone.new, alone.skipped, sorted(alone.problems))
+    gone = import_sharded(client, tmp_path / "three", [tmp_path / "gone.warc.gz"])
+    assert gone.files == 0 and gone.problems == [f"{tmp_path / 'gone.warc.gz'}: no such file"]
