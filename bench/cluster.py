@@ -195,6 +195,7 @@ def latency(args, client) -> dict:
     import index as corpus
 
     from cluster import ShardedSearch
+    from indexer.concepts import one_blas_thread
     from search import SearchIndex, related
 
     out = args.out / f"latency-{args.docs}"
@@ -224,6 +225,7 @@ def latency(args, client) -> dict:
             ms.append((time.perf_counter() - t) * 1000)
         return summary(ms)
 
+    one_blas_thread()  # both sides as `serve` runs them (the coordinator sets it too)
     result = {"stories": args.docs}
     with SearchIndex(one) as single:
         result["one archive"] = {

@@ -38,8 +38,10 @@ class ShardActor:
     def __init__(self, path: str):
         from archive.errors import StoreError
         from archive.layout import store_path
+        from indexer.concepts import one_blas_thread
         from search.engine import SearchIndex
 
+        one_blas_thread()  # the worker's other shards and the next worker need the cores
         if not store_path(path).exists():  # gone, or its disk is not mounted here
             raise StoreError(f"no shard archive at {path}")
         self.path = path
@@ -154,8 +156,10 @@ class ShardedSearch:
     """Searches over the shards of a sharded archive, on ``client``'s cluster."""
 
     def __init__(self, archive: str | Path, client, timeout: float = TIMEOUT):
+        from indexer.concepts import one_blas_thread
         from indexer.schema import make_schema
 
+        one_blas_thread()  # a BLAS pool's idle threads would spin on the workers' cores
         self.archive = Path(archive)
         self.map = sharding.read(archive)
         self.client = client

@@ -159,6 +159,15 @@ class ConceptModel:
             return None
 
 
+def one_blas_thread() -> None:
+    """Numeric libraries (OpenBLAS) use one thread in this process, for a process that
+    searches: a query's products are small, and a BLAS pool's idle threads spin on the cores
+    that other searching processes (or a cluster's workers beside this coordinator) need."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def _top_right_singular_vectors(a, k: int, seed: int) -> np.ndarray:
     """The top ``k`` right singular vectors of sparse ``a`` (rows of the result), by the
     randomized range finder (Halko, Martinsson & Tropp 2011) with two power iterations."""

@@ -159,20 +159,25 @@ class Gather:
             # shards rank by the words at least their best CONCEPT_DEPTH (the concept bonus
             # re-ranks those): group them all, near-copies often fill the first 2 x want
             window = max(window, CONCEPT_DEPTH)
-        plan.window = window
+        # when near-copies are grouped, the shards send twice a short window: when it makes
+        # too few groups, the next window is at least twice as long, and that round (a call
+        # to every shard) is saved
+        plan.window = window * 2 if request.collapse and window <= CONCEPT_DEPTH else window
         answers = self._answers(plan)
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
         while True:
-            ranked = self._rank(plan, answers)[:min(total, plan.window)]
+            ranked = self._rank(plan, answers)[:min(total, window)]
             if request.recency > 0 and sort == "relevance":
                 ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
             groups = _collapse(ranked) if request.collapse else [[h] for h in ranked]
-            if len(groups) >= want or plan.window >= total:
+            if len(groups) >= want or window >= total:
                 break
-            plan.window = _next_window(plan.window, len(groups), want, total)
-            answers = self._answers(plan)
+            window = _next_window(window, len(groups), want, total)
+            if window > plan.window:  # more than the shards sent
+                plan.window = window
+                answers = self._answers(plan)
         hits = self._page(q, groups[(page - 1) * limit: want], sort, request.snippet_style)
         results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
                                 facets=facets, notes=notes)

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from indexer.concepts import one_blas_thread
 from search import QueryError, SearchIndex, SearchRequest, related
 
 #: the longest a search or a related-stories lookup may take before its request gets a 503
@@ -58,14 +59,6 @@ def article_job(idx: SearchIndex, key: int):
     return idx.article(key)
 
 
-
-def _one_blas_thread() -> None:
-    """Numeric libraries (OpenBLAS) use one thread in a searching process: searches run a
-    process per core, and a BLAS pool per process only spins on the cores the others need
-    (with it a search cost twice its CPU time)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
 
 
 class Searchers:
@@ -110,7 +103,7 @@ def _process_main(conn, archive: str) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _one_blas_thread()
+    one_blas_thread()
     index: SearchIndex | None = None
     try:
         index = SearchIndex(archive)

@@ -201,6 +201,21 @@ def test_a_shard_changed_since_the_statistics_were_written_is_asked_again(
         assert calls[:3] == ["shard_related", "shard_related_at", "shard_related"], calls
 
 
+def test_the_coordinator_and_the_shards_run_no_blas_pool(archives, client):
+    """A BLAS pool's idle threads spin: in the coordinator they took a core from the workers
+    beside it (a search on two cores cost half as much again)."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    _, three, _ = archives
+    with ShardedSearch(three, client) as sharded:
+        sharded.search("crude prices")
+        assert blas_threads() == {1}
+        assert set().union(*client.run(blas_threads).values()) == {1}
+
+
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
     one, three, _ = archives
     alone = ConceptModel.load(one / "index" / FILE)

@@ -389,3 +389,38 @@ def test_collapsing_many_stories_groups_as_comparing_with_every_group():
     got = [[row[2] for row in group] for group in _collapse(rows)]
     assert got == expected
     assert any(len(g) > 1 for g in expected) and len(expected) > 40
+
+
+def test_a_page_of_groups_of_many_copies_takes_one_round_of_answers(tmp_path_factory,
+                                                                   monkeypatch):
+    """Syndicated stories come in many copies: when the best hundred make fewer groups than
+    a page, the next window the coordinator needs was sent with the first answer (a call to
+    every shard saved), and the page is the page of grouped copies."""
+    import random
+
+    from search.gather import Gather
+
+    rnd = random.Random(3)
+    vocabulary = [f"{a}{b}" for a in ("tal", "mor", "vex", "dun", "pri", "sol", "kar")
+                  for b in ("ba", "do", "ki", "lu", "me", "no", "ra", "si", "tu", "ve")]
+    bodies = [f"Farmers in region {i} brought in the harvest. " + "Harvest. " * i
+              + " ".join(rnd.choice(vocabulary) for _ in range(80)) for i in range(11)]
+    records = [story(f"copy-{i}-{c}", f"Harvest report {i}", body, f"2024-03-{1 + i:02d}",
+                     ["farming"], source=f"paper{c}.example")
+               for i, body in enumerate(bodies) for c in range(12)]
+    index = open_test_index(tmp_path_factory, "copies", records)
+    asked: list[int] = []
+    answers = Gather._answers
+
+    def counting(self, plan):
+        asked.append(plan.window)
+        return answers(self, plan)
+
+    monkeypatch.setattr(Gather, "_answers", counting)
+    try:
+        r = index.search("harvest farmers region", limit=10)
+    finally:
+        index.close()
+    assert r.total == 132 and len(r.hits) == 10
+    assert [h.copies for h in r.hits] == [12] * 10
+    assert len(asked) == 1, asked
