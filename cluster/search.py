@@ -109,8 +109,10 @@ def _empty_answer(plan):
 
 
 def _empty_related(step, *args):
-    return {"frequencies": (0, 0, {}), "candidates": ([], []), "sketches": [],
-            "best_score": 0.0}.get(step)
+    from search.related_shard import Ranked
+
+    return {"frequencies": (0, 0, {}), "ranked": Ranked(0.0, [], []), "offers": [],
+            "sketches": []}.get(step)
 
 
 _EMPTY: dict[str, Callable[..., Any]] = {

@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Any, Sequence
 
 from crawler.urls import canonicalize
 from indexer.analysis import news_analyzer
@@ -175,14 +175,19 @@ class _Weights:
             self.df[t] = df
             self.idf[t] = math.log((n + 1) / (df + 1))
 
-    def ask(self, step: str, *args) -> list:
-        """Every shard's answer to a step whose words were weighed here; raises _Stale when
-        a shard is not the one the collection's statistics were read from."""
+    def ask(self, step: str, args_of, which: list[int] | None = None) -> dict[int, Any]:
+        """Every shard's (or those ``which`` names) answer to a step whose words were weighed
+        here, called with ``args_of(shard)`` (or the same args); raises _Stale when a shard is
+        not the one the collection's statistics were read from."""
+        def with_step(i):
+            return (step, *(args_of(i) if callable(args_of) else args_of))
+
         if self.collection is None:
-            return list(self.gather.scatter("shard_related", (step, *args)).values())
-        got = list(self.gather.scatter(
-            "shard_related_at", (frozenset(self.collection.identities), step, *args)).values())
-        if any(isinstance(g, str) and g == STALE for g in got):
+            return self.gather.scatter("shard_related", with_step, which)
+        identities = frozenset(self.collection.identities)
+        got = self.gather.scatter("shard_related_at", lambda i: (identities, *with_step(i)),
+                                  which)
+        if any(isinstance(g, str) and g == STALE for g in got.values()):
             raise _Stale
         return got
 
@@ -230,7 +235,11 @@ def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter,
     stories (and more than 500) are left to the re-ranking (they cannot pick candidates),
     keeping the rarest few if that leaves too little. Stories sharing the source's tags
     compete for the places too, with a bonus in proportion to the best score of all. Also
-    the sketches of the stories ``links`` names (in the same round).
+    the sketches of the stories ``links`` names.
+
+    Two rounds: every shard ranks its stories (``related_shard.ranked``), then the stored
+    fields and words of the collection's best only are read where they are
+    (``related_shard.offers``), not those of every shard's best.
     """
     top = sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]
     dfs = weights.df_of([t for t, _ in top])
@@ -238,14 +247,26 @@ def _candidates(gather, weights: _Weights, vec: dict[str, float], where: Filter,
     chosen = [(t, w) for t, w in top if 0 < dfs[t] <= cap]
     if len(chosen) < 5:
         chosen = sorted(((t, w) for t, w in top if dfs[t]), key=lambda tw: dfs[tw[0]])[:5]
-    bonus = 0.0
-    if tags:
-        best = max(weights.ask("best_score", where, chosen), default=0.0)
-        bonus = topic_boost * best / (2 * len(tags))
-    parts = weights.ask("candidates", where, chosen, tags, bonus, limit, links)
-    offers = [o for found, _ in parts for o in found]
+    parts = weights.ask("ranked", (where, chosen, tags, limit, links))
+    best = max((p.best for p in parts.values()), default=0.0)
+    bonus = topic_boost * best / (2 * len(tags)) if tags else 0.0
+    rows = []
+    for shard, part in parts.items():
+        for score, order, doc, held in part.rows:
+            plain = score
+            for _ in range(held):  # as adding the bonus for each tag in turn
+                score += bonus
+            # stories tied after the bonus rank by their score without it, as within a
+            # shard's share of those holding as many tags
+            rows.append((-score, -plain, order, shard, doc))
+    rows.sort()
+    wanted: dict[int, list[tuple[float, int, int]]] = {}
+    for score, _, order, shard, doc in rows[:limit]:
+        wanted.setdefault(shard, []).append((-score, order, doc))
+    picked = weights.ask("offers", lambda i: (wanted[i],), sorted(wanted))
+    offers = [o for found in picked.values() for o in found]
     offers.sort(key=lambda o: (-o.score, o.order))
-    return offers[:limit], [sketch for _, known in parts for sketch in known]
+    return offers, [sketch for part in parts.values() for sketch in part.sketches]
 
 
 def _expanded(vec: dict[str, float], neighbours: list[tuple[float, dict[str, float]]]

@@ -110,30 +110,45 @@ def _accumulate(idx, where: Filter, chosen: list[tuple[str, float]]):
     return docs, acc[docs]
 
 
-def best_score(idx, where: Filter, chosen: list[tuple[str, float]]) -> float:
-    """The best candidate score here (0.0: none), which sets the topic bonus."""
-    _, scores = _accumulate(idx, where, chosen)
-    return float(scores.max()) if len(scores) else 0.0
+class Ranked(NamedTuple):
+    """A shard's best candidates, before their stored fields are read (:func:`ranked`)."""
+
+    best: float  # the best score here without the topic bonus (0.0: none)
+    #: (score without the bonus, story key, document number, how many of the tags it holds)
+    rows: list[tuple[float, int, int, int]]
+    sketches: list[str]  # of the stories the source links to that are here
 
 
-def candidates(idx, where: Filter, chosen: list[tuple[str, float]], tags: list[str],
-               bonus: float, limit: int, links: Sequence[str] = ()
-               ) -> tuple[list[Offer], list[str]]:
-    """The ``limit`` best candidates here (each of ``tags`` a story holds adds ``bonus``),
-    and the sketches of the stories ``links`` names that are here (:func:`sketches`)."""
+def ranked(idx, where: Filter, chosen: list[tuple[str, float]], tags: list[str], limit: int,
+           links: Sequence[str] = ()) -> Ranked:
+    """The ``limit`` best candidates here among those holding each number of ``tags``: the
+    topic bonus (a share of the best score of all shards, unknown yet) is the same for
+    stories holding as many tags, so the collection's ``limit`` best are among these."""
     docs, scores = _accumulate(idx, where, chosen)
+    found = sketches(idx, list(links))
     if not len(docs):
-        return [], sketches(idx, list(links))
+        return Ranked(0.0, [], found)
     cache = idx.cache
+    held = np.zeros(len(docs), dtype=np.int64)
     for tag in tags:
-        scores += bonus * cache.term_mask("topics", tag)[docs]
+        held += cache.term_mask("topics", tag)[docs]
     order = cache.order[docs]
-    best = top_positions(scores, limit, order)
-    stored = idx.searcher.stored_fields
-    found = [stored(int(docs[p])) for p in best.tolist()]
-    counts = _counts(idx, found)
-    return ([Offer(float(scores[p]), int(order[p]), f, counts[f["id"]])
-             for p, f in zip(best.tolist(), found)], sketches(idx, list(links)))
+    rows = []
+    for k in np.unique(held).tolist():
+        among = np.flatnonzero(held == k)
+        for i in among[top_positions(scores[among], limit, order[among])].tolist():
+            rows.append((float(scores[i]), int(order[i]), int(docs[i]), k))
+    return Ranked(float(scores.max()), rows, found)
+
+
+def offers(idx, wanted: list[tuple[float, int, int]]) -> list[Offer]:
+    """The candidates ``wanted`` names (score, story key, document number) with their stored
+    fields and word counts; a story gone since it was ranked is left out."""
+    stored = idx.shard_fetch([(order, doc) for _, order, doc in wanted])
+    found = [(score, order, stored[(order, doc)]) for score, order, doc in wanted
+             if (order, doc) in stored]
+    counts = _counts(idx, [f for _, _, f in found])
+    return [Offer(score, order, f, counts[f["id"]]) for score, order, f in found]
 
 
 def _counts(idx, found: list[dict]) -> dict[str, dict[str, int]]:
@@ -173,5 +188,5 @@ def sketches(idx, urls: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["Filter", "Offer", "source", "frequencies", "best_score", "candidates", "sketches",
+__all__ = ["Filter", "Offer", "Ranked", "source", "frequencies", "ranked", "offers", "sketches",
            "QueryError"]

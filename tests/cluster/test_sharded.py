@@ -109,6 +109,45 @@ def test_related_stories_of_a_sharded_archive_are_one_archives(archives, client)
                 [s.as_dict() for s in related(sharded, text=draft, limit=10)[1]]
 
 
+def test_related_stories_read_the_stories_of_the_collections_best_only(archives,
+                                                                        monkeypatch):
+    """Each shard ranks its candidates, and only the collection's best few are read (stored
+    fields, words) where they are: reading every shard's best cost a sharded archive as
+    many times the reading as it has shards. The shards are opened in this process here, to
+    count what they read."""
+    from search import related_shard
+    from search.gather import Gather, LocalShard
+    from search.related import CANDIDATES
+
+    one, three, _ = archives
+    read: list[int] = []
+    counts = related_shard._counts
+
+    def counting(idx, found):
+        read.append(len(found))
+        return counts(idx, found)
+
+    monkeypatch.setattr(related_shard, "_counts", counting)
+    shards = [SearchIndex(p) for p in sharding.read(three).paths]
+
+    class Shards:
+        def gather(self):
+            return Gather([LocalShard(s, f"shard-{i}") for i, s in enumerate(shards)], None,
+                          lambda: None)
+
+    try:
+        with SearchIndex(one) as single:
+            for record in corpus()[:40:4]:
+                expected = [s.as_dict() for s in related(single, url=record["url"])[1]]
+                read.clear()
+                assert [s.as_dict() for s in related(Shards(), url=record["url"])[1]] == \
+                    expected
+                assert 0 < sum(read) <= CANDIDATES + 1 and len(read) <= 3, read
+    finally:
+        for s in shards:
+            s.close()
+
+
 def _one_and_three(tmp_path, client, jsonl: str):
     """The stories of ``jsonl`` as one archive and as three shards, imported and indexed."""
     one, three = tmp_path / "one", tmp_path / "three"
