@@ -329,3 +329,18 @@ class _Tracking(Gather):
     def locate(self, number: int) -> tuple[list[int] | None, int]:
         shard, local = self.owner.locate(number)
         return [shard], local
+
+    def likely(self, url: str) -> list[int] | None:
+        """The shard of the URL (an imported story's), and of its host's site or a site it
+        is part of (a crawled story's, crawled from a seed there)."""
+        from crawler.urls import canonicalize, hostname_of, site_of
+
+        shard_map = self.owner.map
+        try:
+            canonical = canonicalize(url.strip())
+            labels = site_of(hostname_of(canonical)).split(".")
+        except Exception:  # noqa: BLE001 - not a URL: every shard says so
+            return None
+        shards = {shard_map.for_url(canonical)}
+        shards |= {shard_map.for_site(".".join(labels[i:])) for i in range(len(labels) - 1)}
+        return sorted(shards)

@@ -139,6 +139,11 @@ class Gather:
         (a sharded archive's coordinator knows better)."""
         return None, number
 
+    def likely(self, url: str) -> list[int] | None:
+        """The shards that should hold the story of ``url`` by their sharding rule (asked
+        first), or None: all of them."""
+        return None
+
     # -- the search ------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResults:
         self.missing = []

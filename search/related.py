@@ -343,12 +343,18 @@ def relatedness(idx, text: str, others: dict[str, str],
 
 def _source(gather, url: str | None, text: str | None) -> tuple[Source, str]:
     if url:
-        which, key = None, url
+        which, key = gather.likely(url), url
         if url.strip().isdigit():
             which, local = gather.locate(int(url.strip()))
             key = str(local)
         found = [f for f in gather.scatter("shard_related", ("source", key), which).values()
                  if f]
+        if not found and which is not None and not url.strip().isdigit():
+            # not where its sharding rule puts it (a partner site crawled from another's
+            # seed, an archive resharded by hand): the others may hold it
+            rest = [i for i in range(len(gather.shards)) if i not in which]
+            found = [f for f in gather.scatter("shard_related", ("source", key), rest).values()
+                     if f]
         if not found:
             if url.strip().isdigit():
                 raise QueryError(f"there is no article number {url.strip()} in the archive")

@@ -148,6 +148,39 @@ def test_related_stories_read_the_stories_of_the_collections_best_only(archives,
             s.close()
 
 
+def test_a_related_storys_source_is_asked_of_the_shards_its_rule_names(archives, client,
+                                                                        monkeypatch):
+    """The source story is looked for in the shards the sharding rule puts it in (its URL's,
+    its site's), then, if it is not there, in the others."""
+    from cluster.search import _Tracking
+    from search.gather import Gather
+
+    one, three, _ = archives
+    asked: list[int] = []
+    scatter = Gather.scatter
+
+    def recording(self, method, args_of, which=None):
+        if method == "shard_related" and not callable(args_of) and args_of[0] == "source":
+            asked.append(len(self.shards) if which is None else len(which))
+        return scatter(self, method, args_of, which)
+
+    monkeypatch.setattr(Gather, "scatter", recording)
+    records = corpus()[:30:6]
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for record in records:
+            expected = [s.as_dict() for s in related(single, url=record["url"])[1]]
+            asked.clear()
+            assert [s.as_dict() for s in related(sharded, url=record["url"])[1]] == expected
+            assert asked and asked[0] < 3 and len(asked) == 1, asked
+        # a rule that names the wrong shard (as for a story moved by hand): found elsewhere
+        monkeypatch.setattr(_Tracking, "likely", lambda self, url: [
+            (shard_of(url, 3) + 1) % 3])
+        for record in records:
+            asked.clear()
+            source, found = related(sharded, url=record["url"])
+            assert source.url == record["url"] and asked == [1, 2], asked
+
+
 def _one_and_three(tmp_path, client, jsonl: str):
     """The stories of ``jsonl`` as one archive and as three shards, imported and indexed."""
     one, three = tmp_path / "one", tmp_path / "three"
