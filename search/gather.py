@@ -116,12 +116,9 @@ class Gather:
         """Call ``method`` on the shards (``which``, default all) with ``args_of(i)`` (or the
         same args); shard number -> what it returned, leaving out those that failed."""
         which = list(range(len(self.shards))) if which is None else which
-        pending = {}
-        for i in which:
-            if self.shards[i].name in self.missing:
-                continue
-            args = args_of(i) if callable(args_of) else args_of
-            pending[i] = self.shards[i].call(method, *args)
+        pending = self.send(method, {
+            i: args_of(i) if callable(args_of) else args_of
+            for i in which if self.shards[i].name not in self.missing})
         out: dict[int, Any] = {}
         for i, p in pending.items():
             try:
@@ -133,6 +130,11 @@ class Gather:
                     raise
                 self.missing.append(self.shards[i].name)
         return out
+
+    def send(self, method: str, calls: dict[int, tuple]) -> dict[int, Pending]:
+        """Start ``method`` on each shard of ``calls`` with its args (shard number -> args);
+        what to wait on for each."""
+        return {i: self.shards[i].call(method, *args) for i, args in calls.items()}
 
     def locate(self, number: int) -> tuple[list[int] | None, int]:
         """(the shards that may hold a story's number, its number there): here, all of them

@@ -288,6 +288,38 @@ def test_the_coordinator_and_the_shards_run_no_blas_pool(archives, client):
         assert set().union(*client.run(blas_threads).values()) == {1}
 
 
+def test_a_search_step_reaches_each_worker_in_one_message(archives, client, monkeypatch):
+    """A worker holding several shards gets one message a step for all of them (a message
+    each cost a millisecond a round); a shard's error is still that shard's."""
+    from cluster import search as cluster_search
+
+    sent: list[int] = []
+    batch = cluster_search._Batch.__init__
+    single = cluster_search.RemoteShard.call
+
+    def batching(self, future):
+        sent.append(2)
+        batch(self, future)
+
+    def calling(self, method, *args):
+        sent.append(1)
+        return single(self, method, *args)
+
+    monkeypatch.setattr(cluster_search._Batch, "__init__", batching)
+    monkeypatch.setattr(cluster_search.RemoteShard, "call", calling)
+    one, three, _ = archives
+    workers = len(client.scheduler_info()["workers"])
+    with SearchIndex(one) as single_archive, ShardedSearch(three, client) as sharded:
+        sharded.search("crude prices")
+        sent.clear()
+        assert sharded.search("crude prices").as_dict() == \
+            single_archive.search("crude prices").as_dict()
+        assert 2 in sent and len(sent) <= 2 * workers, sent  # two steps, a message a worker
+        gather = sharded.gather()
+        assert gather.scatter("shard_related", ("no-such-step",)) == {}
+        assert sorted(gather.missing) == sorted(sharded.map.names)
+
+
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
     one, three, _ = archives
     alone = ConceptModel.load(one / "index" / FILE)
