@@ -235,7 +235,7 @@ def _warc_pages(path: Path, mark: WarcMark):
                 iterator = ArchiveIterator(fh)
                 ordinal = mark.ordinal - 1
                 for record in iterator:
-                    if not _is_page(record):
+                    if not _is_page(_checked(record, iterator)):
                         continue
                     ordinal += 1
                     if not found and \
@@ -252,9 +252,17 @@ def _warc_pages(path: Path, mark: WarcMark):
         iterator = ArchiveIterator(fh)
         ordinal = -1
         for record in iterator:
-            if _is_page(record):
+            if _is_page(_checked(record, iterator)):
                 ordinal += 1
                 yield ordinal, record, iterator
+
+
+def _checked(record, iterator):
+    """The record, if it is one: warcio gives bytes that only begin like a WARC record (a
+    file that is garbage past its first line) as a record without a type."""
+    if record.rec_type is None:
+        raise ValueError(f"no WARC record at offset {iterator.get_record_offset()}")
+    return record
 
 
 def _is_page(record) -> bool:

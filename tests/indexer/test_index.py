@@ -217,6 +217,23 @@ def test_import_rejects_unknown_files(archive, tmp_path):
     assert report.files == 0 and len(report.problems) == 2
 
 
+@pytest.mark.parametrize("tail", [b"", b"\x00\x01 not a record " * 40])
+def test_a_warc_file_that_is_garbage_past_its_first_line_is_a_problem(archive, tmp_path, tail):
+    """A file that only begins like a WARC file imports nothing, and says so: warcio reads
+    what follows its first line as one record without a type."""
+    from newsarchive.sample_site import STORIES, article_html
+
+    good = tmp_path / "good.warc.gz"
+    _warc_with(good, {"https://b.example" + STORIES[0].path:
+                      article_html(STORIES[0], "https://b.example")})
+    bad = tmp_path / "bad.warc"
+    bad.write_bytes(b"WARC/1.0\r\n" + b"garbage " * 50 + tail)
+    report = import_files(archive, [good, bad])
+    assert report.new == 1
+    assert [p for p in report.problems if "bad.warc" in p and "no WARC record" in p], \
+        report.problems
+
+
 def test_stats(archive):
     put(archive, [art(i) for i in range(4)] + [art(9, published=None)])
     update_index(archive)
