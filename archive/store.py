@@ -140,6 +140,7 @@ class Store:
             self._group_age: float | None = None  # see group_commits
             self._group_started: float | None = None
             self._depth = 0  # transactions open (a nested one is a savepoint)
+            self._last_added: float | None = None  # see enqueue
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -224,16 +225,23 @@ class Store:
     def enqueue(self, url: str, host: str, depth: int, crawl_id: int, kind: str = "page",
                 via: str | None = None, hint_date: str | None = None, state: str = "queued",
                 pattern: str | None = None) -> bool:
-        """Queue (or hold) ``url`` for this crawl unless this crawl already has it. True if new."""
+        """Queue (or hold) ``url`` for this crawl unless this crawl already has it. True if new.
+        The time it is added never goes back in a store, even if the clock does (a sharded
+        crawl collects its links for other shards by it: ``handoffs``)."""
+        if self._last_added is None:
+            self._last_added = self.db.execute(
+                "SELECT COALESCE(MAX(added_at), 0) FROM frontier").fetchone()[0]
+        now = self._last_added = max(time.time(), self._last_added)
         cur = self.db.execute(
             "INSERT INTO frontier(url, host, depth, state, kind, crawl_id, via, hint_date,"
             " pattern, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET state=excluded.state, crawl_id=excluded.crawl_id,"
             "   depth=excluded.depth, tries=0, kind=excluded.kind, outcome=NULL,"
             "   pattern=excluded.pattern,"
-            "   hint_date=COALESCE(excluded.hint_date, frontier.hint_date)"
+            "   hint_date=COALESCE(excluded.hint_date, frontier.hint_date),"
+            "   added_at=excluded.added_at"
             " WHERE frontier.crawl_id IS NOT excluded.crawl_id",
-            (url, host, depth, state, kind, crawl_id, via, hint_date, pattern, time.time()))
+            (url, host, depth, state, kind, crawl_id, via, hint_date, pattern, now))
         if cur.rowcount == 0 and hint_date:
             self.db.execute("UPDATE frontier SET hint_date=COALESCE(hint_date, ?) WHERE url=?",
                             (hint_date, url))
@@ -469,12 +477,17 @@ class Store:
         row = self.db.execute("SELECT seeds FROM crawls WHERE id=?", (crawl_id,)).fetchone()
         return json.loads(row["seeds"] or "[]") if row else []
 
-    def handoffs(self, crawl_id: int) -> list[tuple]:
-        """Links a shard's crawl found that are another shard's: (url, depth, kind, via,
-        hint date), kept until the sharded crawl hands them over."""
-        return [tuple(row) for row in self.db.execute(
-            "SELECT url, depth, kind, via, hint_date FROM frontier"
-            " WHERE crawl_id=? AND state='handoff' ORDER BY added_at", (crawl_id,))]
+    def handoffs(self, crawl_id: int, since: tuple[float, str] = (0.0, "")
+                 ) -> tuple[list[tuple], tuple[float, str]]:
+        """Links a shard's crawl found that are another shard's, kept until the sharded crawl
+        hands them over: (url, depth, kind, via, hint date) of those added after ``since``
+        (when, URL) and the (when, URL) of the last of them (the next ``since``)."""
+        rows = self.db.execute(
+            "SELECT url, depth, kind, via, hint_date, added_at FROM frontier"
+            " WHERE crawl_id=? AND state='handoff' AND (added_at>? OR (added_at=? AND url>?))"
+            " ORDER BY added_at, url", (crawl_id, since[0], since[0], since[1])).fetchall()
+        last = (rows[-1]["added_at"], rows[-1]["url"]) if rows else since
+        return [tuple(row)[:5] for row in rows], last
 
     def held_count(self, crawl_id: int) -> int:
         """URLs of a crawl held back until their pattern proves to be articles."""

@@ -315,12 +315,16 @@ REPORT_EVERY = 1.0
 
 
 def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
-                token: str, extra: list[tuple] | None = None) -> dict:
+                token: str, extra: list[tuple] | None = None,
+                since: tuple[float, str] = (0.0, ""), crawl_sites: tuple[str, ...] = ()
+                ) -> dict:
     """Crawl one shard's seeds (and the links other shards ``extra`` handed over) into it,
     leaving its crawl open (:func:`_finish_task` closes it); its figures are published as it
     goes under ``token`` (a Dask variable) and it stops after the pages in flight when the
     event of that name is set. The figures returned name the links found for other shards
-    (``handoffs``)."""
+    since ``since`` (``handoffs``; an earlier round sent the others) and when the last was
+    found (``handoffs_since``). ``crawl_sites``: the sites of every shard's seeds, in scope
+    here as in one process's crawl (and handed to their shard)."""
     import multiprocessing
     import time
     from dataclasses import replace
@@ -332,7 +336,7 @@ def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
 
     if multiprocessing.current_process().daemon:
         settings = replace(settings, workers=0)  # a daemonic worker may not start processes
-    settings = replace(settings, shard=(index, count))
+    settings = replace(settings, shard=(index, count), crawl_sites=tuple(crawl_sites))
     figures, stop = Variable(token), Event(token)
     last = [0.0]
 
@@ -351,7 +355,7 @@ def _crawl_task(path: str, settings, seeds: list[str], index: int, count: int,
     out["interrupted"] = stats.interrupted
     figures.set(out)
     with Store(path, create=False) as store:
-        out["handoffs"] = store.handoffs(stats.crawl_id)
+        out["handoffs"], out["handoffs_since"] = store.handoffs(stats.crawl_id, since)
     return out
 
 
@@ -401,20 +405,25 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
     # the workers of one machine share its cores: so do their crawls' cleaning processes
     settings = replace(settings, workers=max(1, settings.workers // _per_machine(client))) \
         if settings.workers else settings
+    everywhere = tuple(sorted(set().union(*sites.values())))
     rounds: dict[int, list[dict]] = {}
     handed: dict[int, set[str]] = {i: set() for i in range(shard_map.count)}
+    # each shard's links for others up to then (when found, URL) were received
+    since: dict[int, tuple[float, str]] = {}
     todo: dict[int, list[tuple]] = {i: [] for i in groups}
     n = 0
     while todo:
         names = {i: f"{token}-{n}-{i}" for i in todo}
         futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings,
                                     groups.get(i, []), i, shard_map.count, names[i], extra,
-                                    pure=False, **placement(client, shard_map.names[i]))
+                                    since.get(i, (0.0, "")), everywhere, pure=False,
+                                    **placement(client, shard_map.names[i]))
                    for i, extra in sorted(todo.items())}
         done = _wait_crawls(client, futures, names, rounds, progress)
         todo = {}
         for i, figures in sorted(done.items()):
             rounds.setdefault(i, []).append(figures)
+            since[i] = figures.pop("handoffs_since", since.get(i, (0.0, "")))
             for link in figures.pop("handoffs", []):
                 to = policy.owner(link[0], sites, settings.allow_domains, shard_map.count)
                 if to is not None and to != i and link[0] not in handed[to]:

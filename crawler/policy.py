@@ -43,7 +43,8 @@ class LinkPolicy:
 
     def scope_reason(self, url: str) -> str | None:
         """None when ``url`` is in scope, else why not."""
-        if not urls.in_scope(url, self.sites, self.settings.allow_domains):
+        if not urls.in_scope(url, self.sites | set(self.settings.crawl_sites),
+                             self.settings.allow_domains):
             return "off-site"
         if self.settings.shard and not self._own_shard(url):
             return "other-shard"

@@ -74,6 +74,9 @@ class CrawlSettings:
     #: (this shard, shards) when crawling one shard of a sharded archive: sites that belong
     #: to another shard (``archive.keys.shard_of`` of the site) are left to it
     shard: tuple[int, int] | None = None
+    #: the sites of the whole sharded crawl's seeds: in its scope, as in one process's, and
+    #: handed to the shard crawling them
+    crawl_sites: tuple[str, ...] = ()
 
     @property
     def ua(self) -> str:

@@ -83,19 +83,24 @@ def test_a_worker_killed_mid_crawl_has_its_shard_resumed(tmp_path, client, sites
     assert sorted(stories) == sorted(_stories([tmp_path / "one"]))
 
 
-def test_links_to_another_shards_sites_are_handed_to_it(tmp_path, client):
+def test_links_to_another_shards_sites_are_handed_to_it(tmp_path, client, monkeypatch):
     """A site links to a partner site crawled only as an allowed domain, which lives in the
-    other shard: the partner's stories are fetched there, once, as one process stores them."""
+    other shard: the partner's stories are fetched there, once, as one process stores them;
+    and the partner's link back to the site comes back to the site's shard."""
     assert shard_of(HOSTS[0], 2) != shard_of(HOSTS[1], 2)
     with SampleSite(SiteState(extra_articles=30), host=HOSTS[1]) as partner, \
             SampleSite(SiteState(extra_articles=30), host=HOSTS[0]) as home:
-        home.state.links_out = [partner.url + "/"]
+        home.state.links_out = [partner.url + "/", partner.url + "/sections/world"]
+        partner.state.links_out = [home.url + "/only-from-the-partner"]
         settings = CrawlSettings(delay=0.0, backoff=0.05, timeout=5.0, allow_private=True,
                                  allow_domains=(HOSTS[1],))
         Crawler(tmp_path / "one", settings).run([home.url + "/"])
         expected = sorted(_stories([tmp_path / "one"]))
         assert any(HOSTS[1] in url for url in expected)
+        assert home.state.hits["/only-from-the-partner"] == 1
         partner.state.hits.clear()
+        home.state.hits.clear()
+        received = _handoffs_received(monkeypatch)
         figures = crawl_sharded(client, tmp_path / "two", [home.url + "/"], settings, shards=2)
         shard_map = sharding.read(tmp_path / "two")
         assert sorted(_stories(shard_map.paths)) == expected
@@ -104,6 +109,32 @@ def test_links_to_another_shards_sites_are_handed_to_it(tmp_path, client):
             assert hosts == {h for h in HOSTS if shard_of(h, 2) == i}
         assert figures["shards"] == 2 and figures["articles_new"] == len(expected)
         assert max(partner.state.hits.values()) == 1  # no page of the partner fetched twice
+        # a page of the home site that only the partner links to: fetched by home's shard,
+        # as by one process (the partner's shard found it out of its own scope)
+        assert home.state.hits["/only-from-the-partner"] == 1
         for path in shard_map.paths:  # both crawls finished: a new crawl starts afresh
             with Store(path, create=False) as store:
                 assert store.last_crawl()["finished_at"] is not None
+        # three rounds (home, the partner, home's page the partner links to), and a shard
+        # sends each link it found for the other once, not again with each round
+        assert len(received) == 3 and all(received), received
+        for shard in (0, 1):
+            sent = [url for got in received for url in got.get(shard, [])]
+            assert len(sent) == len(set(sent)), sent
+
+
+def _handoffs_received(monkeypatch) -> list[dict[int, list[str]]]:
+    """The links for other shards the coordinator receives from each shard, round by round."""
+    from cluster import work
+
+    received: list[dict[int, list[str]]] = []
+    wait = work._wait_crawls
+
+    def recording(*args, **kwargs):
+        done = wait(*args, **kwargs)
+        received.append({i: [link[0] for link in figures.get("handoffs", [])]
+                         for i, figures in done.items()})
+        return done
+
+    monkeypatch.setattr(work, "_wait_crawls", recording)
+    return received

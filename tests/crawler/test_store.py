@@ -62,3 +62,24 @@ def test_without_grouping_every_transaction_commits(tmp_path):
         _enqueue(store, "https://example.org/a", crawl_id)
     assert _urls(store.path) == {"https://example.org/a"}
     store.close()
+
+
+def test_links_for_other_shards_are_given_once_each_even_when_the_clock_goes_back(
+        tmp_path, monkeypatch):
+    """A sharded crawl collects a shard's links for the others round by round from where the
+    last round stopped: a link found after the clock was set back is not skipped."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    with Store(tmp_path) as store:
+        crawl_id, _ = store.open_crawl(["https://a.example/"], {})
+        for url in ("https://b.example/1", "https://b.example/2"):  # at the same instant
+            store.enqueue(url, "b.example", 1, crawl_id, state="handoff")
+        first, since = store.handoffs(crawl_id)
+        assert [row[0] for row in first] == ["https://b.example/1", "https://b.example/2"]
+        assert store.handoffs(crawl_id, since) == ([], since)
+        clock[0] -= 3600  # set back an hour
+        store.enqueue("https://b.example/3", "b.example", 1, crawl_id, state="handoff")
+        store.enqueue("https://a.example/x", "a.example", 1, crawl_id)  # not a handoff
+        later, since = store.handoffs(crawl_id, since)
+        assert [row[0] for row in later] == ["https://b.example/3"]
+        assert store.handoffs(crawl_id, since)[0] == []
