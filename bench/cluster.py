@@ -391,7 +391,7 @@ def faults(args, client) -> dict:
     with ShardedSearch(out / "two", client, timeout=5) as sharded:
         whole = sharded.search("news").as_dict()
         pids = client.run(os.getpid)
-        victim = sharded._actors[0]._address
+        victim = sharded.worker_of(0)
         os.kill(pids[victim], signal.SIGKILL)
         partial = sharded.search("news")
         t = time.perf_counter()

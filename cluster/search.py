@@ -148,9 +148,10 @@ _EMPTY: dict[str, Callable[..., Any]] = {
 class RemoteShard:
     local = False
 
-    def __init__(self, name: str, actor):
+    def __init__(self, name: str, actor, worker: str | None = None):
         self.name = name
         self.actor = actor
+        self.worker = worker  # the address of the worker holding the actor
 
     def call(self, method: str, *args):
         payload = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
@@ -226,7 +227,7 @@ class ShardedSearch:
         self.client = client
         self.timeout = timeout
         self.schema = make_schema()
-        self._actors: dict[int, object] = {}
+        self._actors: dict[int, tuple[Any, str | None]] = {}
         self._failed_at: dict[int, float] = {}
         self._model = None
         self._model_signature: tuple | None = None
@@ -244,18 +245,25 @@ class ShardedSearch:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _actor(self, i: int):
-        actor = self._actors.get(i)
-        if actor is None:
+    def _actor(self, i: int) -> tuple[Any, str | None]:
+        """Shard ``i``'s actor, made on its worker if there is none, and that worker's
+        address (a step for several shards on one worker goes in one message)."""
+        if i not in self._actors:
             name = self.map.names[i]
             future = self.client.submit(ShardActor, str(self.map.paths[i]), actor=True,
                                         pure=False, **placement(self.client, name, spread=i))
             try:
-                actor = self._actors[i] = future.result(timeout=self.timeout)
+                actor = future.result(timeout=self.timeout)
+                held = self.client.who_has([future]).get(future.key) or [None]
             except BaseException:
                 future.cancel()
                 raise
-        return actor
+            self._actors[i] = actor, held[0]
+        return self._actors[i]
+
+    def worker_of(self, i: int) -> str | None:
+        """The address of the worker holding shard ``i``'s open index (None: not opened)."""
+        return self._actors[i][1] if i in self._actors else None
 
     def shards(self) -> list:
         out: list = []
@@ -264,7 +272,7 @@ class ShardedSearch:
                 out.append(_Unreachable(name, RuntimeError("shard down")))
                 continue
             try:
-                out.append(RemoteShard(name, self._actor(i)))
+                out.append(RemoteShard(name, *self._actor(i)))
             except Exception as exc:  # noqa: BLE001 - no worker can hold it now
                 self._failed_at[i] = time.monotonic()
                 out.append(_Unreachable(name, exc))
@@ -277,7 +285,7 @@ class ShardedSearch:
             return self._model
         for i in range(self.map.count):
             try:
-                actor = self._actor(i)
+                actor = self._actor(i)[0]
                 signature = actor.concepts_signature().result(timeout=self.timeout)
                 if self._model is None or signature != self._model_signature:
                     self._model = actor.concepts().result(timeout=self.timeout)
@@ -372,15 +380,15 @@ class _Tracking(Gather):
         by_worker: dict[str, list[int]] = {}
         for i in calls:
             shard = self.shards[i]
-            if isinstance(shard, RemoteShard):
-                by_worker.setdefault(shard.actor._address, []).append(i)
+            if isinstance(shard, RemoteShard) and shard.worker:
+                by_worker.setdefault(shard.worker, []).append(i)
         batched = {i for group in by_worker.values() if len(group) > 1 for i in group}
         out = super().send(method, {i: args for i, args in calls.items() if i not in batched})
         for group in by_worker.values():
             if len(group) < 2:
                 continue
             payload = pickle.dumps(
-                [(self.shards[i].actor._key, method,
+                [(self.shards[i].actor.key, method,
                   pickle.dumps(calls[i], protocol=pickle.HIGHEST_PROTOCOL)) for i in group],
                 protocol=pickle.HIGHEST_PROTOCOL)
             batch = _Batch(self.shards[group[0]].actor.batch(payload))

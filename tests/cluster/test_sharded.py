@@ -368,9 +368,9 @@ def test_a_killed_worker_gives_partial_answers_then_whole_ones_again(archives, c
     with ShardedSearch(three, client, timeout=5) as sharded:
         whole = sharded.search("bank interest").as_dict()
         pids = client.run(os.getpid)
-        victim_address = sharded._actors[0]._address  # the worker holding the first shard
+        victim_address = sharded.worker_of(0)  # the worker holding the first shard
         held = {name for i, name in enumerate(sharded.map.names)
-                if sharded._actors[i]._address == victim_address}
+                if sharded.worker_of(i) == victim_address}
         os.kill(pids[victim_address], signal.SIGKILL)
         started = time.monotonic()
         partial = sharded.search("bank interest")
