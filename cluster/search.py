@@ -174,10 +174,17 @@ class _Batch:
     def __init__(self, future):
         self.future = future
         self.got: list | None = None
+        self.error: Exception | None = None  # the worker's failure, told to every part
 
     def part(self, n: int, timeout=None):
+        if self.error is not None:
+            raise self.error
         if self.got is None:
-            self.got = pickle.loads(self.future.result(timeout=timeout))
+            try:
+                self.got = pickle.loads(self.future.result(timeout=timeout))
+            except Exception as exc:
+                self.error = exc  # the other shards of the worker are not waited for again
+                raise
         ok, value = self.got[n]
         if not ok:
             raise value

@@ -387,6 +387,28 @@ def test_a_killed_worker_gives_partial_answers_then_whole_ones_again(archives, c
         assert again.as_dict() == whole
 
 
+def test_a_hung_worker_costs_a_search_one_timeout_for_all_its_shards(archives, client):
+    """A worker that stops answering (stopped, swapping, cut off) holds several shards: the
+    search waits the timeout once for all of them, then answers with the others."""
+    _, three, _ = archives
+    with ShardedSearch(three, client, timeout=2) as sharded:
+        whole = sharded.search("bank interest")
+        pids = client.run(os.getpid)
+        victim = sharded.worker_of(0)
+        held = {name for i, name in enumerate(sharded.map.names)
+                if sharded.worker_of(i) == victim}
+        assert len(held) == 2  # three shards on two workers
+        os.kill(pids[victim], signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            partial = sharded.search("bank interest")
+            waited = time.monotonic() - started
+        finally:
+            os.kill(pids[victim], signal.SIGCONT)
+        assert set(partial.missing_shards) == held and 0 < partial.total < whole.total
+        assert 2 <= waited < 3.5, waited
+
+
 def test_the_cli_imports_into_shards_and_searches_them(tmp_path, archives):
     from click.testing import CliRunner
 
