@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import uuid
 from typing import Any, Callable, Protocol
 
@@ -114,15 +115,19 @@ class Gather:
     def scatter(self, method: str, args_of: Callable[[int], tuple] | tuple,
                  which: list[int] | None = None) -> dict[int, Any]:
         """Call ``method`` on the shards (``which``, default all) with ``args_of(i)`` (or the
-        same args); shard number -> what it returned, leaving out those that failed."""
+        same args); shard number -> what it returned, leaving out those that failed or did
+        not answer within ``timeout`` of the call (one wait for all of them)."""
         which = list(range(len(self.shards))) if which is None else which
         pending = self.send(method, {
             i: args_of(i) if callable(args_of) else args_of
             for i in which if self.shards[i].name not in self.missing})
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         out: dict[int, Any] = {}
         for i, p in pending.items():
             try:
-                out[i] = p.result(timeout=self.timeout)
+                # an answer already in is taken at once (a wait of 0 would time out first)
+                left = None if deadline is None else max(0.01, deadline - time.monotonic())
+                out[i] = p.result(timeout=left)
             except QueryError:
                 raise
             except Exception:  # noqa: BLE001 - a shard down, killed or too slow: say which

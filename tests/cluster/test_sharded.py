@@ -389,7 +389,8 @@ def test_a_killed_worker_gives_partial_answers_then_whole_ones_again(archives, c
 
 def test_a_hung_worker_costs_a_search_one_timeout_for_all_its_shards(archives, client):
     """A worker that stops answering (stopped, swapping, cut off) holds several shards: the
-    search waits the timeout once for all of them, then answers with the others."""
+    search waits the timeout once for all of them, then answers with the others; when every
+    worker stops, once for all the workers."""
     _, three, _ = archives
     with ShardedSearch(three, client, timeout=2) as sharded:
         whole = sharded.search("bank interest")
@@ -406,6 +407,20 @@ def test_a_hung_worker_costs_a_search_one_timeout_for_all_its_shards(archives, c
         finally:
             os.kill(pids[victim], signal.SIGCONT)
         assert set(partial.missing_shards) == held and 0 < partial.total < whole.total
+        assert 2 <= waited < 3.5, waited
+    # every worker stopped: one timeout for the whole search step, not one per worker
+    with ShardedSearch(three, client, timeout=2) as sharded:
+        sharded.search("bank interest")
+        for pid in pids.values():
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            nothing = sharded.search("bank interest")
+            waited = time.monotonic() - started
+        finally:
+            for pid in pids.values():
+                os.kill(pid, signal.SIGCONT)
+        assert set(nothing.missing_shards) == set(sharded.map.names) and nothing.total == 0
         assert 2 <= waited < 3.5, waited
 
 
