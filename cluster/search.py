@@ -33,9 +33,9 @@ MODEL_CHECK = 30.0
 #: a search's steps, run on the worker's event loop (``ShardActor.quick``); the others (the
 #: collection's word tables, did-you-mean's lexicon) take the actor's thread, so that a
 #: long one does not hold up the worker's other work
-QUICK_STEPS = frozenset({"shard_stats", "shard_answer", "shard_fetch", "shard_page",
-                         "shard_snippets", "shard_related", "shard_related_at", "ids",
-                         "article"})
+QUICK_STEPS = frozenset({"shard_stats", "shard_answer", "shard_bonuses", "shard_fetch",
+                         "shard_page", "shard_snippets", "shard_related", "shard_related_at",
+                         "ids", "article"})
 
 
 class ShardActor:
@@ -142,6 +142,7 @@ _EMPTY: dict[str, Callable[..., Any]] = {
     "shard_related_at": lambda identities, step, *args: _empty_related(step, *args),
     "shard_snippets": lambda hits, terms, style: {},
     "shard_page": lambda wanted, leaders, terms, style: {},
+    "shard_bonuses": lambda plan, prox, gain: ([0.0] * len(prox), [0.0] * len(gain)),
     "shard_lexicon": lambda stems, dists: [(0, [], {}) for _ in stems]}
 
 

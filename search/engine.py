@@ -319,10 +319,13 @@ class SearchIndex:
         pos = top_positions(scores, max(plan.window, CONCEPT_DEPTH), order)
         top = matched[pos]
         if "prox" not in bonuses:  # the best do not change when more are asked for
+            prox_depth, gain_depth = plan.bonus_depths
             bonuses["prox"] = proximity_bonus(plan.stats, self.searcher.reader(), cache.arrays,
-                                              plan.words or [], top[:PROXIMITY_DEPTH])
+                                              plan.words or [],
+                                              top[:prox_depth or PROXIMITY_DEPTH])
             bonuses["gain"] = concept_gain(plan.stats, cache.arrays, plan.expansion,
-                                           top[:CONCEPT_DEPTH], cache.body_postings)
+                                           top[:gain_depth or CONCEPT_DEPTH],
+                                           cache.body_postings)
         prox, gain = bonuses["prox"], bonuses["gain"]
         out = []
         for i, p in enumerate(pos.tolist()):
@@ -331,6 +334,18 @@ class SearchIndex:
                                  float(prox[i]) if i < len(prox) else None,
                                  float(gain[i]) if i < len(gain) else None, int(matched[p])))
         return out
+
+    def shard_bonuses(self, plan: Plan, prox_docs: list[int], gain_docs: list[int]
+                      ) -> tuple[list[float], list[float]]:
+        """The phrase bonus of the stories ``prox_docs`` names and the concept gain of those
+        ``gain_docs`` names (document numbers from this index's answer to ``plan``): the
+        collection's best that fell beyond the depths this shard computed them to."""
+        cache = self.cache
+        prox = proximity_bonus(plan.stats, self.searcher.reader(), cache.arrays,
+                               plan.words or [], np.asarray(prox_docs, dtype=np.int64))
+        gain = concept_gain(plan.stats, cache.arrays, plan.expansion,
+                            np.asarray(gain_docs, dtype=np.int64), cache.body_postings)
+        return prox.tolist(), gain.tolist()
 
     def _by_whoosh(self, plan: Plan, allowed, total: int) -> list[Candidate]:
         """The best by Whoosh's BM25F with the whole collection's statistics (queries with

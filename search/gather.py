@@ -154,6 +154,7 @@ class Gather:
     # -- the search ------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResults:
         self.missing = []
+        self._bonuses: dict[tuple[int, int, int], float] = {}
         text, sort, page, limit = request.text, request.sort, request.page, request.limit
         notes: list[str] = []
         q = parse(text, self.schema, notes)
@@ -162,6 +163,7 @@ class Gather:
         _dates.span(request.date_from, request.date_to)  # bad dates fail here, once
         plan = self._plan(request, q, sort)
         plan.token = uuid.uuid4().hex
+        plan.bonus_depths = _bonus_depths(len(self.shards))
         want = page * limit
         window = want * 2 + 20
         if request.recency > 0 and sort == "relevance":
@@ -260,6 +262,7 @@ class Gather:
 
         rows.sort(key=by_key)
         if plan.sort == "relevance" and plan.words is not None and rows:
+            self._complete_bonuses(plan, rows)
             for row in rows[:PROXIMITY_DEPTH]:
                 row[1] = row[3] = row[3] + (row[4].proximity or 0.0)
             rows.sort(key=by_key)
@@ -270,6 +273,30 @@ class Gather:
                 row[1] = row[3] = score
             rows.sort(key=by_key)
         return [(r[0], r[1], r[2], r[3], r[4].doc, r[4]) for r in rows]
+
+    def _complete_bonuses(self, plan: Plan, rows: list[list[Any]]) -> None:
+        """The phrase bonus of each of the collection's best ``PROXIMITY_DEPTH`` and the
+        concept gain of each of its best ``CONCEPT_DEPTH`` (``rows`` ranked by the words),
+        asked in one round of the shards holding those beyond the depths they computed
+        (``plan.bonus_depths``); kept for the rest of the search."""
+        known = self._bonuses
+        asked: dict[int, tuple[list[int], list[int]]] = {}
+        for depth, field, n in ((PROXIMITY_DEPTH, "proximity", 0), (CONCEPT_DEPTH, "gain", 1)):
+            for row in rows[:depth]:
+                shard, cand = row[0], row[4]
+                if getattr(cand, field) is None and (shard, cand.doc, n) not in known:
+                    asked.setdefault(shard, ([], []))[n].append(cand.doc)
+        if asked:
+            got = self.scatter("shard_bonuses", lambda i: (plan, *asked[i]), sorted(asked))
+            for shard, values in got.items():
+                for n in (0, 1):
+                    known.update({(shard, doc, n): v
+                                  for doc, v in zip(asked[shard][n], values[n])})
+        for depth, field, n in ((PROXIMITY_DEPTH, "proximity", 0), (CONCEPT_DEPTH, "gain", 1)):
+            for row in rows[:depth]:
+                shard, cand = row[0], row[4]
+                if getattr(cand, field) is None and (shard, cand.doc, n) in known:
+                    row[4] = cand._replace(**{field: known[(shard, cand.doc, n)]})
 
     def _fetch(self, ranked: list[tuple]) -> list[tuple]:
         """The ranking (of ``_rank``) with each story's stored fields in place of its
@@ -418,6 +445,18 @@ def _boost_recent(ranked: list[tuple], weight: float, newest_ticks: int) -> list
         out.append((*row[:3], row[3] * factor, *row[4:]))
     out.sort(key=lambda h: -h[3])
     return out
+
+
+def _bonus_depths(shards: int) -> tuple[int, int]:
+    """How many of its best each of ``shards`` computes the phrase bonus and the concept gain
+    for, of the collection's best ``PROXIMITY_DEPTH`` and ``CONCEPT_DEPTH`` that can all be
+    its: twice its share, and two more. The collection's best rarely fall beyond (those
+    that do are asked for), and a shard does not compute them for three times as many
+    stories as the collection needs."""
+    if shards <= 2:
+        return 0, 0  # twice the share is all of them
+    return (min(PROXIMITY_DEPTH, math.ceil(2 * PROXIMITY_DEPTH / shards) + 2),
+            min(CONCEPT_DEPTH, math.ceil(2 * CONCEPT_DEPTH / shards) + 2))
 
 
 def _next_window(window: int, groups: int, want: int, total: int) -> int:

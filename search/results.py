@@ -82,6 +82,10 @@ class Plan:
     identities: frozenset[str] | None = None
     #: the (field, term) pairs ``stats`` holds the frequencies of
     stat_terms: list[tuple[str, str]] = field(default_factory=list)
+    #: how many of its best a shard computes the phrase bonus and the concept gain for (0:
+    #: ``PROXIMITY_DEPTH`` and ``CONCEPT_DEPTH``, all that can be the collection's); the
+    #: coordinator asks for those of the collection's best that fall beyond
+    bonus_depths: tuple[int, int] = (0, 0)
 
 
 class Candidate(NamedTuple):

@@ -320,6 +320,27 @@ def test_a_search_step_reaches_each_worker_in_one_message(archives, client, monk
         assert sorted(gather.missing) == sorted(sharded.map.names)
 
 
+def test_bonuses_beyond_a_shards_depth_are_asked_for_and_the_answers_stay_one_archives(
+        archives, client, monkeypatch):
+    """A shard computes the phrase bonus and the concept gain for a share of its best only;
+    the collection's best that fall beyond are asked of their shards in one more round, so
+    the answers are still one archive's. Depths of one story make every search ask."""
+    from search import gather
+
+    calls = _asked(monkeypatch)
+    monkeypatch.setattr(gather, "_bonus_depths",
+                        lambda shards: (1, 1) if shards > 1 else (0, 0))
+    one, three, _ = archives
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        asked = 0
+        for request in _requests():
+            expected = single.search(request).as_dict()
+            calls.clear()
+            assert sharded.search(request).as_dict() == expected, request
+            asked += calls.count("shard_bonuses")
+        assert asked >= 8, asked
+
+
 def test_every_shard_holds_the_whole_collections_concepts_model(archives):
     one, three, _ = archives
     alone = ConceptModel.load(one / "index" / FILE)
