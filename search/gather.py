@@ -12,8 +12,9 @@ one archive and the same stories split into shards give the same answer:
    changed since answers the next step ``stale``, which sends the search back to this one;
 2. **answers**: every shard scores its stories with those statistics and returns how many
    match, its facet counts and its best stories (:class:`~search.results.Answer`); for plain
-   queries also the phrase bonus of its best ``PROXIMITY_DEPTH`` and the concept gain of its
-   best ``CONCEPT_DEPTH``, the only stories of the collection's best that can be its;
+   queries also the phrase bonus and the concept gain of a share of its best (all of the
+   collection's best ``PROXIMITY_DEPTH`` and ``CONCEPT_DEPTH`` could be its, but rarely are:
+   those beyond are asked for in one more round, :func:`_bonus_depths`);
 3. **ranking**: the coordinator merges them, adds the bonuses to the collection's best,
    re-ranks by date when asked, collapses near-copies (wherever they live; every candidate
    comes with its sketch and date), asks for more of the best while near-copies leave the
