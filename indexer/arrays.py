@@ -49,6 +49,8 @@ FILTERS = ("topics", "section", "source")
 FIELDS = RANKED + FILTERS
 #: below this many documents to convert in full, one process does it
 SMALL_SEGMENT = 20_000
+#: words whose document frequency an index commit keeps (about 30 MB at most)
+FREQUENCIES_KEPT = 200_000
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_TF = np.zeros(0, dtype=np.float32)
 
@@ -434,6 +436,7 @@ class IndexArrays:
         self._dates: tuple[np.ndarray, np.ndarray] | None = None
         self._order: np.ndarray | None = None
         self._sketches: list | None = None
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     @property
     def complete(self) -> bool:
@@ -456,8 +459,16 @@ class IndexArrays:
         return np.concatenate(ids_parts), np.concatenate(tf_parts)
 
     def doc_frequency(self, field: str, term: str) -> int:
-        """Documents holding the term, deleted included (as Whoosh counts it)."""
-        return sum(part.doc_frequency(field, term) for part, _ in self.segments)
+        """Documents holding the term, deleted included (as Whoosh counts it); kept (up to
+        ``FREQUENCIES_KEPT`` words) for the commit: related stories weigh hundreds of words
+        a lookup, most of them weighed before, each a look into every segment."""
+        key = (field, term)
+        got = self._frequencies.get(key)
+        if got is None:
+            got = sum(part.doc_frequency(field, term) for part, _ in self.segments)
+            if len(self._frequencies) < FREQUENCIES_KEPT:
+                self._frequencies[key] = got
+        return got
 
     def mask(self, field: str, term: str) -> np.ndarray:
         """A boolean array: the live documents holding ``term`` in ``field``."""

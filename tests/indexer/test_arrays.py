@@ -130,6 +130,26 @@ def test_updates_and_deletions_are_seen(archive):
             len(idx.searcher.search(Term("topics", "weather"), limit=None)) == 2
 
 
+def test_document_frequencies_kept_for_a_commit_are_the_segments_sums(archive, monkeypatch):
+    """Word frequencies are kept for a commit (related stories weigh hundreds of words), so
+    a new commit's are counted again, and the kept ones stay bounded."""
+    build_archive(archive, CORPUS)
+    monkeypatch.setattr(arrays, "FREQUENCIES_KEPT", 3)
+    with SearchIndex(archive) as idx:
+        a = idx.cache.arrays
+        words = ["river", "election", "flood", "zeppelin", "district", "river"]
+        expected = [idx.searcher.reader().doc_frequency("body", w) for w in words]
+        assert [a.doc_frequency("body", w) for w in words] == expected
+        assert [a.doc_frequency("body", w) for w in words] == expected  # kept or not
+        assert len(a._frequencies) == 3
+    with Store(archive) as store, store.transaction():
+        store.upsert_article(story("zeppelin", "Zeppelin returns", "A zeppelin by the river."))
+    Indexer(archive).update()
+    with SearchIndex(archive) as idx:
+        assert idx.cache.arrays.doc_frequency("body", "zeppelin") == 1
+        assert idx.cache.arrays.doc_frequency("body", "river") == expected[0] + 1
+
+
 def test_half_written_and_stray_folders_are_ignored_and_cleaned(archive):
     build_archive(archive, CORPUS)
     good, _ = answers(archive)
