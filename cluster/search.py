@@ -30,6 +30,9 @@ TIMEOUT = 10.0
 RETRY_AFTER = 2.0
 #: seconds a coordinator uses the concepts model before it looks whether it was refitted
 MODEL_CHECK = 30.0
+#: the labels of a host name whose sites a related story's source is first looked for in
+#: (the others are asked if it is not there)
+MAX_SITE_LABELS = 8
 #: a search's steps, run on the worker's event loop (``ShardActor.quick``); the others (the
 #: collection's word tables, did-you-mean's lexicon) take the actor's thread, so that a
 #: long one does not hold up the worker's other work
@@ -423,6 +426,7 @@ class _Tracking(Gather):
             labels = site_of(hostname_of(canonical)).split(".")
         except Exception:  # noqa: BLE001 - not a URL: every shard says so
             return None
+        labels = labels[-MAX_SITE_LABELS:]  # a hostile host name of thousands of labels
         shards = {shard_map.for_url(canonical)}
         shards |= {shard_map.for_site(".".join(labels[i:])) for i in range(len(labels) - 1)}
         return sorted(shards)
