@@ -94,6 +94,7 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool, doc_count: int) 
     """Write the pool through the codec's field writer, term by term (Whoosh's
     ``FieldWriter.add_postings`` does it posting by posting)."""
     bulk = getattr(fieldwriter, "add_many", None)
+    one_go = getattr(fieldwriter, "add_term", None)
     for fieldname in sorted(pool.fields):
         terms = pool.fields[fieldname]
         fieldobj = schema[fieldname]
@@ -107,6 +108,9 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool, doc_count: int) 
         for tbytes in sorted(terms):
             ids, weights, values = terms[tbytes]
             lengths = [doc_lengths[d] for d in ids] if doc_lengths is not None else None
+            if one_go is not None:
+                one_go(tbytes, ids, weights, values, lengths)
+                continue
             fieldwriter.start_term(tbytes)
             if bulk is not None:
                 bulk(ids, weights, values, lengths)

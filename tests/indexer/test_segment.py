@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage
 
 import indexer.parallel
 from archive.store import Article, Store
@@ -20,7 +22,7 @@ from indexer import Indexer, open_index
 from indexer.document import document
 from indexer.parallel import plan
 from indexer.schema import make_schema
-from indexer.whoosh_compat import BulkSegmentWriter
+from indexer.whoosh_compat import BulkSegmentWriter, CapturingFieldWriter
 from search import SearchIndex
 
 
@@ -78,6 +80,29 @@ def test_bulk_writer_writes_what_whooshs_writer_writes(tmp_path):
     ours, theirs = snapshot(tmp_path / "bulk"), snapshot(tmp_path / "whoosh")
     assert len(ours[0]) > 10_000 and len(ours[2]) == 400
     assert ours == theirs
+
+
+def segment_files(path) -> dict[str, bytes]:
+    """The files inside an index's one compound segment, named without the segment's id."""
+    storage = FileStorage(str(path))
+    (name,) = [n for n in storage.list() if n.endswith(".seg")]
+    segid = name.rsplit("_", 1)[1].split(".")[0]
+    inner = CompoundStorage(storage.open_file(name), use_mmap=False)
+    try:
+        return {n.replace(segid, "*"): inner.open_file(n).read() for n in inner.list()}
+    finally:
+        inner.close()
+
+
+def test_terms_written_in_one_go_are_the_bytes_whoosh_writes(tmp_path, monkeypatch):
+    batches = [[story(n) for n in range(0, 300)]]
+    write(tmp_path / "one-go", BulkSegmentWriter, batches)
+    monkeypatch.delattr(CapturingFieldWriter, "add_term")  # whoosh3's posting writer
+    write(tmp_path / "whoosh", BulkSegmentWriter, batches)
+    ours, theirs = segment_files(tmp_path / "one-go"), segment_files(tmp_path / "whoosh")
+    assert set(ours) == set(theirs) and any(n.endswith(".pst") for n in ours)
+    for name in ours:
+        assert ours[name] == theirs[name], name
 
 
 def test_plan_shares_out_row_ids():
