@@ -409,6 +409,7 @@ class CapturingFieldWriter(whoosh3.W3FieldWriter):
         else:
             mini_weights = tuple(weights)
         fixed = self._format.fixed_value_size()
+        mini_values: tuple | bytes | None
         if fixed is None or fixed < 0:
             mini_values = tuple(values)
         elif fixed == 0:
