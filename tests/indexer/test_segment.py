@@ -9,10 +9,12 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
@@ -21,7 +23,7 @@ from archive.store import Article, Store
 from indexer import Indexer, open_index
 from indexer.document import document
 from indexer.parallel import plan
-from indexer.schema import make_schema
+from indexer.schema import NewsDate, make_schema
 from indexer.whoosh_compat import BulkSegmentWriter, CapturingFieldWriter
 from search import SearchIndex
 
@@ -211,3 +213,12 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize("when", [datetime(1987, 2, 26, 15, 1, 1), datetime(1850, 1, 1),
+                                  datetime(2031, 12, 31, 23, 59, 59, 999999),
+                                  datetime(1, 1, 1), "2005-03"])
+def test_dates_are_indexed_as_whoosh_indexes_them(when):
+    ours, theirs = NewsDate(stored=True, sortable=True), DATETIME(stored=True, sortable=True)
+    assert list(ours.index(when)) == list(theirs.index(when))
+    assert len(list(ours.index(when))) == 8
