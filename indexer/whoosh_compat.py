@@ -236,6 +236,10 @@ class BulkSegmentWriter(SegmentWriter):
 _Original = structfile.BufferFile
 
 
+#: what ``ViewIO.peek`` gives: more than a stored document or a block header takes
+PEEK_BYTES = 4096
+
+
 class ViewIO(io.RawIOBase):
     """A read-only, seekable binary file over a memoryview (no copy)."""
 
@@ -256,6 +260,11 @@ class ViewIO(io.RawIOBase):
         data = bytes(self._view[self._pos:end])
         self._pos = max(self._pos, end)
         return data
+
+    def peek(self, size: int = 0) -> bytes:
+        """The next bytes without reading them: pickle reads a stored document or a
+        postings block's header through this in one call instead of one per opcode."""
+        return bytes(self._view[self._pos:self._pos + PEEK_BYTES])
 
     def readinto(self, b) -> int:
         data = self.read(len(b))

@@ -189,6 +189,12 @@ class SearchIndex:
         return self._searcher
 
     @property
+    def schema(self):
+        """The index's schema, as its current searcher read it (``ix.schema`` reads the
+        table of contents again each time)."""
+        return self.searcher.schema
+
+    @property
     def cache(self) -> _Cache:
         s = self.searcher
         if self._cache is None:
@@ -214,7 +220,7 @@ class SearchIndex:
             request = SearchRequest(request, **options)
         elif options:
             request = request.but(**options)
-        return Gather([LocalShard(self)], self.ix.schema, lambda: self.cache.concepts) \
+        return Gather([LocalShard(self)], self.schema, lambda: self.cache.concepts) \
             .search(request)
 
     # -- this archive's part of a search (see search.gather) -----------------------------------
@@ -416,7 +422,7 @@ class SearchIndex:
                        style: str) -> dict[str, Any]:
         """Snippets of the stories ``hits`` names (canonical URL, lead) that hold ``terms``."""
         texts = self.records.bodies([url for url, _ in hits])
-        analyzer = self.ix.schema["body"].analyzer
+        analyzer = self.schema["body"].analyzer
         return {url: snippet(texts.get(url) or lead or "", terms, analyzer, style)
                 for url, lead in hits}
 

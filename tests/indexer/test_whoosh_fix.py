@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import mmap
+import pickle
 
 import pytest
 from whoosh.filedb import compound
@@ -12,6 +13,15 @@ from indexer import Indexer, open_index
 from indexer.whoosh_compat import ViewBufferFile, ViewIO
 from tests.conftest import build_archive
 from tests.search.test_search import CORPUS
+
+
+def test_pickles_read_from_a_view_leave_it_where_bytesio_would():
+    things = [{"id": "https://example.org/1", "lead": "x" * 5000}, (3, 7, 1.5, 0, 1, 9), "end"]
+    data = b"".join(pickle.dumps(t, 2) for t in things) + b"tail"
+    view, ref = ViewIO(memoryview(data)), io.BytesIO(data)
+    for f in (view, ref):
+        assert [pickle.load(f) for _ in things] == things  # one longer than a peek
+        assert f.tell() == len(data) - 4 and f.read() == b"tail"
 
 
 def test_view_io_reads_like_bytesio(tmp_path):
