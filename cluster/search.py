@@ -23,6 +23,7 @@ from search.request import SearchRequest
 from search.results import SearchResults
 
 from .client import placement
+from .memory import keep_arrays_in_the_heap
 
 #: seconds a search waits for a shard before answering without it
 TIMEOUT = 10.0
@@ -51,6 +52,7 @@ class ShardActor:
         from search.engine import SearchIndex
 
         one_blas_thread()  # the worker's other shards and the next worker need the cores
+        keep_arrays_in_the_heap()
         if not store_path(path).exists():  # gone, or its disk is not mounted here
             raise StoreError(f"no shard archive at {path}")
         self.path = path

@@ -57,7 +57,7 @@ def client():
     dask.config.set({"distributed.worker.daemon": False})
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=logging.CRITICAL)
-    client = Client(cluster)
+    client = Client(cluster, direct_to_workers=True)
     yield client
     client.close()
     cluster.close()

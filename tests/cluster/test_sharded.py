@@ -288,6 +288,28 @@ def test_the_coordinator_and_the_shards_run_no_blas_pool(archives, client):
         assert set().union(*client.run(blas_threads).values()) == {1}
 
 
+def test_a_shards_worker_keeps_a_search_steps_arrays_in_its_heap(archives, client):
+    """Dask starts workers with MALLOC_TRIM_THRESHOLD_ set, which made every array of a
+    search step a fresh mapping the kernel faults in and zeroes: a worker holding a shard
+    allocates them from its heap instead."""
+    def faults_of_big_arrays() -> int:
+        import resource
+
+        import numpy as np
+
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(50):
+            np.ones(1 << 17)  # 1 MB, written whole: a new mapping faults in 256 pages
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    _, three, _ = archives
+    with ShardedSearch(three, client) as sharded:
+        sharded.search("crude prices")
+        held = {sharded.worker_of(i) for i in range(3)} - {None}
+        faults = client.run(faults_of_big_arrays, workers=sorted(held))
+    assert held and all(n < 50 * 256 / 4 for n in faults.values()), faults
+
+
 def test_a_search_step_reaches_each_worker_in_one_message(archives, client, monkeypatch):
     """A worker holding several shards gets one message a step for all of them (a message
     each cost a millisecond a round); a shard's error is still that shard's."""
