@@ -537,16 +537,17 @@ class IndexArrays:
         if self._sketches is None:
             self._sketches = [(part.sketches(), offset, part.docs)
                               for part, offset in self.segments]
+        starts = np.array([offset for _, offset, _ in self._sketches], dtype=np.int64)
+        docs = np.asarray(docs, dtype=np.int64)
         out = []
-        for doc in docs:
-            for got, offset, n in self._sketches:
-                if offset <= doc < offset + n:
-                    if got is None:
-                        out.append(np.asarray(hashes_of(stored(doc).get("sketch")),
-                                              dtype=np.uint32).tobytes())
-                    else:
-                        out.append(got[0][doc - offset, :got[1][doc - offset]].tobytes())
-                    break
-            else:
+        for doc, i in zip(docs.tolist(), (np.searchsorted(starts, docs, "right") - 1).tolist()):
+            if i < 0 or doc >= self._sketches[i][1] + self._sketches[i][2]:
                 out.append(b"")
+                continue
+            got, offset, _ = self._sketches[i]
+            if got is None:
+                out.append(np.asarray(hashes_of(stored(doc).get("sketch")),
+                                      dtype=np.uint32).tobytes())
+            else:
+                out.append(got[0][doc - offset, :got[1][doc - offset]].tobytes())
         return out

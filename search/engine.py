@@ -301,10 +301,11 @@ class SearchIndex:
 
     def _with_sketches(self, candidates: list[Candidate]) -> list[Candidate]:
         cache = self.cache
-        sketches = cache.arrays.sketches([c.doc for c in candidates],
-                                         self.searcher.stored_fields)
-        return [c._replace(sketch=sk, ticks=int(cache.ticks[c.doc]))
-                for c, sk in zip(candidates, sketches)]
+        docs = [c.doc for c in candidates]
+        sketches = cache.arrays.sketches(docs, self.searcher.stored_fields)
+        ticks = cache.ticks[docs].tolist()
+        return [Candidate(c.key, c.order, c.score, c.proximity, c.gain, c.doc, sk, tick)
+                for c, sk, tick in zip(candidates, sketches, ticks)]
 
     def _by_date(self, plan: Plan, matched: np.ndarray) -> list[Candidate]:
         cache = self.cache
