@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Callable, Sequence
 from archive.store import Article, Store
 from crawler import urls
 from crawler.charset import decode
+from crawler.dates import iso, parse_date
 from crawler.errors import InvalidURLError
 from crawler.extract import extract
 
@@ -40,11 +42,17 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    #: what was imported with less than the file said (a date that is no date)
+    notes: list[str] = field(default_factory=list)
 
     def problem(self, msg: str) -> None:
         self.skipped += 1
         if len(self.problems) < 50:
             self.problems.append(msg)
+
+    def note(self, msg: str) -> None:
+        if len(self.notes) < 50:
+            self.notes.append(msg)
 
     def count(self, verdict: str) -> None:
         setattr(self, verdict, getattr(self, verdict) + 1)
@@ -76,6 +84,43 @@ def _topics(value) -> list[str]:
     if isinstance(value, list):
         return [str(t).strip() for t in value if str(t).strip()]
     return []
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d(?:[T ].*)?$")
+
+
+def published_of(value) -> tuple[str | None, str | None]:
+    """(the publication date to store, or None; why a date given was not kept, or None).
+
+    ISO 8601 dates are kept as written; other common forms (``26 Feb 1987``, RFC 2822's
+    ``Thu, 26 Feb 1987 15:01:01 GMT``, ``02/26/1987``, a JSON number of seconds since 1970)
+    are read as the crawler reads a page's dates and stored in ISO form: the index and date
+    filters read ISO only, so a date kept as written would leave the story undated without a
+    word. A bare year, or what is no date, leaves the story undated, and says so."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and not re.fullmatch(r"\d{8}", str(value)):  # 19870226 is read as text
+        try:  # seconds since 1970 (milliseconds when that would be past the year 5000)
+            seconds = value / 1000 if abs(value) > 1e11 else value
+            moment = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+            return iso(moment), None
+        except (OverflowError, OSError, ValueError):
+            return None, f"'published' is not a date ({value!r}); imported undated"
+    text = (_text(value) or "").strip()
+    if not text:
+        return None, None
+    if _ISO_DAY.match(text):
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return text, None
+        except ValueError:
+            pass
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    if re.fullmatch(r"\d{1,4}", text):
+        return None, f"'published' is a year, not a date ({shown!r}); imported undated"
+    found = parse_date(text)
+    if found is None:
+        return None, f"'published' is not a date ({shown!r}); imported undated"
+    return iso(found), None
 
 
 def _text(value) -> str | None:
@@ -142,12 +187,17 @@ def import_jsonl(store: Store, path: Path, report: ImportReport, accept: Accept 
                 except InvalidURLError as exc:
                     report.problem(f"{path}:{lineno}: {exc}")
                     continue
+                # read before the shard's choice: every shard reads every line and tells
+                # the same notes, as it tells the same problems
+                published, why = published_of(obj.get("published"))
+                if why:
+                    report.note(f"{path}:{lineno}: {why}")
                 if accept is not None and not accept(canonical):
                     continue
                 article = Article(
                     canonical_url=canonical, url=fetched, title=_text(obj.get("title")) or "",
-                    body=body.strip(), published=_text(obj.get("published")),
-                    published_source="import" if obj.get("published") else None,
+                    body=body.strip(), published=published,
+                    published_source="import" if published else None,
                     author=_text(obj.get("author")), topics=_topics(obj.get("topics")),
                     section=_text(obj.get("section")), language=_text(obj.get("language")),
                     description=_text(obj.get("description")),

@@ -391,7 +391,9 @@ def import_(files, archive, no_index, shards, cluster):
     """Add articles from JSONL exports or WARC files of other crawlers.
 
     JSONL needs `url` and `body` on each line (`title`, `published`, `topics`, `author`,
-    `section` are used when present) — the format `newsarchive export` writes. WARC files
+    `section` are used when present) — the format `newsarchive export` writes; a
+    `published` date may be ISO 8601, `26 Feb 1987`, RFC 2822 or seconds since 1970 (what is
+    no date is imported undated, with a note). WARC files
     (Heritrix, Browsertrix, wget --warc-file) have their HTML responses cleaned like crawled
     pages. Bad lines are reported and skipped.
 
@@ -434,6 +436,10 @@ def _import_summary(report) -> None:
         _err(f"  skipped: {problem}")
     if len(report.problems) > 10:
         _err(f"  ... and {len(report.problems) - 10} more")
+    for note in report.notes[:10]:
+        _err(f"  note: {note}")
+    if len(report.notes) > 10:
+        _err(f"  ... and {len(report.notes) - 10} more notes")
     if report.files == 0:
         raise click.ClickException("nothing could be imported")
 

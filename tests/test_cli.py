@@ -87,10 +87,12 @@ def test_extract_many_files_in_input_order(tmp_path):
 def test_import_and_reextract(tmp_path, site):
     archive = str(tmp_path / "a")
     jsonl = tmp_path / "in.jsonl"
-    story = {"url": "https://old.example/1", "body": "Archive story about tariffs."}
+    story = {"url": "https://old.example/1", "body": "Archive story about tariffs.",
+             "published": "31/02/1987"}
     jsonl.write_text(json.dumps(story) + "\n")
     out = cli("import", str(jsonl), "--archive", archive)
     assert out.returncode == 0 and "Imported 1 new" in out.stdout, out.stderr
+    assert "note: " in out.stderr and "('31/02/1987'); imported undated" in out.stderr
     assert cli("search", "tariffs", "--archive", archive).returncode == 0
     crawl = cli("crawl", site.url + STORIES[0].path, "--archive", archive, "--delay", "0",
                 "--max-depth", "0", "--no-discover")

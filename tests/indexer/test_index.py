@@ -192,6 +192,30 @@ def test_import_jsonl(archive, tmp_path):
     assert indexed(archive)["https://a.example/1"]["published"] == datetime(1987, 3, 5)
 
 
+def test_imported_dates_in_other_forms_are_read_and_what_is_no_date_is_told(archive,
+                                                                            tmp_path):
+    given = {"iso": ("1987-02-26T15:01:01Z", datetime(1987, 2, 26, 15, 1, 1)),
+             "rfc": ("Thu, 26 Feb 1987 15:01:01 GMT", datetime(1987, 2, 26, 15, 1, 1)),
+             "words": ("26 Feb 1987", datetime(1987, 2, 26)),
+             "us": ("02/26/1987", datetime(1987, 2, 26)),
+             "old": ("1887-05-01", datetime(1887, 5, 1)),
+             "epoch": (541350061, datetime(1987, 2, 26, 15, 1, 1)),
+             "bad": ("1987-13-45", None), "year": ("1987", None), "word": ("yesterday", None)}
+    path = tmp_path / "dated.jsonl"
+    path.write_text("".join(json.dumps({"url": f"https://d.example/{k}", "body": "Wheat.",
+                                        "published": v}) + "\n"
+                            for k, (v, _) in given.items()))
+    report = import_files(archive, [path])
+    assert (report.new, report.skipped) == (len(given), 0)  # no story is lost for its date
+    assert len(report.notes) == 3
+    assert any(":7:" in n and "'1987-13-45'" in n and "undated" in n for n in report.notes)
+    assert any(":8:" in n and "a year" in n for n in report.notes)
+    update_index(archive)
+    stored = indexed(archive)
+    for key, (_, when) in given.items():
+        assert stored[f"https://d.example/{key}"].get("published") == when, key
+
+
 def _warc_with(path: Path, pages: dict[str, str]) -> None:
     write_warc(path, pages, others=(("https://b.example/img.png", b"\x89PNG", "image/png"),))
 
