@@ -7,6 +7,7 @@ from typing import Any
 
 from archive.keys import story_key
 from archive.store import Article
+from crawler.dates import parse_date
 
 from .fingerprint import fingerprint_of
 
@@ -15,6 +16,8 @@ LEAD_CHARS = 400
 
 
 def parse_published(value: str | None) -> datetime | None:
+    """A stored date as the index keeps it (naive). Stored dates are ISO 8601; a story
+    imported before imports read other forms may hold ``26 Feb 1987``, read here too."""
     if not value:
         return None
     try:
@@ -23,7 +26,9 @@ def parse_published(value: str | None) -> datetime | None:
         try:
             dt = datetime.strptime(value[:10], "%Y-%m-%d")
         except ValueError:
-            return None
+            if value.strip().isdigit():
+                return None  # a bare year (or a number) is no day
+            return parse_date(value)
     return dt.replace(tzinfo=None)
 
 

@@ -216,6 +216,18 @@ def test_imported_dates_in_other_forms_are_read_and_what_is_no_date_is_told(arch
         assert stored[f"https://d.example/{key}"].get("published") == when, key
 
 
+def test_a_date_stored_in_another_form_by_an_earlier_import_is_indexed(archive):
+    with Store(archive) as store, store.transaction():
+        for n, when in enumerate(("26 Feb 1987", "Thu, 26 Feb 1987 15:01:01 GMT", "1987")):
+            store.upsert_article(Article(canonical_url=f"https://e.example/{n}",
+                                         url=f"https://e.example/{n}", title="Wheat",
+                                         body="Wheat.", published=when))
+    update_index(archive, rebuild=True)
+    stored = indexed(archive)
+    assert [stored[f"https://e.example/{n}"].get("published") for n in range(3)] == [
+        datetime(1987, 2, 26), datetime(1987, 2, 26, 15, 1, 1), None]
+
+
 def _warc_with(path: Path, pages: dict[str, str]) -> None:
     write_warc(path, pages, others=(("https://b.example/img.png", b"\x89PNG", "image/png"),))
 
