@@ -832,7 +832,9 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
     if article and text:
         raise UsageProblem("give an article or --text, not both")
     if text is not None:
-        text = _read_draft(text)
+        name, text = text, _read_draft(text)
+        if not text.strip():
+            raise UsageProblem(f"--text {name}: the draft is empty")
     if not article and not text:
         raise UsageProblem("give an article URL or ID, or a draft with --text FILE|-")
     options = dict(url=article, text=text, limit=limit, within=within, after=after,
@@ -878,16 +880,31 @@ def related_cmd(article, archive, text, limit, within, after, before, same_topic
     sys.exit(0 if suggestions else 1)
 
 
+#: characters of a draft read (its words are read from the first 20,000; its links from all)
+MAX_DRAFT_CHARS = 2_000_000
+
+
 def _read_draft(name: str) -> str:
+    """The draft of ``--text``: a file, or standard input for ``-``; at most
+    ``MAX_DRAFT_CHARS`` of it (a draft is no multi-gigabyte file)."""
     if name == "-":
-        return sys.stdin.read()
-    path = Path(name)
-    if not path.is_file():
-        raise UsageProblem(f"--text {name}: no such file (use --text - to read standard input)")
-    try:
-        return path.read_text("utf-8", errors="replace")
-    except OSError as exc:
-        raise UsageProblem(f"--text {name}: {exc.strerror}") from None
+        text = sys.stdin.read(MAX_DRAFT_CHARS + 1)
+    else:
+        path = Path(name)
+        if not path.exists():
+            raise UsageProblem(f"--text {name}: no such file (use --text - to read standard "
+                               f"input)")
+        if path.is_dir():
+            raise UsageProblem(f"--text {name}: a folder, not a file")
+        try:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                text = fh.read(MAX_DRAFT_CHARS + 1)
+        except OSError as exc:
+            raise UsageProblem(f"--text {name}: {exc.strerror}") from None
+    if len(text) > MAX_DRAFT_CHARS:
+        _err(f"note: only the first {MAX_DRAFT_CHARS:,} characters of the draft are read")
+        text = text[:MAX_DRAFT_CHARS]
+    return text
 
 
 # -- serve ----------------------------------------------------------------------------------------

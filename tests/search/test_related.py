@@ -149,3 +149,7 @@ def test_cli_related_json_markdown_and_drafts_on_stdin(idx, tmp_path):
     assert missing.returncode == 2 and "no such file" in missing.stderr
     nothing = cli("related", "--text", "-", "--archive", archive, input="zzzz qqqq")
     assert nothing.returncode == 1 and "Traceback" not in nothing.stderr
+    empty = cli("related", "--text", "-", "--archive", archive, input=" \n")
+    assert empty.returncode == 2 and "the draft is empty" in empty.stderr
+    folder = cli("related", "--text", str(tmp_path), "--archive", archive)
+    assert folder.returncode == 2 and "a folder, not a file" in folder.stderr
