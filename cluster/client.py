@@ -48,7 +48,9 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
         dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+                           # a task's failure is the command's error message, not also
+                           # a worker's log with its traceback on the user's terminal
+                           silence_logs=logging.CRITICAL)
     # a search's calls to its shards' actors go to their workers, not through the scheduler
     # (a third less time a round); a remote cluster's workers may not be reachable from
     # here, so there it is the Dask setting's choice

@@ -395,6 +395,8 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
     import uuid
     from dataclasses import replace
 
+    from distributed import Variable
+
     from crawler import policy, urls
 
     shard_map = shard_map_for(archive, shards)
@@ -414,12 +416,18 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
     n = 0
     while todo:
         names = {i: f"{token}-{n}-{i}" for i in todo}
+        for name in names.values():  # read before a shard first reports (a get that waits
+            Variable(name, client=client).set({})  # in vain is logged as an error)
         futures = {i: client.submit(_crawl_task, str(shard_map.paths[i]), settings,
                                     groups.get(i, []), i, shard_map.count, names[i], extra,
                                     since.get(i, (0.0, "")), everywhere, pure=False,
                                     **placement(client, shard_map.names[i]))
                    for i, extra in sorted(todo.items())}
-        done = _wait_crawls(client, futures, names, rounds, progress)
+        try:
+            done = _wait_crawls(client, futures, names, rounds, progress)
+        finally:
+            for name in names.values():
+                Variable(name, client=client).delete()
         todo = {}
         for i, figures in sorted(done.items()):
             rounds.setdefault(i, []).append(figures)
@@ -495,7 +503,7 @@ def _peek(name: str) -> dict:
 
     try:
         return Variable(name).get(timeout=0.2)
-    except TimeoutError:
+    except TimeoutError:  # the scheduler is busy: no figures this time
         return {}
 
 

@@ -138,3 +138,17 @@ def _handoffs_received(monkeypatch) -> list[dict[int, list[str]]]:
 
     monkeypatch.setattr(work, "_wait_crawls", recording)
     return received
+
+
+def test_the_cli_crawls_shards_without_a_workers_log_on_the_terminal(tmp_path, sites):
+    """A task's failure is the command's error message; progress is read from the shards
+    before they first report, which the scheduler logged as an error with its traceback."""
+    from tests.conftest import cli
+
+    archive = str(tmp_path / "a")
+    bad = cli("crawl", "notaurl", "--archive", archive, "--shards", "2")
+    assert bad.returncode != 0 and "no valid seed URL" in bad.stderr
+    good = cli("crawl", sites[0], "--archive", archive, "--delay", "0", "--max-pages", "5")
+    assert good.returncode == 0, good.stderr
+    for out in (bad, good):
+        assert "Traceback" not in out.stderr and " - ERROR - " not in out.stderr, out.stderr
