@@ -6,6 +6,7 @@ sees a traceback for bad input.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -945,6 +946,7 @@ def serve(archive, host, port, workers, allowed_hosts, cluster):
     if not index_dir(archive).exists() and not _sharded(archive):
         _err(f"note: there is no index in {archive} yet; pages will say so until you crawl "
              f"or import some articles")
+    _check_listen(host, port)
     workers = workers or os.cpu_count() or 1
     names = tuple(allowed_hosts) or LOOPBACK_NAMES
     if host not in ("0.0.0.0", "::") and host not in names:
@@ -956,6 +958,26 @@ def serve(archive, host, port, workers, allowed_hosts, cluster):
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail before anything starts when ``host:port`` cannot be listened on (the server
+    would log its own error after the search processes had started)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            hint = " (pick another with --port)" if exc.errno == errno.EADDRINUSE else ""
+            raise click.ClickException(f"cannot listen on {host}:{port}: "
+                                       f"{exc.strerror}{hint}") from None
 
 
 # -- demo -----------------------------------------------------------------------------------------

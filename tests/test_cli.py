@@ -123,3 +123,16 @@ def test_the_crawl_summary_names_the_pages_it_read_as_listings(tmp_path):
     data = json.loads(figures.stdout)
     assert data["articles"] == 27
     assert 0 < len(data["listing_samples"]) <= min(10, data["outcomes"]["listing"])
+
+
+def test_serve_on_a_port_in_use_says_so_before_starting(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = cli("serve", "--port", str(port), "--archive", str(tmp_path / "a"), timeout=30)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr
+    assert "Serving" not in out.stderr
