@@ -202,12 +202,17 @@ class Store:
         return self._group_started is not None
 
     # -- crawls -------------------------------------------------------------------------
-    def open_crawl(self, seeds: list[str], settings: dict) -> tuple[int, bool]:
-        """Resume the unfinished crawl if there is one, else start a new one: (id, resumed)."""
+    def unfinished_crawl(self) -> int | None:
+        """The id of the crawl a new one would resume (None: there is none)."""
         row = self.db.execute(
             "SELECT id FROM crawls WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
-        if row:
-            return row["id"], True
+        return row["id"] if row else None
+
+    def open_crawl(self, seeds: list[str], settings: dict) -> tuple[int, bool]:
+        """Resume the unfinished crawl if there is one, else start a new one: (id, resumed)."""
+        unfinished = self.unfinished_crawl()
+        if unfinished is not None:
+            return unfinished, True
         cur = self.db.execute(
             "INSERT INTO crawls(started_at, seeds, settings) VALUES (?, ?, ?)",
             (time.time(), json.dumps(seeds), json.dumps(settings, default=str)))

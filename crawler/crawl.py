@@ -300,6 +300,10 @@ class Crawler:
                 self.log(f"skipping seed: {exc}")
                 self.stats.outcomes["invalid-seed"] += 1
         self.store = Store(self.archive)
+        if not canonical_seeds and not handed and self.store.unfinished_crawl() is None:
+            # nothing to crawl: no crawl is opened (the next one would say it resumed it)
+            self.store.close()
+            raise InvalidURLError("no valid seed URL given (expected http:// or https:// URLs)")
         crawl_id, resumed = self.store.open_crawl(canonical_seeds, self._settings_dict())
         if resumed:
             old = self.store.crawl_seeds(crawl_id)

@@ -67,6 +67,15 @@ def test_bad_input_gives_a_clear_message(tmp_path, args, message):
     assert "Traceback" not in out.stderr
 
 
+def test_a_crawl_of_no_valid_seed_leaves_nothing_to_resume(tmp_path, site):
+    archive = str(tmp_path / "a")
+    assert cli("crawl", "not-a-url", "--archive", archive).returncode == 1
+    out = cli("crawl", site.url + STORIES[0].path, "--archive", archive, "--delay", "0",
+              "--max-depth", "0", "--no-discover")
+    assert out.returncode == 0, out.stderr
+    assert "Resumed" not in out.stdout and "Crawl #1" in out.stdout, out.stdout
+
+
 def test_extract_many_files_in_input_order(tmp_path):
     paths = []
     for i, story in enumerate(STORIES[:6]):
