@@ -427,7 +427,10 @@ def crawl_sharded(client, archive: str | Path, seeds: list[str], settings,
             done = _wait_crawls(client, futures, names, rounds, progress)
         finally:
             for name in names.values():
-                Variable(name, client=client).delete()
+                try:
+                    Variable(name, client=client).delete()
+                except Exception:  # noqa: BLE001 - the cluster is gone: the error is the crawl's
+                    pass
         todo = {}
         for i, figures in sorted(done.items()):
             rounds.setdefault(i, []).append(figures)
