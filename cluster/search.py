@@ -49,7 +49,7 @@ class ShardActor:
         from archive.errors import StoreError
         from archive.layout import store_path
         from indexer.concepts import one_blas_thread
-        from search.engine import SearchIndex
+        from search.engine import SearchIndex, keep_loaded
 
         one_blas_thread()  # the worker's other shards and the next worker need the cores
         keep_arrays_in_the_heap()
@@ -57,6 +57,7 @@ class ShardActor:
             raise StoreError(f"no shard archive at {path}")
         self.path = path
         self.index = SearchIndex(path) if _has_index(path) else None
+        keep_loaded()  # the worker searches its shards for as long as it runs
 
     def call(self, method: str, args: bytes) -> bytes:
         """``method(*args)`` of the shard's index, its arguments and what it returns pickled

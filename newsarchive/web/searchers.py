@@ -26,6 +26,7 @@ from pathlib import Path
 
 from indexer.concepts import one_blas_thread
 from search import QueryError, SearchIndex, SearchRequest, related
+from search.engine import keep_loaded
 
 #: the longest a search or a related-stories lookup may take before its request gets a 503
 TIME_BUDGET = 5.0
@@ -110,6 +111,7 @@ def _process_main(conn, archive: str) -> None:
         index.search("news", limit=1)  # loads what every search reads (half a second at 200k)
     except QueryError:
         pass  # no index yet: the first job after one appears opens it
+    keep_loaded()
     conn.send(os.getpid())
     while True:
         try:
@@ -337,6 +339,7 @@ class ShardedSearchers(Searchers):
         sharded = ShardedSearch(self.archive, self.client, timeout=self.budget * 0.8)
         sharded.search("news", limit=1)  # makes the shards' actors
         self.free.put(sharded)
+        keep_loaded()
 
     def close(self) -> None:
         self.runner.shutdown(wait=True)

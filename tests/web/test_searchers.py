@@ -90,6 +90,26 @@ def _sleep(idx, seconds: float):
     time.sleep(seconds)
 
 
+def _frozen(idx) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_warm_search_process_keeps_its_index_out_of_full_collections(web_archive):
+    """What a search process loads lives as long as it does: the garbage collector's full
+    collections no longer walk it (they took a search's time again every few hundred)."""
+    from newsarchive.web.searchers import ProcessSearchers
+
+    pool = ProcessSearchers(web_archive, size=1)
+    try:
+        pool.warm()
+        frozen = asyncio.run(pool.run(_frozen))
+    finally:
+        pool.close()
+    assert frozen > 10_000, frozen  # the index, its caches and the modules' objects
+
+
 def test_a_full_queue_turns_requests_away_at_once(web_archive, slow_search, monkeypatch):
     """One searcher, one request allowed to wait: a third request is refused at the door
     while the first still searches."""
