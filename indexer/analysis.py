@@ -158,17 +158,21 @@ class NewsAnalyzer(Tokenizer):
 
     def terms(self, value: str) -> list[str]:
         """The indexed terms of ``value`` in order: what :meth:`spans` yields, without the
-        positions and offsets (about twice as fast; for term vectors)."""
+        positions and offsets (for term vectors). Each distinct word is looked at once, as
+        in :meth:`positions`."""
         out: list[str] = []
-        norm = self.normalise
-        delims = _DELIMS.search
+        known = self._words.get
+        term: Any  # a term, None (a stop word) or a compound's parts
         for word in _WORD.findall(value):
-            if delims(word) is None:
-                term = norm(word)
-                if term is not None:
-                    out.append(term)
+            term = known(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = self._learn(word)
+            if term is None:
+                continue
+            if term.__class__ is tuple:
+                out.extend(t for t, _ in term)
             else:
-                out.extend(t for t, _, _, _ in self.spans(word))
+                out.append(term)
         return out
 
     def positions(self, value: str) -> dict[str, list[int]]:

@@ -297,6 +297,7 @@ def test_fast_paths_give_the_indexed_terms_and_positions(text):
         expected.setdefault(term, []).append(pos)
     assert analyzer.positions(text) == expected
     assert analyzer.positions(text) == expected  # again, from what it learnt of each word
+    assert news_analyzer().terms(text) == analyzer.terms(text) == [t for t, _, _, _ in spans]
 
 
 def test_a_warc_file_is_read_from_a_mark_without_reading_what_comes_before(tmp_path):
