@@ -475,7 +475,7 @@ def reshard(archive, shards, cluster):
                              note=_err)
         except (StoreError, ClusterError) as exc:
             raise click.ClickException(str(exc)) from None
-    _echo(f"{archive} now has {shard_map.count} shards.")
+    _echo(f"{archive} now has {shard_map.count} shard{'' if shard_map.count == 1 else 's'}.")
 
 
 # -- export / extract / reextract -----------------------------------------------------------------

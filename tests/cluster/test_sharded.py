@@ -502,6 +502,8 @@ def test_the_cli_imports_into_shards_and_searches_them(tmp_path, archives):
         gone.with_name("away").rename(gone)
     assert partial.exit_code == 3 and "no answer from shard-1" in partial.stderr
     assert json.loads(partial.stdout)["missing_shards"] == ["shard-1"]
+    one = runner.invoke(main, ["reshard", "--shards", "1", "--archive", str(archive)], env=env)
+    assert one.exit_code == 0 and "now has 1 shard." in one.stdout, one.output
 
 
 def _without_ids(data):
