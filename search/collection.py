@@ -54,6 +54,8 @@ class TermTable:
         self.blob = blob
         self.starts = starts
         self.dfs = dfs
+        #: each word's first 8 bytes as a big-endian number (made when first looked in)
+        self._prefixes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.dfs)
@@ -99,18 +101,47 @@ class TermTable:
             yield blob[starts[i]:starts[i + 1]], n
 
     def get(self, term: str) -> int:
-        key = term.encode("utf-8")
-        blob, starts = self.blob, self.starts
-        lo, hi = 0, len(self.dfs)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if blob[int(starts[mid]):int(starts[mid + 1])] < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(self.dfs) and blob[int(starts[lo]):int(starts[lo + 1])] == key:
-            return int(self.dfs[lo])
-        return 0
+        return self.get_many([term])[0]
+
+    def get_many(self, terms: list[str]) -> list[int]:
+        """The frequency of each of ``terms`` (0: not a word of the table). The words whose
+        first 8 bytes are a term's are found by one vectorised bisection for all the terms,
+        then compared whole: a related-stories lookup weighs hundreds of words, and a
+        bisection in Python took 9 microseconds a word."""
+        if not terms:
+            return []
+        if self._prefixes is None:
+            self._prefixes = _prefixes(np.frombuffer(self.blob, dtype=np.uint8),
+                                       self.starts)
+        keys = [t.encode("utf-8") for t in terms]
+        wanted = np.array([int.from_bytes(k[:8].ljust(8, b"\0"), "big") for k in keys],
+                          dtype=np.uint64)
+        first = np.searchsorted(self._prefixes, wanted, "left").tolist()
+        last = np.searchsorted(self._prefixes, wanted, "right").tolist()
+        blob, starts, dfs = self.blob, self.starts, self.dfs
+        out = []
+        for key, lo, hi in zip(keys, first, last):
+            found = 0
+            for i in range(lo, hi):  # the words sharing the key's first 8 bytes
+                if blob[int(starts[i]):int(starts[i + 1])] == key:
+                    found = int(dfs[i])
+                    break
+            out.append(found)
+        return out
+
+
+def _prefixes(blob: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each word (zeros after a shorter one) as big-endian uint64s:
+    in the words' order, as no word holds a zero byte."""
+    count = len(starts) - 1
+    out = np.zeros(count, dtype=np.uint64)
+    if not count or not len(blob):
+        return out
+    begin, size = starts[:-1], np.diff(starts)
+    for j in range(8):
+        byte = blob[np.minimum(begin + j, len(blob) - 1)].astype(np.uint64)
+        out |= np.where(size > j, byte, 0).astype(np.uint64) << np.uint64(8 * (7 - j))
+    return out
 
 
 @dataclass
@@ -134,14 +165,20 @@ class CollectionStats:
                            for name in RANKED_FIELDS})
 
     def df(self, name: str, term: str) -> int:
+        return self.dfs(name, [term])[0]
+
+    def dfs(self, name: str, terms: list[str]) -> list[int]:
+        """The document frequency of each of ``terms`` in field ``name``."""
         table = self.tables.get(name)
-        return table.get(term) if table is not None else 0
+        return table.get_many(terms) if table is not None else [0] * len(terms)
 
     def stats_for(self, terms: list[tuple[str, str]]) -> CorpusStats:
         """What the shards' ``shard_stats`` would sum to for a plain query's ``terms``."""
         stats = CorpusStats(n_docs=self.n_docs, lengths=dict(self.lengths), newest=self.newest)
-        for name, term in terms:
-            stats.dfs[(name, term)] = self.df(name, term)
+        for name in dict.fromkeys(name for name, _ in terms):
+            words = [term for field_name, term in terms if field_name == name]
+            for term, df in zip(words, self.dfs(name, words)):
+                stats.dfs[(name, term)] = df
         return stats
 
     def save(self, path: Path) -> None:

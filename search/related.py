@@ -164,7 +164,7 @@ class _Weights:
             return
         if self.collection is not None:
             self.live, self.all = self.collection.live, self.collection.n_docs
-            found = {t: self.collection.df("body", t) for t in new}
+            found = dict(zip(new, self.collection.dfs("body", new)))
         else:
             parts = self.gather.scatter("shard_related", ("frequencies", new)).values()
             self.live = sum(p[0] for p in parts)

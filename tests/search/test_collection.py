@@ -62,3 +62,18 @@ def test_merged_tables_add_up_every_words_frequencies():
     assert len(merged) == len(expected)
     assert all(merged.get(word) == n for word, n in expected.items())
     assert [w.decode() for w, _ in merged.items()] == sorted(expected)
+
+
+def test_words_sharing_their_first_eight_bytes_are_told_apart():
+    import random
+
+    rng = random.Random(9)
+    words = {"internat", "internation", "international", "internationally", "internationale",
+             "intern", "i", "zürichzürich", "zürichzüri", "日本語のテキスト", "日本語の"}
+    words |= {"".join(rng.choice("aäbß日") for _ in range(rng.randint(1, 12)))
+              for _ in range(3000)}
+    counts = {w: rng.randint(1, 99) for w in words}
+    table = TermTable.of(counts)
+    asked = sorted(words) + ["internationa", "interna", "zürichz", "日本", "", "zzz", "ä" * 20]
+    assert table.get_many(asked) == [counts.get(w, 0) for w in asked]
+    assert table.get("international") == counts["international"] and table.get_many([]) == []
