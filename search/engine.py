@@ -324,7 +324,7 @@ class SearchIndex:
         keys = np.where(ticks > 0, ticks if plan.sort == "newest" else -ticks, -np.inf)
         order = cache.order[matched]
         return [Candidate(float(keys[p]), int(order[p]), None, None, None, int(matched[p]))
-                for p in top_positions(keys, plan.window, order).tolist()]
+                for p in top_positions(keys, plan.offered(plan.window), order).tolist()]
 
     def _by_score(self, plan: Plan, matched: np.ndarray, scores: np.ndarray, bonuses: dict
                   ) -> list[Candidate]:
@@ -333,7 +333,7 @@ class SearchIndex:
         the whole collection's best of each can be."""
         cache = self.cache
         order = cache.order[matched]
-        pos = top_positions(scores, max(plan.window, CONCEPT_DEPTH), order)
+        pos = top_positions(scores, plan.offered(max(plan.window, CONCEPT_DEPTH)), order)
         top = matched[pos]
         if "prox" not in bonuses:  # the best do not change when more are asked for
             prox_depth, gain_depth = plan.bonus_depths
@@ -372,17 +372,18 @@ class SearchIndex:
         searcher = Searcher(self.searcher.reader(), weighting=weighting, closereader=False)
         allowed_set = None if allowed is None else set(np.flatnonzero(allowed).tolist())
         order = self.cache.order
-        limit = plan.window
+        wanted = plan.offered(plan.window)
+        limit = wanted
         while True:
             results = searcher.search(plan.query, limit=limit, filter=allowed_set)
             hits = [(r.score or 0.0, r.docnum) for r in results]
             if len(hits) < limit or limit >= total or \
-                    hits[-1][0] < hits[plan.window - 1][0]:
+                    hits[-1][0] < hits[wanted - 1][0]:
                 break
             limit *= 2
         hits.sort(key=lambda h: (-h[0], int(order[h[1]])))
         return [Candidate(score, int(order[d]), score, None, None, d)
-                for score, d in hits[:plan.window]]
+                for score, d in hits[:wanted]]
 
     def shard_fetch(self, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
         """The stored fields of the stories (story key, document number) names, found by the

@@ -28,10 +28,12 @@ archive is split. A shard that fails or does not answer in time is left out and 
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import time
 import uuid
+from dataclasses import replace
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -178,11 +180,17 @@ class Gather:
         # too few groups, the next window is at least twice as long, and that round (a call
         # to every shard) is saved
         plan.window = window * 2 if request.collapse and window <= CONCEPT_DEPTH else window
+        plan.share = _share(plan.window, len(self.shards), plan.bonus_depths)
         answers = self._answers(plan)
         total = sum(a.total for a in answers.values())
         facets = _facets(answers.values()) if request.facets else {}
         plan.facets = False
+        bonused = sort == "relevance" and plan.words is not None
         while True:
+            # the collection's best that the ranking reads are all in (the bonuses re-rank
+            # its best CONCEPT_DEPTH): a shard whose share may hold more of them is asked
+            answers = self._whole(plan, answers, max(window, CONCEPT_DEPTH) if bonused
+                                  else window)
             ranked = self._rank(plan, answers)[:min(total, window)]
             if request.recency > 0 and sort == "relevance":
                 ranked = _boost_recent(ranked, request.recency, plan.stats.newest)
@@ -192,6 +200,7 @@ class Gather:
             window = _next_window(window, len(groups), want, total)
             if window > plan.window:  # more than the shards sent
                 plan.window = window
+                plan.share = _share(window, len(self.shards), plan.bonus_depths)
                 answers = self._answers(plan)
         hits = self._page(q, groups[(page - 1) * limit: want], sort, request.snippet_style)
         results = SearchResults(query=text, total=total, hits=hits, page=page, limit=limit,
@@ -245,6 +254,20 @@ class Gather:
             plan.token = uuid.uuid4().hex  # the shards scored with the others: not to reuse
             answers = self.scatter("shard_answer", (plan,))
         return answers
+
+    def _whole(self, plan: Plan, answers: dict[int, Answer], depth: int) -> dict[int, Answer]:
+        """``answers`` with every shard's part of the collection's best ``depth``: a shard
+        that offered only its share, and whose last offer ranks among them, may hold more
+        of them (its stories beyond rank after its last), and is asked for all the window
+        wants (what it scored for this search is kept: the round costs little)."""
+        short = _short_shards(answers, depth)
+        if not short:
+            return answers
+        whole = replace(plan, share=0)
+        more = self.scatter("shard_answer", (whole,), short)
+        if any(a.stale for a in more.values()):  # changed meanwhile: all again, as one
+            return self._answers(whole)
+        return {**answers, **more}
 
     def stale(self) -> None:
         """The collection's statistics no longer match the shards (a sharded archive's
@@ -458,6 +481,30 @@ def _bonus_depths(shards: int) -> tuple[int, int]:
         return 0, 0  # twice the share is all of them
     return (min(PROXIMITY_DEPTH, math.ceil(2 * PROXIMITY_DEPTH / shards) + 2),
             min(CONCEPT_DEPTH, math.ceil(2 * CONCEPT_DEPTH / shards) + 2))
+
+
+def _share(window: int, shards: int, bonus_depths: tuple[int, int]) -> int:
+    """How many of its best a shard offers of a window of the collection's best: half as
+    many again as its share, and eight more (the collection's best 200 hold about 50 of each
+    of 4 shards, rarely 70), and no fewer than it computes bonuses for; 0 (the whole window)
+    for one shard."""
+    if shards <= 1:
+        return 0
+    floor = max(bonus_depths) if any(bonus_depths) else CONCEPT_DEPTH
+    return max(floor, math.ceil(1.5 * window / shards) + 8)
+
+
+def _short_shards(answers: dict[int, Answer], depth: int) -> list[int]:
+    """The shards that offered fewer than all their matches and whose last offer ranks
+    within the best ``depth`` of all the offers (by key, then story key)."""
+    ranks = sorted((-c.key, c.order) for a in answers.values() for c in a.candidates)
+    short = []
+    for i, a in answers.items():
+        if a.candidates and len(a.candidates) < a.total:
+            last = a.candidates[-1]
+            if bisect.bisect_left(ranks, (-last.key, last.order)) < depth - 1:
+                short.append(i)
+    return sorted(short)
 
 
 def _next_window(window: int, groups: int, want: int, total: int) -> int:

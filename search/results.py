@@ -86,6 +86,13 @@ class Plan:
     #: ``PROXIMITY_DEPTH`` and ``CONCEPT_DEPTH``, all that can be the collection's); the
     #: coordinator asks for those of the collection's best that fall beyond
     bonus_depths: tuple[int, int] = (0, 0)
+    #: how many of its best a shard offers at most (0: all the window asks for): a share of
+    #: the window, the coordinator asking a shard for the rest when its share may fall short
+    share: int = 0
+
+    def offered(self, wanted: int) -> int:
+        """How many of ``wanted`` best a shard offers."""
+        return min(wanted, self.share) if self.share else wanted
 
 
 class Candidate(NamedTuple):

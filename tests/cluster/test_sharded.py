@@ -85,6 +85,32 @@ def test_a_sharded_archive_answers_exactly_as_one_archive(archives, client):
         assert single.search("wheet").did_you_mean == "wheat"
 
 
+@pytest.mark.parametrize("share", [1, 4, 9])
+def test_shards_offering_a_small_share_of_the_best_answer_as_one_archive(archives, client,
+                                                                        monkeypatch, share):
+    """A shard offers a share of the collection's best (half as many again as its part);
+    one whose share may hold fewer than its part of them is asked for the rest. With shares
+    far too small, the answers are still one archive's."""
+    import search.gather
+
+    asked: list[int] = []
+    real = search.gather._short_shards
+
+    def short(answers, depth):
+        found = real(answers, depth)
+        asked.extend(found)
+        return found
+
+    monkeypatch.setattr(search.gather, "_share", lambda window, shards, depths: share)
+    monkeypatch.setattr(search.gather, "_short_shards", short)
+    one, three, _ = archives
+    with SearchIndex(one) as single, ShardedSearch(three, client) as sharded:
+        for request in _requests():
+            assert sharded.search(request).as_dict() == single.search(request).as_dict(), \
+                request
+    assert asked  # the shards were asked for the rest
+
+
 def test_related_stories_of_a_sharded_archive_are_one_archives(archives, client):
     from search import related
 
