@@ -132,7 +132,7 @@ class TermTable:
 
 def _prefixes(blob: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The first 8 bytes of each word (zeros after a shorter one) as big-endian uint64s:
-    in the words' order, as no word holds a zero byte."""
+    never decreasing in the words' order, so the words sharing a prefix are side by side."""
     count = len(starts) - 1
     out = np.zeros(count, dtype=np.uint64)
     if not count or not len(blob):
