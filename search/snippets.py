@@ -5,6 +5,9 @@ One fragment finder (Whoosh's ContextFragmenter over the story's text), three re
 - ``ansi``: matched words in bold yellow for a terminal; control characters in the text removed;
 - ``html``: ``<mark>`` around matches, everything else HTML-escaped;
 - ``plain``: the snippet text plus ``[start, end)`` character offsets of each match (JSON).
+
+Every rendering shows a run of whitespace as one space: wire stories are hard-wrapped, and a
+snippet is one line of a result list, in a terminal as on a page.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def _render(pieces, style: str):
             if i:
                 out.append(" … ")
                 pos += 3
+            chunk, matches = _squeezed(chunk, matches)
             out.append(chunk)
             spans += [[pos + a, pos + b] for a, b in matches]
             pos += len(chunk)
@@ -109,8 +113,35 @@ def _render(pieces, style: str):
     return " … ".join(rendered)
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def _squeezed(text: str, matches) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each run of whitespace as one space, and ``matches`` (offsets into
+    ``text``, never inside a run: a match is a word) moved to where they now are."""
+    out, kept, last = [], [], 0
+    removed = 0
+    for run in _SPACE.finditer(text):
+        out.append(text[last:run.start()])
+        out.append(" ")
+        removed += len(run.group()) - 1
+        kept.append((run.end(), removed))
+        last = run.end()
+    out.append(text[last:])
+
+    def moved(at: int) -> int:
+        gone = 0
+        for end, total in kept:
+            if end > at:
+                break
+            gone = total
+        return at - gone
+
+    return "".join(out), [(moved(a), moved(b)) for a, b in matches]
+
+
 def _esc(text: str, style: str) -> str:
-    text = re.sub(r"\s+", " ", text)
+    text = _SPACE.sub(" ", text)
     return html.escape(text, quote=True) if style == "html" else text
 
 

@@ -239,6 +239,21 @@ def test_snippets_show_the_best_early_passage_of_a_long_story():
     assert missed["matches"] == [] and missed["text"].startswith("Harbour works continue.")
 
 
+def test_snippets_of_hard_wrapped_stories_are_one_line_with_matches_in_place():
+    from indexer.analysis import news_analyzer
+    from search.snippets import snippet
+
+    wire = ("Japanese oil traders generally expect oil\nprices to remain steady through\n"
+            "June,   when the next\n\n    meeting of oil\tministers is held.")
+    ana = news_analyzer()
+    plain = snippet(wire, {"oil", "price"}, ana)
+    assert "\n" not in plain["text"] and "  " not in plain["text"] and "\t" not in plain["text"]
+    assert [plain["text"][a:b] for a, b in plain["matches"]] == ["oil", "oil", "prices", "oil"]
+    for style in ("ansi", "html"):
+        shown = snippet(wire, {"oil", "price"}, ana, style=style)
+        assert "\n" not in shown and "  " not in shown
+
+
 @pytest.mark.parametrize("query", ['"unbalanced quote', "(open bracket river", "river)", "[river",
                                    "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:"])
 def test_bad_queries_degrade_gracefully(idx, query):
