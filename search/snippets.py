@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections import deque
 
 from whoosh import highlight
-from whoosh.analysis import Token
 
-from indexer.analysis import fold
+from indexer.analysis import TOKEN_PATTERN, fold
 
+_GAP_WORD = re.compile(rf"(\W*)({TOKEN_PATTERN})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
 #: how far into a story fragments are looked for: a news story says what it is about in its
@@ -28,50 +29,131 @@ SNIPPET_CHARS = 240
 SCAN_CHARS = 20_000
 
 
-class _Collect(highlight.Formatter):
-    """Returns the fragments themselves; rendering happens below."""
-
-    def format(self, fragments, replace=False):
-        return fragments
+#: context kept around the matches of a fragment, on each side (characters)
+SURROUND = 70
 
 
 def _tokens(text: str, terms: set[str], analyzer):
     """The analyzer's tokens of ``text`` with ``matched`` set, as Whoosh's highlighter wants
-    them. With our analyzer, words that cannot match (their first two letters start no query
-    term) are not normalised: same tokens, a third of the time."""
-    spans = getattr(analyzer, "spans", None)
-    if spans is None:
-        yield from highlight.set_matched_filter(
-            analyzer(text, chars=True, mode="query", removestops=False), frozenset(terms))
-        return
-    normalise = analyzer.normalise
-    prefixes = {t[:2] for t in terms}
-    norm = normalise
-    if all(len(t) >= 2 for t in terms):
-        def norm(word: str, removestops: bool) -> str:
-            p = word[:2].lower()
-            if p in prefixes or (not word[:4].isascii() and fold(word[:4].lower())[:2] in prefixes):
-                return normalise(word, removestops)
-            return ""
+    them (for analyzers other than ours)."""
+    yield from highlight.set_matched_filter(
+        analyzer(text, chars=True, mode="query", removestops=False), frozenset(terms))
 
-    t = Token(positions=False, chars=True, removestops=False, mode="query")
-    t.boost = 1.0
-    t.stopped = False
-    for term, _, a, b in spans(text, False, norm):
-        t.text = term
-        t.startchar, t.endchar = a, b
-        t.matched = term in terms  # type: ignore[attr-defined]  # Token takes any
-        yield t
+
+def _scan(text: str, terms: set[str], analyzer) -> list[tuple[int, int, str | None]]:
+    """(start, end, the term when it is one of ``terms``, else None) of each token our
+    analyzer makes of ``text`` (stop words included), up to the first that ends past
+    ``SCAN_CHARS``. Words that cannot match (their first two letters start no query term)
+    are not normalised."""
+    normalise = analyzer.normalise
+    prefixes = {t[:2] for t in terms} if all(len(t) >= 2 for t in terms) else None
+
+    def norm(word: str, removestops: bool) -> str:
+        if prefixes is not None:
+            p = word[:2].lower()
+            if p not in prefixes and (word[:4].isascii()
+                                      or fold(word[:4].lower())[:2] not in prefixes):
+                return ""
+        return normalise(word, removestops)
+
+    # the words of the first SCAN_CHARS and a margin; the whole text when the token that
+    # ends the scan could be cut short there (or was not reached)
+    limit = SCAN_CHARS + 2000
+    if len(text) > limit:
+        out = _tokens_upto(text, limit, terms, prefixes, norm, analyzer)
+        if out and SCAN_CHARS < out[-1][1] < limit:
+            return out
+    return _tokens_upto(text, len(text), terms, prefixes, norm, analyzer)
+
+
+def _tokens_upto(text: str, endpos: int, terms, prefixes, norm, analyzer):
+    out: list[tuple[int, int, str | None]] = []
+    add = out.append
+    pos = 0
+    # (what lies before a word, the word): positions by their lengths, without a match
+    # object per word
+    for gap, word in _GAP_WORD.findall(text, 0, endpos):
+        a = pos + len(gap)
+        pos = b = a + len(word)
+        if word.isalnum():  # a plain word: one token (no - ' . , inside)
+            if prefixes is None or word[:2].lower() in prefixes or not word[:4].isascii():
+                term = norm(word, False)
+                add((a, b, term if term in terms else None))
+            else:
+                add((a, b, None))
+            if b > SCAN_CHARS:
+                break
+            continue
+        for term, _, sa, sb in analyzer.spans(word, False, norm):
+            add((a + sa, a + sb, term if term in terms else None))
+            if a + sb > SCAN_CHARS:
+                return out
+    return out
+
+
+def _context_fragments(tokens) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
+    """(start, end, matches) of the fragments Whoosh's ``ContextFragmenter(SNIPPET_CHARS,
+    SURROUND, SCAN_CHARS)`` makes of ``tokens`` (from :func:`_scan`): its loop, step for step,
+    over tuples instead of Token objects (a test compares the two)."""
+    maxchars, surround, charlimit = SNIPPET_CHARS, SURROUND, SCAN_CHARS
+    out = []
+    first = None
+    firsts: deque[int] = deque()
+    countdown = -1
+    tks: list[tuple[int, int, str]] = []
+    endchar = 0
+    currentlen = 0
+    for startchar, endchar, term in tokens:
+        tlength = endchar - startchar
+        if endchar > charlimit:
+            break
+        if countdown < 0 and term is None:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif term is not None:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append((startchar, endchar, term))
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                out.append((0 if first is None else first, endchar, tks))
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        out.append((0 if first is None else first, endchar, tks))
+    return out
 
 
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
-    tokens = _tokens(text, terms, analyzer)
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70,
-                                             charlimit=SCAN_CHARS)
-    frags = list(fragmenter.fragment_tokens(text, tokens))
-    scored = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
-    scored.sort(key=lambda f: f.startchar)
-    return scored
+    """The ``top`` fragments of ``text`` by Whoosh's ``BasicFragmentScorer`` (matches times
+    a hundred times the distinct terms matched), in text order: (start, end, matches)."""
+    if getattr(analyzer, "spans", None) is not None:
+        frags = _context_fragments(_scan(text, terms, analyzer))
+    else:
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND,
+                                                 charlimit=SCAN_CHARS)
+        frags = [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches])
+                 for f in fragmenter.fragment_tokens(text, _tokens(text, terms, analyzer))]
+
+    def score(frag) -> int:
+        matches = frag[2]
+        return len(matches) * (len({t for _, _, t in matches}) * 100 or 1)
+
+    best = sorted(frags, key=score, reverse=True)[:top]
+    best.sort(key=lambda f: f[0])
+    return best
 
 
 def snippet(text: str, terms: set[str], analyzer, style: str = "plain") -> dict | str:
@@ -82,10 +164,8 @@ def snippet(text: str, terms: set[str], analyzer, style: str = "plain") -> dict 
         lead = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
         return _render([(lead, [])], style)
     pieces = []
-    for f in frags:
-        chunk = text[f.startchar:f.endchar]
-        spans = [(t.startchar - f.startchar, t.endchar - f.startchar) for t in f.matches]
-        pieces.append((chunk, spans))
+    for start, end, matches in frags:
+        pieces.append((text[start:end], [(a - start, b - start) for a, b, _ in matches]))
     return _render(pieces, style)
 
 

@@ -1,0 +1,86 @@
+"""Snippet fragments: our fused fragmenter gives what Whoosh's ContextFragmenter and
+BasicFragmentScorer give over our analyzer's tokens, on any text."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import re
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from whoosh import highlight
+
+from indexer.analysis import news_analyzer
+from search.snippets import SCAN_CHARS, SNIPPET_CHARS, SURROUND, _fragments
+from tests.conftest import shared
+
+ANA = news_analyzer()
+
+
+def whoosh_fragments(text: str, terms: set[str], top: int = 2):
+    """What Whoosh's own highlighter picks: every token of the analyzer, matched or not."""
+    tokens = highlight.set_matched_filter(
+        ANA(text, chars=True, mode="query", removestops=False), frozenset(terms))
+    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND,
+                                             charlimit=SCAN_CHARS)
+    frags = list(fragmenter.fragment_tokens(text, tokens))
+    best = sorted(frags, key=highlight.BasicFragmentScorer(), reverse=True)[:top]
+    best.sort(key=lambda f: f.startchar)
+    return [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches])
+            for f in best]
+
+
+def terms_of(text: str, rnd: random.Random, k: int) -> set[str]:
+    """Query terms as a search makes them: some of the text's words, normalised, and one
+    word it does not hold."""
+    words = re.findall(r"\w+", text)
+    picked = rnd.sample(words, min(k, len(words)))
+    return {t for t in (ANA.normalise(w) for w in picked) if t} | {"zzyzx"}
+
+
+WORDS = ["the", "oil", "prices", "rose", "Jean-Luc", "O'Neill's", "U.S.", "3.5", "1,000",
+         "Zürich", "São", "crude", "barrel", "OPEC", "said", "-", ",", ".", "...", "!", "\n",
+         "\n\n", "  ", "\t", "x" * 300, "snake_case", "naïve", "co-operate", "it's", "’s",
+         "1987", "Reuters", "a.b.c", "price", "pricing"]
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS), max_size=400), st.randoms(use_true_random=False),
+       st.integers(1, 4))
+@example(["oil"] * 3000, random.Random(1), 1)  # past SCAN_CHARS
+@example(["x" * 300, "oil"], random.Random(1), 1)  # a token longer than a snippet
+def test_fragments_are_whoosh_s_on_any_text(words, rnd, k):
+    text = " ".join(words)
+    terms = terms_of(text, rnd, k)
+    assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
+
+
+def test_fragments_are_whoosh_s_on_wire_stories():
+    path = shared("reuters21578", "reut2-000.sgm.gz")
+    text = gzip.decompress(path.read_bytes()).decode("latin-1")
+    bodies = re.findall(r"<BODY>(.*?)</BODY>", text, re.S)
+    rnd = random.Random(7)
+    for body in bodies[:400]:
+        for k in (1, 2, 3):
+            terms = terms_of(body, rnd, k)
+            assert _fragments(body, terms, ANA) == whoosh_fragments(body, terms), body[:80]
+
+
+@pytest.mark.parametrize("terms", [{"a"}, {"oil", "a"}])
+def test_one_letter_terms_are_looked_for_in_every_word(terms):
+    text = "A barrel of oil, a price; Oil and a-b again."
+    assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
+
+
+@pytest.mark.parametrize("tail", [
+    "x" * 3000 + " oil",  # the word that ends the scan runs past the margin read first
+    "." * 3000 + " oil",  # no word at all in the margin
+    " oil-price" * 400,  # compounds across the scan's end
+])
+def test_fragments_of_texts_longer_than_the_scan(tail):
+    text = "crude " * (SCAN_CHARS // 6 - 3) + "oil price " + tail
+    for terms in ({"oil"}, {"oil", "price"}, {"crude"}):
+        assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
