@@ -262,14 +262,20 @@ def _echo(message: str = "", **kwargs) -> None:
     click.echo(_printable(message) if isinstance(message, str) else message, **kwargs)
 
 
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _crawl_summary(stats) -> None:
     verb = "Resumed crawl" if stats.resumed else "Crawl"
     done = "stopped early (run the same command again to resume)" if stats.interrupted \
         else "finished"
-    _echo(f"{verb} #{stats.crawl_id} {done} in {stats.elapsed:.1f}s: {stats.pages} pages "
-               f"({stats.pages / stats.elapsed:.1f}/s), {stats.articles} articles "
-               f"({stats.articles_new} new, {stats.articles_changed} changed, "
-               f"{stats.articles_unchanged} unchanged), {stats.errors} errors.")
+    _echo(f"{verb} #{stats.crawl_id} {done} in {stats.elapsed:.1f}s: "
+          f"{_count(stats.pages, 'page')} ({stats.pages / stats.elapsed:.1f}/s), "
+          f"{_count(stats.articles, 'article')} ({stats.articles_new} new, "
+          f"{stats.articles_changed} changed, {stats.articles_unchanged} unchanged), "
+          f"{_count(stats.errors, 'error')}.")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items(),
                                                        key=lambda kv: -kv[1]))
     if outcomes:
@@ -315,7 +321,8 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None 
             bar["obj"].__exit__(None, None, None)
     how = "rebuilt" if report.rebuilt else "updated"
     _echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
-               f"updated, {report.deleted} removed; {report.documents} stories searchable.")
+          f"updated, {report.deleted} removed; {_count(report.documents, 'story', 'stories')} "
+          f"searchable.")
 
 
 def _index_shards(archive: Path, rebuild: bool, cluster: str | None, client=None) -> None:
@@ -332,8 +339,8 @@ def _index_shards(archive: Path, rebuild: bool, cluster: str | None, client=None
         raise click.ClickException(str(exc)) from None
     how = "rebuilt" if report["rebuilt"] else "updated"
     _echo(f"Index {how} in {report['seconds']:.2f}s: {report['added']} added, "
-          f"{report['updated']} updated, {report['deleted']} removed; {report['documents']} "
-          f"stories searchable.")
+          f"{report['updated']} updated, {report['deleted']} removed; "
+          f"{_count(report['documents'], 'story', 'stories')} searchable.")
 
 
 class _Counter:
@@ -432,7 +439,7 @@ def _import_shards(files, archive: Path, no_index: bool, shards: int | None,
 def _import_summary(report) -> None:
     _echo(f"Imported {report.new} new and {report.changed} changed articles "
           f"({report.unchanged} unchanged, {report.skipped} skipped) "
-          f"from {report.files} files.")
+          f"from {_count(report.files, 'file')}.")
     for problem in report.problems[:10]:
         _err(f"  skipped: {problem}")
     if len(report.problems) > 10:

@@ -36,7 +36,8 @@ def test_archive_defaults_to_env_variable(tmp_path, site):
               "--no-discover", "--workers", "0", env=env)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "env-archive" / "store.sqlite").exists()
-    assert "1 articles" in out.stdout and "Index rebuilt" in out.stdout
+    assert ", 1 article (1 new" in out.stdout and "1 story searchable" in out.stdout
+    assert "Index rebuilt" in out.stdout
     found = cli("search", "interest", "rates", "--json", env=env)
     assert json.loads(found.stdout)["total"] == 1
 
