@@ -20,7 +20,7 @@ from whoosh import highlight
 
 from indexer.analysis import TOKEN_PATTERN, fold
 
-_GAP_WORD = re.compile(rf"(\W*)({TOKEN_PATTERN})")
+_WORD = re.compile(TOKEN_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
 #: how far into a story fragments are looked for: a news story says what it is about in its
@@ -69,12 +69,9 @@ def _scan(text: str, terms: set[str], analyzer) -> list[tuple[int, int, str | No
 def _tokens_upto(text: str, endpos: int, terms, prefixes, norm, analyzer):
     out: list[tuple[int, int, str | None]] = []
     add = out.append
-    pos = 0
-    # (what lies before a word, the word): positions by their lengths, without a match
-    # object per word
-    for gap, word in _GAP_WORD.findall(text, 0, endpos):
-        a = pos + len(gap)
-        pos = b = a + len(word)
+    for m in _WORD.finditer(text, 0, endpos):
+        word = m.group()
+        a, b = m.span()
         if word.isalnum():  # a plain word: one token (no - ' . , inside)
             if prefixes is None or word[:2].lower() in prefixes or not word[:4].isascii():
                 term = norm(word, False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import random
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -84,3 +85,13 @@ def test_fragments_of_texts_longer_than_the_scan(tail):
     text = "crude " * (SCAN_CHARS // 6 - 3) + "oil price " + tail
     for terms in ({"oil"}, {"oil", "price"}, {"crude"}):
         assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
+
+
+@pytest.mark.parametrize("text", [". " * 1_000_000, "oil-" * 500_000 + "x",
+                                  "crude " * 4000 + "\n" * 1_000_000])
+def test_a_hostile_story_costs_a_bounded_scan(text):
+    """Megabytes without a word, or one compound of half a million parts: the scan reads
+    about SCAN_CHARS, not the whole story once per word."""
+    started = time.perf_counter()
+    _fragments(text, {"oil", "crude"}, ANA)
+    assert time.perf_counter() - started < 2.0
