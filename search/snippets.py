@@ -1,6 +1,8 @@
 """Highlighted snippets, escaped for where they are shown.
 
-One fragment finder (Whoosh's ContextFragmenter over the story's text), three renderings:
+One fragment finder (Whoosh's ContextFragmenter and BasicFragmentScorer, as a loop of our
+own over the analyzer's words: the same fragments without a Token object per word), three
+renderings:
 
 - ``ansi``: matched words in bold yellow for a terminal; control characters in the text removed;
 - ``html``: ``<mark>`` around matches, everything else HTML-escaped;
@@ -67,6 +69,7 @@ def _scan(text: str, terms: set[str], analyzer) -> list[tuple[int, int, str | No
 
 
 def _tokens_upto(text: str, endpos: int, terms, prefixes, norm, analyzer):
+    """:func:`_scan`'s tokens of the words before ``endpos``."""
     out: list[tuple[int, int, str | None]] = []
     add = out.append
     for m in _WORD.finditer(text, 0, endpos):
