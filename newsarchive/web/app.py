@@ -43,6 +43,7 @@ from .searchers import (
     search_job,
 )
 from .security import LOOPBACK_NAMES, Security
+from .text import paragraphs as body_paragraphs
 
 HERE = Path(__file__).parent
 SEARCH_PARAMS = ("q", "from", "to", "topic", "section", "source", "sort", "page", "limit")
@@ -187,7 +188,7 @@ def _pages(app: FastAPI, site: _Site) -> None:
             _, suggestions, ids = await site.related(url=art["canonical_url"], limit=5)
         except (QueryError, NoIndex):
             suggestions, ids = [], {}
-        paragraphs = [p for p in (art.get("body") or "").split("\n") if p.strip()]
+        paragraphs = body_paragraphs(art.get("body"))
         return site.page(request, "article.html", title=art.get("title") or art["canonical_url"],
                     art=art, paragraphs=paragraphs, suggestions=suggestions, ids=ids)
 
