@@ -482,7 +482,7 @@ def reshard(archive, shards, cluster):
                              note=_err)
         except (StoreError, ClusterError) as exc:
             raise click.ClickException(str(exc)) from None
-    _echo(f"{archive} now has {shard_map.count} shard{'' if shard_map.count == 1 else 's'}.")
+    _echo(f"{archive} now has {_count(shard_map.count, 'shard')}.")
 
 
 # -- export / extract / reextract -----------------------------------------------------------------
@@ -777,9 +777,8 @@ def _print_results(results, style: str) -> None:
         _echo("No stories found.")
         return
     first = (results.page - 1) * results.limit + 1
-    noun = "story" if results.total == 1 else "stories"
-    _echo(f"{results.total} {noun}; page {results.page} of {results.pages} "
-               f"(from #{first})\n")
+    _echo(f"{_count(results.total, 'story', 'stories')}; page {results.page} of {results.pages} "
+          f"(from #{first})\n")
     for i, h in enumerate(results.hits, first):
         date = (h.published or "")[:10] or "undated"
         title = click.style(h.title or "(untitled)", bold=True) if style == "ansi" else h.title
