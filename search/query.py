@@ -165,12 +165,16 @@ def check_cost(q: Query, reader) -> None:
     enough letters before it, or one that stands for too many words of the index."""
     from itertools import islice
 
-    from whoosh.query import FuzzyTerm, Prefix, Regex, Wildcard
+    from whoosh.query import FuzzyTerm, Prefix, Regex, TermRange, Wildcard
 
     stack = [q]
     while stack:
         node = stack.pop()
-        if isinstance(node, (Wildcard, Prefix, Regex, FuzzyTerm)):
+        if isinstance(node, TermRange):  # title:[a TO c]: as many words as lie between
+            words = sum(1 for _ in islice(node.expanded_terms(reader), MAX_EXPANSION + 1))
+            if words > MAX_EXPANSION:
+                raise _too_many_words(expansion_key(node)[2], "narrow the range")
+        elif isinstance(node, (Wildcard, Prefix, Regex, FuzzyTerm)):
             text = node.text
             lead = re.match(r"[^*?\[\\]*", text)
             literal = text if isinstance(node, Prefix) or lead is None else lead.group(0)
@@ -192,25 +196,39 @@ def check_expansions(q: Query, expansions: dict[tuple[str, str, str], list[str]]
     """Raise QueryError when a multi-term leaf of ``q`` stands for more than
     ``MAX_EXPANSION`` words of the whole collection (``expansions``, every shard's words):
     each shard checks only its own (:func:`check_cost`)."""
-    from whoosh.query import Prefix
+    from whoosh.query import Prefix, TermRange
     from whoosh.query.terms import MultiTerm
 
     for leaf in q.leaves():
         if isinstance(leaf, MultiTerm) and \
                 len(expansions.get(expansion_key(leaf), ())) > MAX_EXPANSION:
             text = expansion_key(leaf)[2]
+            if isinstance(leaf, TermRange):
+                raise _too_many_words(text, "narrow the range")
             raise _too_many_words(text + ("*" if isinstance(leaf, Prefix) else ""))
 
 
-def _too_many_words(text: str) -> QueryError:
+def _too_many_words(text: str, advice: str = "add letters before the *") -> QueryError:
     return QueryError(f"{text!r} matches more than {MAX_EXPANSION} words of the archive: "
-                      f"add letters before the *")
+                      f"{advice}")
 
 
 def expansion_key(node) -> tuple[str, str, str]:
-    """How :func:`with_expansions` names a multi-term leaf (a prefix, wildcard, fuzzy term)."""
-    text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+    """How :func:`with_expansions` names a multi-term leaf (a prefix, wildcard, fuzzy term,
+    or a range of words such as ``title:[a TO c]``, which has a start and an end instead of
+    a text)."""
+    if hasattr(node, "text"):
+        text = _word(node.text)
+    else:
+        text = (f"{'{' if node.startexcl else '['}{_word(node.start)} TO "
+                f"{_word(node.end)}{'}' if node.endexcl else ']'}")
     return type(node).__name__, node.fieldname, text
+
+
+def _word(value) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def with_expansions(query: Query, expansions: dict[tuple[str, str, str], list[str]]) -> Query:

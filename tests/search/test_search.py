@@ -254,8 +254,18 @@ def test_snippets_of_hard_wrapped_stories_are_one_line_with_matches_in_place():
         assert "\n" not in shown and "  " not in shown
 
 
+def test_a_range_of_too_many_words_is_refused_with_advice(idx, monkeypatch):
+    from search import QueryError
+    from search import query as query_module
+
+    monkeypatch.setattr(query_module, "MAX_EXPANSION", 3)
+    with pytest.raises(QueryError, match="narrow the range"):
+        idx.search("body:[a TO z]")
+
+
 @pytest.mark.parametrize("query", ['"unbalanced quote', "(open bracket river", "river)", "[river",
-                                   "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:"])
+                                   "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:",
+                                   "[:TO]", "title:[a TO c]", "{river TO}"])
 def test_bad_queries_degrade_gracefully(idx, query):
     r = idx.search(query)
     assert r.total >= 0
