@@ -20,7 +20,12 @@ def match_mask(arrays, q) -> np.ndarray | None:
     from whoosh.query import And, Or, Phrase, Term
 
     if isinstance(q, Term):
-        text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
+        text = q.text
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:  # a date's or a number's bytes: no words' arrays
+                return None
         return arrays.mask(q.fieldname, text)
     if isinstance(q, And):
         found = [match_mask(arrays, sub) for sub in q.subqueries]

@@ -265,7 +265,7 @@ def test_a_range_of_too_many_words_is_refused_with_advice(idx, monkeypatch):
 
 @pytest.mark.parametrize("query", ['"unbalanced quote', "(open bracket river", "river)", "[river",
                                    "x" * 10_000, "river " * 3000, "AND OR NOT", "*", "title:",
-                                   "[:TO]", "title:[a TO c]", "{river TO}"])
+                                   "[:TO]", "title:[a TO c]", "{river TO}", "date:-"])
 def test_bad_queries_degrade_gracefully(idx, query):
     r = idx.search(query)
     assert r.total >= 0
