@@ -38,6 +38,15 @@ def capture_path(archive: str | Path, warc_file: str) -> Path:
     return path if path.is_absolute() else Path(os.path.normpath(warc_dir(archive) / path))
 
 
+#: copies of imported WARC files that were gzipped as one piece, gzipped record by record
+#: (the stories' capture references point there)
+IMPORTED_DIR = "imported"
+
+
+def imported_copy(archive: str | Path, name: str) -> Path:
+    return Path(archive) / IMPORTED_DIR / name
+
+
 #: in a sharded archive's folder: which shard archives it is made of, and its rules
 SHARDS_FILE = "shards.json"
 

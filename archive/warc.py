@@ -13,9 +13,11 @@ import json
 import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -167,3 +169,89 @@ def read_response(path: str | os.PathLike, offset: int,
             headers = dict(record.http_headers.headers) if record.http_headers else {}
             return url, headers, record.content_stream().read(limit)
     raise ValueError(f"no WARC record at {path}:{offset}")
+
+
+def gzipped_whole(path: str | os.PathLike) -> bool:
+    """Whether a WARC file is gzipped as one piece (``gzip file.warc``) instead of record by
+    record: its records cannot be read from their offsets, and warcio refuses to read past
+    the first. Reads at most its first two records."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        with open(path, "rb") as fh:
+            for n, _ in enumerate(ArchiveIterator(fh)):
+                if n >= 1:
+                    return False
+    except ArchiveLoadFailed as exc:
+        return "non-chunked gzip" in str(exc)
+    except Exception:  # noqa: BLE001 - broken otherwise: the import reports it
+        return False
+    return False
+
+
+class _Inflating:
+    """The decompressed bytes of a gzip file of one or more members, read on demand (at
+    most ``size`` at a time, however much a member inflates to); ``cut`` tells, once read
+    to its end, whether the file ended inside a member."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.member: Any = None  # the member being read (a zlib decompressor)
+        self.pending = b""  # compressed bytes read from the file, not yet inflated
+        self.cut = False
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else 1 << 16
+        while True:
+            if not self.pending:
+                self.pending = self.fh.read(1 << 16)
+                if not self.pending:
+                    self.cut = self.member is not None and not self.member.eof
+                    return b""
+            if self.member is None or self.member.eof:
+                self.member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = self.member.decompress(self.pending, size)
+            self.pending = self.member.unused_data if self.member.eof \
+                else self.member.unconsumed_tail
+            if data:
+                return data
+
+
+def recompress(source: str | os.PathLike, target: str | os.PathLike) -> tuple[int, bool]:
+    """Copy the WARC file ``source`` to ``target`` with each record gzipped on its own, as
+    ``warcio recompress`` does (one pass, streaming); written under a temporary name and
+    then renamed, so ``target`` is whole or absent. Returns (records copied, whether the
+    file was whole): a file that ends mid-record (a download that stopped) gives the
+    records before it."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    count = 0
+    try:
+        with open(source, "rb") as fh, open(partial, "wb") as out:
+            stream = _Inflating(fh)
+            writer = WARCWriter(out, gzip=True)
+            good, whole = 0, True
+            try:
+                for record in ArchiveIterator(stream, arc2warc=True, verify_http=False):
+                    writer.write_record(record)
+                    if getattr(record.raw_stream, "limit", 0) > 0:
+                        raise EOFError("a record cut short")  # fewer bytes than its length
+                    count, good = count + 1, out.tell()
+                while stream.read():  # warcio stops quietly at a record's head cut short
+                    pass
+                whole = not stream.cut
+            except (EOFError, zlib.error):
+                whole = False
+            if not whole:
+                out.seek(good)
+                out.truncate()  # the record cut short is not kept
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count, whole

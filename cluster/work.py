@@ -101,7 +101,7 @@ def import_sharded(client, archive: str | Path, files: Sequence[str | Path],
     (reading a line costs little). A WARC file's pages are cleaned once, a share on each
     shard's worker, and each story is stored by its shard (the stories move between the
     workers, not through this process)."""
-    from indexer.imports import ImportReport, is_warc
+    from indexer.imports import ImportReport, is_warc, readable_warc
 
     shard_map = shard_map_for(archive, shards)
     paths = [str(Path(f).resolve()) for f in files]
@@ -116,7 +116,11 @@ def import_sharded(client, archive: str | Path, files: Sequence[str | Path],
         for part in parts:
             _add_stored(report, part)
     for warc in warcs:
-        _import_warc(client, shard_map, warc, report)
+        readable = readable_warc(archive, Path(warc), report)
+        if readable is not None:
+            _import_warc(client, shard_map, str(readable), report)
+        else:
+            report.files += 1
     return report
 
 
@@ -212,6 +216,7 @@ def index_sharded(client, archive: str | Path, rebuild: bool = False,
                                                        "documents")}
     out["seconds"] = max(p["seconds"] for p in parts)
     out["rebuilt"] = any(p["rebuilt"] for p in parts)
+    out["created"] = bool(parts) and all(p["created"] for p in parts)
     return out
 
 

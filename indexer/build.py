@@ -48,6 +48,8 @@ class IndexReport:
     seconds: float = 0.0
     documents: int = 0
     rebuilt: bool = False
+    #: the archive had no index: this build is its first
+    created: bool = False
 
     def as_dict(self) -> dict:
         return dict(vars(self))
@@ -124,7 +126,8 @@ class Indexer:
             sync = read_sync(self.archive)
             if sync.get("schema") not in (None, SCHEMA_VERSION):
                 rebuild = report.rebuilt = True  # an older schema: start again
-            if rebuild or not whoosh_index.exists_in(str(index_dir(self.archive))):
+            report.created = not whoosh_index.exists_in(str(index_dir(self.archive)))
+            if rebuild or report.created:
                 report.rebuilt = True
                 self._rebuild(store, report)
             else:

@@ -14,6 +14,7 @@ Bad lines and records are counted and reported with their position; they never s
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import time
@@ -207,6 +208,37 @@ def import_jsonl(store: Store, path: Path, report: ImportReport, accept: Accept 
                 wrote()
 
 
+def readable_warc(archive: str | Path, path: Path, report: ImportReport) -> Path | None:
+    """The WARC file to import ``path`` from: itself, or when it is gzipped as one piece (its
+    records cannot be read from their offsets) a copy gzipped record by record in the
+    archive, made once and named by the file's content (the stories' captures are read back
+    from it). None when the copy cannot be made (told in ``report``)."""
+    from archive.layout import imported_copy
+    from archive.warc import gzipped_whole, recompress
+
+    if not gzipped_whole(path):
+        return path
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    stem = re.sub(r"[^\w.-]+", "_", path.name)[:80].removesuffix(".gz").removesuffix(".warc")
+    copy = imported_copy(archive, f"{stem}-{digest.hexdigest()[:16]}.warc.gz")
+    if not copy.exists():
+        try:
+            count, whole = recompress(path, copy)
+        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on broken files
+            report.problem(f"{path}: gzipped as one piece and unreadable "
+                           f"({type(exc).__name__}: {exc})")
+            return None
+        if not whole:
+            report.problem(f"{path}: gzipped as one piece and cut short (a download that "
+                           f"stopped?): its first {count} records were read")
+    report.note(f"{path}: gzipped as one piece, so its captures cannot be read back from it; "
+                f"imported from a copy gzipped record by record: {copy}")
+    return copy
+
+
 def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept = None) -> None:
     for _, article in warc_articles(path, report, accept=accept):
         with store.transaction():
@@ -388,8 +420,14 @@ def import_files(archive: str | Path, paths: Sequence[str | Path],
                 report.problem(str(exc))
                 continue
             report.files += 1
-            (import_warc if kind == "warc" else import_jsonl)(store, path, report, accept)
+            if kind == "jsonl":
+                import_jsonl(store, path, report, accept)
+                continue
+            readable = readable_warc(archive, path, report)
+            if readable is not None:
+                import_warc(store, readable, report, accept)
     return report
 
 
-__all__ = ["import_files", "ImportReport", "is_warc", "warc_articles", "WarcMark"]
+__all__ = ["import_files", "ImportReport", "is_warc", "readable_warc", "warc_articles",
+           "WarcMark"]

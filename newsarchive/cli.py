@@ -319,10 +319,7 @@ def _index(archive: Path, rebuild: bool, lock_timeout: float, procs: int | None 
     finally:
         if bar["obj"] is not None:
             bar["obj"].__exit__(None, None, None)
-    how = "rebuilt" if report.rebuilt else "updated"
-    _echo(f"Index {how} in {report.seconds:.2f}s: {report.added} added, {report.updated} "
-          f"updated, {report.deleted} removed; {_count(report.documents, 'story', 'stories')} "
-          f"searchable.")
+    _echo(_index_summary(report.as_dict()))
 
 
 def _index_shards(archive: Path, rebuild: bool, cluster: str | None, client=None) -> None:
@@ -337,10 +334,15 @@ def _index_shards(archive: Path, rebuild: bool, cluster: str | None, client=None
             report = index_sharded(client, archive, rebuild, note=_err)
     except (IndexingError, StoreError, ClusterError) as exc:
         raise click.ClickException(str(exc)) from None
-    how = "rebuilt" if report["rebuilt"] else "updated"
-    _echo(f"Index {how} in {report['seconds']:.2f}s: {report['added']} added, "
-          f"{report['updated']} updated, {report['deleted']} removed; "
-          f"{_count(report['documents'], 'story', 'stories')} searchable.")
+    _echo(_index_summary(report))
+
+
+def _index_summary(report: dict) -> str:
+    """The line after an index build: built (the archive's first), rebuilt or updated."""
+    how = "built" if report["created"] else "rebuilt" if report["rebuilt"] else "updated"
+    return (f"Index {how} in {report['seconds']:.2f}s: {report['added']} added, "
+            f"{report['updated']} updated, {report['deleted']} removed; "
+            f"{_count(report['documents'], 'story', 'stories')} searchable.")
 
 
 class _Counter:

@@ -37,9 +37,11 @@ def test_archive_defaults_to_env_variable(tmp_path, site):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "env-archive" / "store.sqlite").exists()
     assert ", 1 article (1 new" in out.stdout and "1 story searchable" in out.stdout
-    assert "Index rebuilt" in out.stdout
+    assert "Index built" in out.stdout  # the archive's first index
     found = cli("search", "interest", "rates", "--json", env=env)
     assert json.loads(found.stdout)["total"] == 1
+    assert "Index rebuilt" in cli("index", "--rebuild", env=env).stdout
+    assert "Index updated" in cli("index", env=env).stdout
 
 
 def test_crawl_then_search_needs_no_third_command(tmp_path, site):

@@ -44,7 +44,8 @@ def archives(tmp_path_factory, client):
     three = tmp / "three"
     report = import_sharded(client, three, [jsonl], shards=3)
     assert report.new == len(corpus()) and report.read == len(corpus())
-    index_sharded(client, three)
+    built = index_sharded(client, three)
+    assert built["created"] and built["rebuilt"] and built["documents"] == len(corpus())
     return one, three, jsonl
 
 
@@ -725,6 +726,33 @@ def test_a_warc_files_pages_are_cleaned_once_across_the_shards(tmp_path, client,
         assert len({m for _, _, m in shares}) == 1
         mark = shares[0][2]
     assert sorted(ordinals) == list(range(41))
+
+
+def test_a_warc_file_gzipped_as_one_piece_is_imported_into_shards(tmp_path, client):
+    """Read from one copy gzipped record by record, beside the shards."""
+    import gzip
+
+    from archive.warc import read_response
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    pages = {base + s.path: article_html(s, base) for s in map(synthetic_story, range(20))}
+    warc = write_warc(tmp_path / "capture.warc.gz", pages)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(gzip.decompress(open(warc, "rb").read())))
+    three = tmp_path / "three"
+    split = import_sharded(client, three, [whole], shards=3)
+    assert (split.files, split.read, split.new, split.problems) == (1, 20, 20, [])
+    assert any("gzipped as one piece" in n for n in split.notes)
+    (copy,) = (three / "imported").iterdir()
+    titles = set()
+    for path in sharding.read(three).paths:
+        with Store(path, create=False) as store:
+            for a in store.articles():
+                assert a.warc_file == str(copy.resolve())
+                assert a.title.encode() in read_response(a.warc_file, a.warc_offset)[2]
+                titles.add(a.title)
+    assert len(titles) == 20
 
 
 def test_a_broken_warc_file_is_reported_once_as_by_one_archive(tmp_path, client):

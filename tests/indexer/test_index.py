@@ -47,8 +47,11 @@ def indexed(archive: Path) -> dict[str, dict]:
 def test_incremental_add_change_delete(archive):
     put(archive, [art(i) for i in range(5)])
     first = update_index(archive)
-    assert (first.added, first.rebuilt) == (5, True)
-    assert update_index(archive).added == 0  # nothing changed: nothing done
+    assert (first.added, first.rebuilt, first.created) == (5, True, True)
+    again = update_index(archive)
+    assert (again.added, again.rebuilt, again.created) == (0, False, False)  # nothing to do
+    forced = update_index(archive, rebuild=True)
+    assert (forced.added, forced.rebuilt, forced.created) == (5, True, False)
     put(archive, [art(1, title="Changed headline"), art(7)])
     with Store(archive) as store:
         store.delete_article("https://news.example.com/story-2")
@@ -244,6 +247,60 @@ def test_import_warc_from_another_crawler(archive, tmp_path):
         (a,) = list(store.articles())
         assert a.title == STORIES[0].title and a.published.startswith(STORIES[0].date)
         assert a.warc_file == str(warc.resolve()) and a.warc_offset == 0
+
+
+def test_a_warc_file_gzipped_as_one_piece_is_imported_with_readable_captures(archive, tmp_path):
+    """``gzip capture.warc`` makes a file warcio reads only the first record of: the import
+    reads a copy gzipped record by record, made once in the archive, and the stories'
+    captures are read back from it."""
+    import gzip
+
+    from archive.warc import read_response
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    stories = [synthetic_story(i) for i in range(6)]
+    warc = write_warc(tmp_path / "chunked.warc.gz", {base + s.path: article_html(s, base)
+                                                       for s in stories})
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(gzip.decompress(Path(warc).read_bytes())))
+    report = import_files(archive, [whole])
+    assert (report.files, report.new, report.problems) == (1, 6, [])
+    assert [n for n in report.notes if "gzipped as one piece" in n and "imported/" in n]
+    with Store(archive) as store:
+        stored = list(store.articles())
+    assert {a.title for a in stored} == {s.title for s in stories}
+    (copy,) = (archive / "imported").iterdir()
+    for a in stored:
+        assert a.warc_file == str(copy.resolve())
+        url, _, payload = read_response(a.warc_file, a.warc_offset)
+        assert url == a.url and a.title.encode() in payload
+    again = import_files(archive, [whole])  # the same file again: the same copy, no new story
+    assert (again.new, again.unchanged) == (0, 6)
+    assert list((archive / "imported").iterdir()) == [copy]
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.77, 0.9])
+def test_a_warc_file_gzipped_as_one_piece_and_cut_short_gives_its_whole_records(
+        archive, tmp_path, kept):
+    import gzip
+
+    from archive.warc import read_response
+    from newsarchive.sample_site import article_html, synthetic_story
+
+    base = "https://wire.example"
+    warc = write_warc(tmp_path / "w.warc.gz", {base + s.path: article_html(s, base)
+                                               for s in map(synthetic_story, range(4))})
+    packed = gzip.compress(gzip.decompress(Path(warc).read_bytes()))
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(packed[:int(len(packed) * kept)])  # a download that stopped
+    report = import_files(archive, [cut])
+    assert 0 < report.new < 4  # the stories whole in what is there
+    assert [p for p in report.problems if "gzipped as one piece and cut short" in p]
+    with Store(archive) as store:
+        for a in store.articles():
+            assert a.title.encode() in read_response(a.warc_file, a.warc_offset)[2]
+    assert not list((archive / "imported").glob("*.partial"))
 
 
 def test_import_rejects_unknown_files(archive, tmp_path):
