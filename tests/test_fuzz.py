@@ -124,28 +124,35 @@ def test_broken_jsonl_imports_report_problems(tmp_path_factory, lines, gz):
     assert report is not None
 
 
-def _warc_bytes() -> bytes:
+def _warc_bytes(pages: list[int]) -> bytes:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buf = io.BytesIO()
     writer = WARCWriter(buf, gzip=True)
-    html, url = PAGES[3]
-    payload = html.encode()
-    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-    # an explicit length: without one warcio spools the payload to a temporary file
-    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(payload),
-                                                  length=len(payload), http_headers=headers))
+    for n in pages:
+        html, url = PAGES[n]
+        payload = html.encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                   protocol="HTTP/1.1")
+        # an explicit length: without one warcio spools the payload to a temporary file
+        writer.write_record(writer.create_warc_record(
+            url, "response", payload=io.BytesIO(payload), length=len(payload),
+            http_headers=headers))
     return buf.getvalue()
 
 
-WARC = _warc_bytes()
+WARC = _warc_bytes([3])
+#: two pages gzipped as one piece (``gzip capture.warc``): imported from a copy
+WHOLE = gzip.compress(gzip.decompress(_warc_bytes([3, 4])))
 
 
 @FUZZ
-@given(cut=st.integers(0, len(WARC)), flips=st.lists(st.integers(0, len(WARC) - 1), max_size=5))
-def test_broken_warc_imports_report_problems(tmp_path_factory, cut, flips):
-    data = bytearray(WARC[:cut])
+@given(which=st.sampled_from([WARC, WHOLE]), cut=st.floats(0, 1),
+       flips=st.lists(st.floats(0, 1, exclude_max=True), max_size=5))
+def test_broken_warc_imports_report_problems(tmp_path_factory, which, cut, flips):
+    data = bytearray(which[:int(len(which) * cut)])
+    flips = [int(f * len(which)) for f in flips]
     for i in flips:
         if i < len(data):
             data[i] ^= 0xFF
