@@ -60,6 +60,18 @@ def term_matcher(sub, field: str, term: bytes, fmt):
     return sub._terms.matcher(field, term, fmt)
 
 
+def deleted_docs(sub) -> list[int]:
+    """The deleted document numbers of one segment reader, read from its per-document
+    file at once (``is_deleted`` for each document costs a call apiece)."""
+    return list(sub._perdoc.deleted_docs())
+
+
+def field_length_reader(sub, field: str):
+    """A function giving each document's length of ``field`` in one segment reader (the
+    per-document file's reader: ``doc_field_length`` costs several calls a document)."""
+    return sub._perdoc.doc_field_length_reader(field, 1)
+
+
 def block_postings(matcher):
     """(ids, weights) of a raw segment matcher, a block at a time where the codec allows."""
     ids: list = []

@@ -388,8 +388,14 @@ class SearchIndex:
     def shard_fetch(self, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
         """The stored fields of the stories (story key, document number) names, found by the
         key when the index changed since it answered (a story gone meanwhile is left out)."""
-        cache = self.cache
         stored = self.searcher.stored_fields
+        return {od: stored(doc) for od, doc in self._current(wanted).items()}
+
+    def _current(self, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        """(story key, document number) -> the story's document number now: the same, or
+        found by the key when the index changed since it answered; a story gone meanwhile is
+        left out."""
+        cache = self.cache
         out = {}
         for order, asked in wanted:
             doc = asked
@@ -400,21 +406,24 @@ class SearchIndex:
                 if not order or i >= len(keys) or keys[i] != order:
                     continue
                 doc = int(docs[i])
-            out[(order, asked)] = stored(doc)
+            out[(order, asked)] = doc
         return out
 
     def shard_page(self, wanted: list[tuple[int, int]], leaders: list[tuple[int, int]],
                    terms: set[str], style: str) -> dict[tuple[int, int], tuple[dict, Any]]:
-        """The stored fields of the stories (story key, document number) names, with the
-        snippets of the ``leaders`` among them (the page's hits; the rest are their copies):
-        ``shard_fetch`` and ``shard_snippets`` in one call."""
-        stored = self.shard_fetch(wanted)
+        """The stored fields and snippets of the ``leaders`` (story key, document number:
+        the page's hits) and the URLs of the rest of ``wanted`` (their near-copies, shown by
+        their URL) as ``{"id": URL}``; ``shard_fetch`` and ``shard_snippets`` in one call."""
         first = set(leaders)
+        stored = self.shard_fetch([od for od in wanted if od in first])
+        copies = self._current([od for od in wanted if od not in first])
+        urls = self.cache.arrays.urls(list(copies.values()), self.searcher.stored_fields)
         snippets = self.shard_snippets(
-            [(s["id"], s.get("lead") or "") for od, s in stored.items() if od in first],
-            terms, style)
-        return {od: (s, snippets.get(s["id"]) if od in first else None)
-                for od, s in stored.items()}
+            [(s["id"], s.get("lead") or "") for s in stored.values()], terms, style)
+        out: dict[tuple[int, int], tuple[dict, Any]] = {
+            od: (s, snippets.get(s["id"])) for od, s in stored.items()}
+        out.update({od: ({"id": url}, None) for od, url in zip(copies, urls)})
+        return out
 
     def _facet_counts(self, matched: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
         """(stories per YYYYMM, stories per topic) of the ``matched`` documents."""

@@ -337,9 +337,9 @@ class Gather:
                 for shard, key, order, score, doc, *_ in ranked if (shard, order, doc) in fetched]
 
     def _page(self, q, groups: list[list[tuple]], sort: str, style: str) -> list[Hit]:
-        """The page's hits: the stored fields of its stories and their copies, and the
-        snippets of its stories, in one call to each shard holding some (a story gone since
-        the shard answered is left out)."""
+        """The page's hits: the stored fields and snippets of its stories and the URLs of
+        their copies, in one call to each shard holding some. A story gone since the shard
+        answered is left out; a copy of it found leads its group (its fields asked for)."""
         terms = {text for field, text in q.iter_all_terms() if field in ("body", "title")}
         terms = {t.decode() if isinstance(t, bytes) else t for t in terms}
         wanted: dict[int, list[tuple[int, int]]] = {}
@@ -353,14 +353,26 @@ class Gather:
                                         lambda i: (wanted[i], leaders.get(i, []), terms, style),
                                         sorted(wanted)).items():
             got.update({(shard, *od): value for od, value in part.items()})
+        found = [[(shard, key, order, score, doc, got[(shard, order, doc)])
+                  for shard, key, order, score, doc, _ in group if (shard, order, doc) in got]
+                 for group in groups]
+        gone = [rows[0] for rows, group in zip(found, groups)
+                if rows and rows[0][:5] != group[0][:5]]
+        fields: dict[tuple, dict] = {}
+        if gone:  # rare: a page's story deleted since its shard answered
+            fields = {row[:3]: row[4] for row in self._fetch([(*row[:5], None)
+                                                               for row in gone])}
         hits = []
-        for group in groups:
-            found = [(shard, key, order, score, got[(shard, order, doc)])
-                     for shard, key, order, score, doc, _ in group if (shard, order, doc) in got]
-            if found:
-                hit = _hit([(*row[:4], row[4][0]) for row in found], sort)
-                hit.snippet = found[0][4][1]
-                hits.append(hit)
+        for rows, group in zip(found, groups):
+            if not rows:
+                continue
+            if rows[0][:5] != group[0][:5]:  # a copy leads: its stored fields were asked for
+                if rows[0][:3] not in fields:
+                    continue
+                rows[0] = (*rows[0][:5], (fields[rows[0][:3]], None))
+            hit = _hit([(*row[:4], row[5][0]) for row in rows], sort)
+            hit.snippet = rows[0][5][1]
+            hits.append(hit)
         return hits
 
     # -- did you mean ----------------------------------------------------------------------------

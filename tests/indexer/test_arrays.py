@@ -29,7 +29,8 @@ def answers(archive):
         out = []
         for q, opts in QUERIES:
             r = idx.search(q, limit=20, **opts).as_dict()
-            out.append((r["total"], [(h["url"], h["score"], h["copies"]) for h in r["hits"]],
+            out.append((r["total"], [(h["url"], h["score"], h["copies"], h["copy_urls"])
+                                    for h in r["hits"]],
                         r["facets"]))
         return out, idx.cache.arrays.complete
 
@@ -74,18 +75,22 @@ def test_captured_arrays_equal_whooshs_postings(archive):
         got = fast.sketches(docs, stored)
         assert all(got) and [np.frombuffer(b, dtype=np.uint32).tolist() for b in got] == \
             [[int(h, 16) for h in stored(d)["sketch"].split()] for d in docs]
+        assert fast.urls(docs[::-1], stored) == live.urls(docs[::-1], stored) == \
+            [stored(d)["id"] for d in docs[::-1]]
     ix.close()
 
 
-def test_an_index_without_sketch_arrays_collapses_the_same_and_gets_them(archive):
+def test_an_index_without_sketch_and_url_arrays_answers_the_same_and_gets_them(archive):
     build_archive(archive, CORPUS)
     before, _ = answers(archive)
-    assert any(copies == 2 for _, hits, _ in before for _, _, copies in hits)
-    for path in (index_dir(archive) / arrays.ARRAYS_DIR).glob("*/sketch*.npy"):
-        path.unlink()
+    assert any(copies == 2 for _, hits, _ in before for _, _, copies, _ in hits)
+    for name in ("sketch*.npy", "url*.npy"):
+        for path in (index_dir(archive) / arrays.ARRAYS_DIR).glob(f"*/{name}"):
+            path.unlink()
     assert answers(archive)[0] == before
     Indexer(archive).update()
-    assert list((index_dir(archive) / arrays.ARRAYS_DIR).glob("*/sketch.npy"))
+    for name in ("sketch.npy", "urls.npy", arrays.LAST_ARRAY):
+        assert list((index_dir(archive) / arrays.ARRAYS_DIR).glob(f"*/{name}"))
     assert answers(archive)[0] == before
 
 

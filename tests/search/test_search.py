@@ -196,6 +196,33 @@ def test_near_identical_copies_collapse_into_one_hit(idx):
     assert idx.search("turnout record polling", collapse=False).hits[1].copies == 1
 
 
+def test_a_pages_copies_are_named_without_reading_their_stored_fields(idx, monkeypatch):
+    """A hit's near-copies are shown by URL alone, read from the index's arrays (a story's
+    stored fields cost ~50 us each, and a syndicated story has tens of copies)."""
+    read: list[int] = []
+    stored = idx.searcher.stored_fields
+    monkeypatch.setattr(idx.searcher, "stored_fields", lambda doc: read.append(doc) or
+                        stored(doc))
+    r = idx.search("turnout record polling", limit=5)
+    assert {r.hits[0].url, *r.hits[0].copy_urls} == {"https://wire.example/wire-1",
+                                                     "https://b.example/wire-2"}
+    assert len(read) == len(r.hits)  # the hits' own fields only
+
+
+def test_a_hit_whose_story_went_since_the_ranking_is_led_by_its_copy(idx, monkeypatch):
+    top = idx.search("turnout record polling", limit=5).hits[0]
+    page = idx.shard_page
+
+    def without_the_leader(wanted, leaders, terms, style):
+        got = page(wanted, leaders, terms, style)
+        return {od: v for od, v in got.items() if v[0]["id"] != top.url}
+
+    monkeypatch.setattr(idx, "shard_page", without_the_leader)
+    hit = idx.search("turnout record polling", limit=5).hits[0]
+    assert (hit.url, hit.copies, hit.copy_urls) == (top.copy_urls[0], 1, [])
+    assert hit.title and hit.published  # its own stored fields, asked for
+
+
 def test_pagination_stays_correct_far_into_results(idx):
     seen = []
     for page in range(1, 6):
