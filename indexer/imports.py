@@ -3,7 +3,7 @@
 - JSONL (``.jsonl``, ``.json``, ``.ndjson``, optionally ``.gz``): one object per line, in the
   format ``newsarchive export`` writes. ``url`` and ``body`` are required; ``canonical_url``,
   ``title``, ``published``, ``topics`` (list or comma-separated), ``author``, ``section``,
-  ``language`` and ``description`` are used when present.
+  ``language``, ``description`` and ``fetched_at`` are used when present.
 - WARC (``.warc``, ``.warc.gz``) from any crawler (Heritrix, Browsertrix, ``wget
   --warc-file``): each HTML ``response`` record with status 200 is cleaned like a crawled page;
   those that are articles are stored, with the WARC file and offset of their capture.
@@ -124,6 +124,27 @@ def published_of(value) -> tuple[str | None, str | None]:
     return iso(found), None
 
 
+def _fetched_at(value) -> float:
+    """When a story was fetched, as ``newsarchive export`` writes it (ISO 8601, UTC when no
+    offset is given) or in seconds since 1970; now when it says nothing usable (an archive
+    moved by export and import keeps when each story was fetched)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and 0 < value < 253402300800:  # up to the year 9999
+        return float(value)
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return time.time()
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        try:
+            return when.timestamp()
+        except (OverflowError, OSError, ValueError):
+            return time.time()
+    return time.time()
+
+
 def _text(value) -> str | None:
     if value is None:
         return None
@@ -203,7 +224,7 @@ def import_jsonl(store: Store, path: Path, report: ImportReport, accept: Accept 
                     section=_text(obj.get("section")), language=_text(obj.get("language")),
                     description=_text(obj.get("description")),
                     source=urls.site_of(urls.hostname_of(canonical)),
-                    fetched_at=time.time(), extractor="import")
+                    fetched_at=_fetched_at(obj.get("fetched_at")), extractor="import")
                 report.count(store.upsert_article(article))
                 wrote()
 

@@ -271,6 +271,18 @@ def test_export_fields(site, archive, tmp_path):
         assert keys <= set(row)
         assert isinstance(row["topics"], list) and row["body"] and "\n\n" in row["body"]
         assert row["language"] == "en" or "minister" in row["url"]
+    # an archive moved by export and import keeps every field but its captures' places
+    dump = tmp_path / "export.jsonl"
+    dump.write_text(out.stdout)
+    moved = tmp_path / "moved"
+    assert cli("import", str(dump), "--archive", str(moved)).returncode == 0
+    again = [json.loads(line) for line in
+             cli("export", "--archive", str(moved)).stdout.splitlines()]
+    local = ("warc_file", "warc_offset")
+    assert sorted(({k: v for k, v in r.items() if k not in local} for r in again),
+                  key=lambda r: r["url"]) == \
+        sorted(({k: v for k, v in r.items() if k not in local} for r in rows),
+               key=lambda r: r["url"])
 
 
 def test_gzipped_sitemap_parser_handles_news_and_index():

@@ -219,6 +219,26 @@ def test_imported_dates_in_other_forms_are_read_and_what_is_no_date_is_told(arch
         assert stored[f"https://d.example/{key}"].get("published") == when, key
 
 
+@pytest.mark.parametrize("given, expected", [
+    ("2024-05-07T10:00:00+00:00", 1715076000.0), ("2024-05-07T12:00:00+02:00", 1715076000.0),
+    ("2024-05-07T10:00:00Z", 1715076000.0), ("2024-05-07T10:00:00", 1715076000.0),
+    (1715076000, 1715076000.0), (1715076000.5, 1715076000.5),
+    ("yesterday", None), (True, None), (-5, None), (10 ** 30, None), ("9" * 500, None),
+    ({"at": 1}, None), (None, None)])
+def test_an_imported_storys_fetch_time_is_kept(archive, tmp_path, given, expected):
+    path = tmp_path / "fetched.jsonl"
+    path.write_text(json.dumps({"url": "https://f.example/1", "body": "Wheat.",
+                                "fetched_at": given}) + "\n")
+    before = time.time()
+    assert import_files(archive, [path]).new == 1
+    with Store(archive) as store:
+        (a,) = list(store.articles())
+    if expected is None:  # nothing usable: the time of the import
+        assert before <= a.fetched_at <= time.time()
+    else:
+        assert a.fetched_at == expected
+
+
 def test_a_date_stored_in_another_form_by_an_earlier_import_is_indexed(archive):
     with Store(archive) as store, store.transaction():
         for n, when in enumerate(("26 Feb 1987", "Thu, 26 Feb 1987 15:01:01 GMT", "1987")):
