@@ -192,3 +192,32 @@ def test_other_whoosh_indexes_in_the_process_are_left_alone(tmp_path):
     assert not (tmp_path / arrays.ARRAYS_DIR).exists()
     with ix.searcher() as s:
         assert s.doc_count() == 1
+
+
+def test_an_open_index_sees_a_commit_without_listing_its_folder_for_every_look(archive,
+                                                                                monkeypatch):
+    """An open index trusts its folder's modification time, once that time is old, to tell
+    that no commit landed; a commit changes it, and is seen by the next search."""
+    import os
+    import time
+
+    from whoosh.searching import Searcher
+
+    build_archive(archive, CORPUS)
+    folder = index_dir(archive)
+    past = time.time() - 3600
+    os.utime(folder, (past, past))  # the last commit, an hour ago
+    listed: list[int] = []
+    up_to_date = Searcher.up_to_date
+    monkeypatch.setattr(Searcher, "up_to_date", lambda s: listed.append(1) or up_to_date(s))
+    with SearchIndex(archive) as idx:
+        assert idx.search("zeppelin").total == 0
+        listed.clear()
+        for _ in range(3):
+            idx.search("river")
+        assert listed == []  # nothing changed: the folder was not listed
+        with Store(archive) as store, store.transaction():
+            store.upsert_article(story("zeppelin", "Zeppelin returns", "A zeppelin flew over."))
+        Indexer(archive).update()
+        assert idx.search("zeppelin").total == 1  # the commit is seen at once
+        assert listed  # by listing the folder: its time changed
