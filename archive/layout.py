@@ -47,6 +47,18 @@ def imported_copy(archive: str | Path, name: str) -> Path:
     return Path(archive) / IMPORTED_DIR / name
 
 
+def capture_ref(archive: str | Path, file: str | Path) -> str:
+    """How an archive's store records a capture file it imported: relative to its WARC
+    folder when the file lies in the archive's folder, or in the sharded archive's folder
+    holding it (a copy made in ``imported/``), so that the archive can be moved; else the
+    file's absolute path (a file imported from where it lies)."""
+    file, root = Path(file).resolve(), Path(archive).resolve()
+    tops = [root] + ([root.parent] if shards_file(root.parent).exists() else [])
+    if any(file.is_relative_to(top) for top in tops):
+        return os.path.relpath(file, warc_dir(root))
+    return str(file)
+
+
 #: in a sharded archive's folder: which shard archives it is made of, and its rules
 SHARDS_FILE = "shards.json"
 

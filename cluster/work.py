@@ -82,12 +82,12 @@ def _stories_of(cleaned: tuple, shard: int) -> list:
 def _store_task(path: str, *parts: list) -> dict:
     """Store one shard's stories of a WARC file, in the file's order."""
     from archive.store import Store
-    from indexer.imports import ImportReport
+    from indexer.imports import ImportReport, recorded
 
     report = ImportReport()
     with Store(path) as store, store.batches(1000) as wrote:
         for _, article in heapq.merge(*parts, key=lambda pair: pair[0]):
-            report.count(store.upsert_article(article))
+            report.count(store.upsert_article(recorded(store, article)))
             wrote()
     return report.as_dict()
 

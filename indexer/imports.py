@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from archive.layout import capture_ref
 from archive.store import Article, Store
 from crawler import urls
 from crawler.charset import decode
@@ -263,7 +264,14 @@ def readable_warc(archive: str | Path, path: Path, report: ImportReport) -> Path
 def import_warc(store: Store, path: Path, report: ImportReport, accept: Accept = None) -> None:
     for _, article in warc_articles(path, report, accept=accept):
         with store.transaction():
-            report.count(store.upsert_article(article))
+            report.count(store.upsert_article(recorded(store, article)))
+
+
+def recorded(store: Store, article: Article) -> Article:
+    """``article`` with its capture file as ``store`` records it (:func:`capture_ref`)."""
+    if article.warc_file:
+        article.warc_file = capture_ref(store.archive, article.warc_file)
+    return article
 
 
 @dataclass(frozen=True)
@@ -450,5 +458,5 @@ def import_files(archive: str | Path, paths: Sequence[str | Path],
     return report
 
 
-__all__ = ["import_files", "ImportReport", "is_warc", "readable_warc", "warc_articles",
-           "WarcMark"]
+__all__ = ["import_files", "ImportReport", "is_warc", "readable_warc", "recorded",
+           "warc_articles", "WarcMark"]
