@@ -583,11 +583,11 @@ def test_the_web_app_and_api_serve_a_sharded_archive_as_one(archives, client):
 def test_reshard_round_trips_an_archive_with_its_captures(tmp_path, client, archives):
     """A crawled archive (captures in WARC files) and imported stories: 1 -> 3 -> 2 -> 1
     shards keeps every story, its earlier versions, its capture, and the same answers."""
+    import gzip
+
     from archive.reader import ArchiveReader
     from archive.store import CRAWL_TABLES
     from cluster import crawl_sharded, reshard
-    import gzip
-
     from cluster.work import route_crawl
     from newsarchive.sample_site import SampleSite, SiteState, article_html, synthetic_story
     from tests.conftest import fast_settings, run_crawl
