@@ -228,7 +228,7 @@ def recompress(source: str | os.PathLike, target: str | os.PathLike) -> tuple[in
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     count = 0
     try:
         with open(source, "rb") as fh, open(partial, "wb") as out:

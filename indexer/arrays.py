@@ -585,4 +585,3 @@ class IndexArrays:
             d = doc - offset
             out.append(blob[ends[d - 1] if d else 0:ends[d]].tobytes().decode("utf-8"))
         return out
-
