@@ -401,11 +401,12 @@ def import_(files, archive, no_index, shards, cluster):
     """Add articles from JSONL exports or WARC files of other crawlers.
 
     JSONL needs `url` and `body` on each line (`title`, `published`, `topics`, `author`,
-    `section` are used when present) — the format `newsarchive export` writes; a
-    `published` date may be ISO 8601, `26 Feb 1987`, RFC 2822 or seconds since 1970 (what is
-    no date is imported undated, with a note). WARC files
-    (Heritrix, Browsertrix, wget --warc-file) have their HTML responses cleaned like crawled
-    pages. Bad lines are reported and skipped.
+    `section`, `fetched_at` are used when present) — the format `newsarchive export` writes;
+    a `published` date may be ISO 8601, `26 Feb 1987`, RFC 2822 or seconds since 1970 (what
+    is no date is imported undated, with a note). WARC files (Heritrix, Browsertrix, wget
+    --warc-file) have their HTML responses cleaned like crawled pages; one gzipped as a
+    whole (`gzip crawl.warc`) is read from a copy gzipped record by record that the archive
+    keeps in `imported/`. Bad lines and records are reported and skipped.
 
     \b
     Example:
