@@ -25,6 +25,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from .selection import at_least_nth
+
 RANK = 100
 SAMPLE = 20_000  # stories the model is fitted on (a random sample of a bigger archive)
 SAMPLE_CHARS = 5_000  # of each story: a news story says what it is about early
@@ -109,8 +111,8 @@ class ConceptModel:
         q = self.vt[:, cols] @ (self.idf[cols] * scale)  # the query in the latent space
         near = q @ self.vt  # ...and back, over every word
         near[cols] = -np.inf
-        best = np.argpartition(-near, min(n, len(near) - 1))[:n]
-        best = best[np.argsort(-near[best])]
+        best = at_least_nth(near, n)
+        best = best[np.lexsort((best, -near[best]))][:n]  # ties: the earlier word first
         top = float(near[best[0]]) if len(best) else 0.0
         if top <= 0:
             return {}

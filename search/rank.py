@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from indexer.selection import at_least_nth
 from indexer.whoosh_compat import segment_positions
 
 from .query import COORD_SCALE, DEFAULT_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
@@ -225,12 +226,8 @@ def top_positions(keys: np.ndarray, n: int, order: np.ndarray | None = None) -> 
     (story keys: the same however the archive is split), else earlier position first."""
     if n <= 0 or not len(keys):
         return np.zeros(0, dtype=np.int64)
-    if n < len(keys):
-        # every position tied with the n-th is a candidate, so the tie-break decides
-        part = np.argpartition(-keys, n - 1)[:n]
-        part = np.flatnonzero(keys >= keys[part].min())
-    else:
-        part = np.arange(len(keys))
+    # every position tied with the n-th is a candidate, so the tie-break decides
+    part = at_least_nth(keys, n)
     tie = part if order is None else order[part]
     return part[np.lexsort((tie, -keys[part]))][:n]
 
