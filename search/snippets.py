@@ -14,15 +14,18 @@ snippet is one line of a result list, in a terminal as on a page.
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
+import operator
 import re
-from collections import deque
 
+import numpy as np
 from whoosh import highlight
 
 from indexer.analysis import TOKEN_PATTERN, fold
 
-_WORD = re.compile(TOKEN_PATTERN)
+_SPLIT = re.compile(f"({TOKEN_PATTERN})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
 #: how far into a story fragments are looked for: a news story says what it is about in its
@@ -42,12 +45,13 @@ def _tokens(text: str, terms: set[str], analyzer):
         analyzer(text, chars=True, mode="query", removestops=False), frozenset(terms))
 
 
-def _scan(text: str, terms: set[str], analyzer) -> list[tuple[int, int, str | None]]:
-    """(start, end, the term when it is one of ``terms``, else None) of each token our
-    analyzer makes of ``text`` (stop words included), up to the first that ends past
-    ``SCAN_CHARS``. Words that cannot match (their first two letters start no query term)
-    are not normalised."""
+def _scan(text: str, terms: set[str], analyzer) -> tuple[list[int], list[int], list]:
+    """The tokens our analyzer makes of ``text`` (stop words included), up to the first that
+    ends past ``SCAN_CHARS``: their starts, their ends, and for each the term when it is one
+    of ``terms``, else None. Words that cannot match (their first two letters start no query
+    term) are not normalised."""
     normalise = analyzer.normalise
+    terms = {t for t in terms if t}
     prefixes = {t[:2] for t in terms} if all(len(t) >= 2 for t in terms) else None
 
     def norm(word: str, removestops: bool) -> str:
@@ -62,62 +66,100 @@ def _scan(text: str, terms: set[str], analyzer) -> list[tuple[int, int, str | No
     # ends the scan could be cut short there (or was not reached)
     limit = SCAN_CHARS + 2000
     if len(text) > limit:
-        out = _tokens_upto(text, limit, terms, prefixes, norm, analyzer)
-        if out and SCAN_CHARS < out[-1][1] < limit:
+        out = _tokens_upto(text[:limit], terms, prefixes, norm, analyzer)
+        if out[1] and SCAN_CHARS < out[1][-1] < limit:
             return out
-    return _tokens_upto(text, len(text), terms, prefixes, norm, analyzer)
+    return _tokens_upto(text, terms, prefixes, norm, analyzer)
 
 
-def _tokens_upto(text: str, endpos: int, terms, prefixes, norm, analyzer):
-    """:func:`_scan`'s tokens of the words before ``endpos``."""
-    out: list[tuple[int, int, str | None]] = []
-    add = out.append
-    for m in _WORD.finditer(text, 0, endpos):
-        word = m.group()
-        a, b = m.span()
-        if word.isalnum():  # a plain word: one token (no - ' . , inside)
-            if prefixes is None or word[:2].lower() in prefixes or not word[:4].isascii():
-                term = norm(word, False)
-                add((a, b, term if term in terms else None))
-            else:
-                add((a, b, None))
-            if b > SCAN_CHARS:
-                break
+def _tokens_upto(text: str, terms: set[str], prefixes: set[str] | None, norm, analyzer):
+    """:func:`_scan`'s tokens of ``text``, found with one split of the text and a look at
+    each distinct word (a story repeats its words), not a step per word."""
+    parts = _SPLIT.split(text)  # separator, word, separator, word, ..., separator
+    words = parts[1::2]
+    if not words:
+        return [], [], []
+    offsets = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+    word_ends = offsets[1::2]
+    # the words up to the first that ends past the scan (one of its parts may end before)
+    words = words[:int(np.searchsorted(word_ends, SCAN_CHARS, side="right")) + 1]
+    starts = offsets[0:2 * len(words):2].tolist()
+    ends = word_ends[:len(words)].tolist()
+    plain = list(map(str.isalnum, words))  # no - ' . , inside: one token
+    found = {}
+    for word in set(words):
+        # (norm's own test, without a call for each word that cannot match)
+        if prefixes is not None and word[:2].lower() not in prefixes and word[:4].isascii():
             continue
-        for term, _, sa, sb in analyzer.spans(word, False, norm):
-            add((a + sa, a + sb, term if term in terms else None))
-            if a + sb > SCAN_CHARS:
-                return out
-    return out
+        if word.isalnum():
+            term = norm(word, False)
+            if term in terms:
+                found[word] = term
+    found_of = list(map(found.get, words))
+    if all(plain):
+        return starts, ends, found_of
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    out_found: list = []
+    last = 0
+    for i in itertools.compress(range(len(words)), map(operator.not_, plain)):
+        out_starts += starts[last:i]
+        out_ends += ends[last:i]
+        out_found += found_of[last:i]
+        last = i + 1
+        at = starts[i]
+        for term, _, a, b in analyzer.spans(words[i], False, norm):
+            out_starts.append(at + a)
+            out_ends.append(at + b)
+            out_found.append(term if term in terms else None)
+            if at + b > SCAN_CHARS:
+                return out_starts, out_ends, out_found
+    out_starts += starts[last:]
+    out_ends += ends[last:]
+    out_found += found_of[last:]
+    return out_starts, out_ends, out_found
 
 
-def _context_fragments(tokens) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
+def _context_fragments(starts: list[int], ends: list[int], found: list
+                       ) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
     """(start, end, matches) of the fragments Whoosh's ``ContextFragmenter(SNIPPET_CHARS,
-    SURROUND, SCAN_CHARS)`` makes of ``tokens`` (from :func:`_scan`): its loop, step for step,
-    over tuples instead of Token objects (a test compares the two)."""
-    maxchars, surround, charlimit = SNIPPET_CHARS, SURROUND, SCAN_CHARS
+    SURROUND, SCAN_CHARS)`` makes of the tokens of :func:`_scan` (a test compares the two).
+
+    Its loop, step for step, from each match until its fragment ends; between fragments it
+    only remembers where the tokens within ``SURROUND`` characters before the next match
+    start, which is looked up when that match comes, not kept up to date at every word."""
+    maxchars, surround = SNIPPET_CHARS, SURROUND
+    n = len(starts)
+    # the fragmenter stops at the first token ending past the scan (its end closes the last
+    # fragment); ends never decrease
+    stop = bisect.bisect_right(ends, SCAN_CHARS)
+    matches = list(itertools.compress(range(stop), found))
     out = []
-    first = None
-    firsts: deque[int] = deque()
+    first: int | None = None
+    front: int | None = None  # the start of the earliest token within SURROUND before
     countdown = -1
     tks: list[tuple[int, int, str]] = []
-    endchar = 0
     currentlen = 0
-    for startchar, endchar, term in tokens:
+    next_match = 0
+    i = 0
+    while i < stop:
+        if countdown < 0:  # between fragments: on to the next match
+            while next_match < len(matches) and matches[next_match] < i:
+                next_match += 1
+            if next_match == len(matches):
+                break
+            j = matches[next_match]
+            front = _front(starts, ends, i, j, surround) if j > i else None
+            i = j
+        startchar, endchar, term = starts[i], ends[i], found[i]
         tlength = endchar - startchar
-        if endchar > charlimit:
-            break
-        if countdown < 0 and term is None:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-        elif currentlen + tlength > maxchars:
+        if currentlen + tlength > maxchars:
             countdown = 0
         elif term is not None:
             countdown = surround
             if first is None:
-                if firsts:
-                    first = firsts[0]
+                if front is not None:
+                    first = front
                 else:
                     first = startchar
                     countdown += surround
@@ -128,19 +170,32 @@ def _context_fragments(tokens) -> list[tuple[int, int, list[tuple[int, int, str]
             if countdown <= 0:
                 out.append((0 if first is None else first, endchar, tks))
                 tks = []
-                firsts = deque()
-                first = None
+                front = first = None
                 currentlen = 0
+        i += 1
     if tks:
+        endchar = ends[stop] if stop < n else ends[-1]
         out.append((0 if first is None else first, endchar, tks))
     return out
+
+
+def _front(starts: list[int], ends: list[int], i: int, j: int, surround: int) -> int | None:
+    """Where the fragmenter's first remembered token starts when it meets the match at
+    ``j``, tokens ``i`` to ``j - 1`` being no matches: the first of them (in order) that
+    starts within ``surround`` characters of where token ``j - 1`` ends."""
+    floor = ends[j - 1] - surround
+    # a token ending before the floor starts before it too
+    for k in range(bisect.bisect_left(ends, floor, i, j), j):
+        if starts[k] >= floor:
+            return starts[k]
+    return None
 
 
 def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
     """The ``top`` fragments of ``text`` by Whoosh's ``BasicFragmentScorer`` (matches times
     a hundred times the distinct terms matched), in text order: (start, end, matches)."""
     if getattr(analyzer, "spans", None) is not None:
-        frags = _context_fragments(_scan(text, terms, analyzer))
+        frags = _context_fragments(*_scan(text, terms, analyzer))
     else:
         fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND,
                                                  charlimit=SCAN_CHARS)
