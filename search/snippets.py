@@ -25,6 +25,7 @@ from whoosh import highlight
 
 from indexer.analysis import TOKEN_PATTERN, fold
 
+_WORD = re.compile(TOKEN_PATTERN)
 _SPLIT = re.compile(f"({TOKEN_PATTERN})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SNIPPET_CHARS = 240
@@ -69,7 +70,27 @@ def _scan(text: str, terms: set[str], analyzer) -> tuple[list[int], list[int], l
         out = _tokens_upto(text[:limit], terms, prefixes, norm, analyzer)
         if out[1] and SCAN_CHARS < out[1][-1] < limit:
             return out
+        text = text[:_scan_end(text, limit)]
     return _tokens_upto(text, terms, prefixes, norm, analyzer)
+
+
+def _scan_end(text: str, limit: int) -> int:
+    """Where the word that ends the scan ends, when the words before ``limit`` did not say:
+    none of them ends past ``SCAN_CHARS``, or the one that does was cut short at ``limit``.
+    (The scan then reads up to there, never the whole of a long story.)"""
+    last = None
+    for last in _WORD.finditer(text, 0, limit):
+        if last.end() > SCAN_CHARS:
+            break
+    if last is None:
+        found = _WORD.search(text, limit)
+    elif last.end() > SCAN_CHARS:
+        found = _WORD.match(text, last.start())
+    else:
+        found = _WORD.search(text, last.end())
+    if found:
+        return found.end()
+    return last.end() if last is not None else 0  # no word past the scan: up to the last
 
 
 def _tokens_upto(text: str, terms: set[str], prefixes: set[str] | None, norm, analyzer):

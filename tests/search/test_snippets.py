@@ -87,11 +87,24 @@ def test_fragments_of_texts_longer_than_the_scan(tail):
         assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
 
 
+@pytest.mark.parametrize("tail", [
+    " oil crude" * 100,  # the first word past the scan comes after a run without words
+    "-oil" * 2000,  # a compound cut at the margin, its part past the scan
+])
+def test_fragments_when_the_words_before_the_margin_do_not_end_the_scan(tail):
+    text = "crude oil " * 100 + "." * (SCAN_CHARS + 1500) + tail
+    for terms in ({"oil"}, {"crude"}):
+        assert _fragments(text, terms, ANA) == whoosh_fragments(text, terms)
+
+
 @pytest.mark.parametrize("text", [". " * 1_000_000, "oil-" * 500_000 + "x",
-                                  "crude " * 4000 + "\n" * 1_000_000])
+                                  "crude " * 4000 + "\n" * 1_000_000,
+                                  # no word in the first SCAN_CHARS, then megabytes of words
+                                  "." * (SCAN_CHARS + 3000) + " crude oil" * 500_000])
 def test_a_hostile_story_costs_a_bounded_scan(text):
     """Megabytes without a word, or one compound of half a million parts: the scan reads
-    about SCAN_CHARS, not the whole story once per word."""
+    about SCAN_CHARS, not the whole story once per word (ten snippets: a page of them)."""
     started = time.perf_counter()
-    _fragments(text, {"oil", "crude"}, ANA)
+    for _ in range(10):
+        _fragments(text, {"oil", "crude"}, ANA)
     assert time.perf_counter() - started < 2.0
