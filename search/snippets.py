@@ -20,7 +20,6 @@ import itertools
 import operator
 import re
 
-import numpy as np
 from whoosh import highlight
 
 from indexer.analysis import TOKEN_PATTERN, fold
@@ -100,12 +99,12 @@ def _tokens_upto(text: str, terms: set[str], prefixes: set[str] | None, norm, an
     words = parts[1::2]
     if not words:
         return [], [], []
-    offsets = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
-    word_ends = offsets[1::2]
+    offsets = list(itertools.accumulate(map(len, parts)))
+    ends = offsets[1::2]
     # the words up to the first that ends past the scan (one of its parts may end before)
-    words = words[:int(np.searchsorted(word_ends, SCAN_CHARS, side="right")) + 1]
-    starts = offsets[0:2 * len(words):2].tolist()
-    ends = word_ends[:len(words)].tolist()
+    words = words[:bisect.bisect_right(ends, SCAN_CHARS) + 1]
+    starts = offsets[0:2 * len(words):2]
+    del ends[len(words):]
     plain = list(map(str.isalnum, words))  # no - ' . , inside: one token
     found = {}
     for word in set(words):
