@@ -36,6 +36,8 @@ SCAN_CHARS = 20_000
 
 #: context kept around the matches of a fragment, on each side (characters)
 SURROUND = 70
+#: the most of a story one fragment shows (characters, separators included)
+MAX_FRAGMENT_CHARS = 2 * SNIPPET_CHARS
 
 
 def _tokens(text: str, terms: set[str], analyzer):
@@ -233,15 +235,32 @@ def _fragments(text: str, terms: set[str], analyzer, top: int = 2):
 
 def snippet(text: str, terms: set[str], analyzer, style: str = "plain") -> dict | str:
     """The best fragments of ``text`` for query ``terms``, rendered in ``style``."""
-    text = _CONTROL.sub(" ", text or "")
+    text = text or ""
+    # control characters become spaces in what is shown only: they are no word characters,
+    # as a space is not, so the fragments are the same (and a long story is not copied)
     frags = _fragments(text, terms, analyzer) if terms else []
     if not frags:
-        lead = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
+        lead = _CONTROL.sub(" ", text[:SNIPPET_CHARS + 1])
+        lead = lead[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(lead) > SNIPPET_CHARS else lead
         return _render([(lead, [])], style)
     pieces = []
     for start, end, matches in frags:
-        pieces.append((text[start:end], [(a - start, b - start) for a, b, _ in matches]))
+        start, end, matches = _clipped(start, end, matches)
+        pieces.append((_CONTROL.sub(" ", text[start:end]),
+                       [(a - start, b - start) for a, b, _ in matches]))
     return _render(pieces, style)
+
+
+def _clipped(start: int, end: int, matches: list) -> tuple[int, int, list]:
+    """A fragment cut to at most ``MAX_FRAGMENT_CHARS`` from ``SURROUND`` characters before
+    its first match, with the matches inside. The fragmenter counts only the characters of
+    words, so a run without words (a rule of dashes in a post, or megabytes of them in a
+    hostile story) would otherwise all be shown."""
+    if end - start <= MAX_FRAGMENT_CHARS:
+        return start, end, matches
+    start = max(start, matches[0][0] - SURROUND) if matches else start
+    end = min(end, start + MAX_FRAGMENT_CHARS)
+    return start, end, [m for m in matches if m[0] >= start and m[1] <= end]
 
 
 def _render(pieces, style: str):

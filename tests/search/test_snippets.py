@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from whoosh import highlight
 
 from indexer.analysis import news_analyzer
-from search.snippets import SCAN_CHARS, SNIPPET_CHARS, SURROUND, _fragments
+from search.snippets import (
+    MAX_FRAGMENT_CHARS,
+    SCAN_CHARS,
+    SNIPPET_CHARS,
+    SURROUND,
+    _fragments,
+    snippet,
+)
 from tests.conftest import shared
 
 ANA = news_analyzer()
@@ -108,3 +115,24 @@ def test_a_hostile_story_costs_a_bounded_scan(text):
     for _ in range(10):
         _fragments(text, {"oil", "crude"}, ANA)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("gap", ["." * 1_000_000, "-" * 3_000, "=" * 600])
+def test_a_run_without_words_is_not_all_shown(gap):
+    """The fragmenter counts only the characters of words: a rule of dashes in a post (or
+    megabytes of dots in a hostile story) after a match would all be in the snippet."""
+    text = "crude " * 50 + "oil " + gap + " crude"
+    shown = snippet(text, {"oil"}, ANA, "plain")
+    assert len(shown["text"]) <= MAX_FRAGMENT_CHARS
+    [(a, b)] = shown["matches"]
+    assert shown["text"][a:b] == "oil"
+    assert len(snippet(text, {"oil"}, ANA, "html")) <= 2 * MAX_FRAGMENT_CHARS
+
+
+def test_control_characters_are_shown_as_spaces():
+    text = "crude\x01oil\x1b[31m prices\x7f rose " * 3
+    shown = snippet(text, {"oil"}, ANA, "ansi")
+    assert "\x01" not in shown and "\x7f" not in shown and "\x1b[31m" not in shown
+    assert "\x1b[1;33moil\x1b[0m" in shown
+    lead = snippet("no\x02match " * 100, {"zzyzx"}, ANA, "plain")
+    assert "\x02" not in lead["text"] and lead["text"].startswith("no match")
